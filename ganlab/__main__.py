@@ -1,0 +1,5 @@
+"""``python -m ganlab`` runs the CLI."""
+
+from ganlab.cli import main
+
+main()

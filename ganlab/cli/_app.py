@@ -1,0 +1,42 @@
+"""The root Typer app: error handling shared by every command.
+
+A :class:`~ganlab.errors.GanlabError` raised anywhere below a command is printed as one red
+line and the process exits with status 1, without a traceback.
+"""
+
+from __future__ import annotations
+
+import click
+import typer
+from rich.console import Console
+from typer.core import TyperGroup
+
+from ganlab.errors import GanlabError
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+class GanlabGroup(TyperGroup):
+    """A Typer group that turns user errors into a message and exit status 1."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except GanlabError as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            raise click.exceptions.Exit(1) from None
+        except KeyboardInterrupt:
+            err_console.print("[yellow]interrupted[/]: completed work is saved; rerun to resume.")
+            raise click.exceptions.Exit(130) from None
+
+
+def make_app(help_text: str) -> typer.Typer:
+    """A sub-app with ganlab's defaults (no completion options, no pretty tracebacks)."""
+    return typer.Typer(
+        help=help_text,
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode="rich",
+    )

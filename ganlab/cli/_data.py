@@ -1,0 +1,7 @@
+"""`ganlab data` commands."""
+
+from __future__ import annotations
+
+from ganlab.cli._app import make_app
+
+app = make_app("data commands.")

@@ -1,0 +1,7 @@
+"""`ganlab gan` commands."""
+
+from __future__ import annotations
+
+from ganlab.cli._app import make_app
+
+app = make_app("gan commands.")

@@ -1,0 +1,94 @@
+"""`ganlab plugins` commands: list and show registered plugins."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from ganlab.cli._app import console, make_app
+from ganlab.registry import REGISTRIES, registry_for
+
+app = make_app("List and inspect the registered plugins of every kind.")
+
+KindOption = Annotated[
+    Optional[str],
+    typer.Option("--kind", "-k", help=f"Only this kind: {', '.join(REGISTRIES)}."),
+]
+
+
+@app.command("list")
+def list_plugins(
+    kind: KindOption = None,
+    pattern: Annotated[str, typer.Argument(help="fnmatch pattern on names, e.g. 'dcgan*'.")] = "*",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """List plugins: name, kind, package, version and a one-line description."""
+    registries = [registry_for(kind)] if kind else list(REGISTRIES.values())
+    rows = []
+    for reg in registries:
+        for info in reg.list(pattern):
+            rows.append(
+                {
+                    "name": info.name,
+                    "kind": info.kind,
+                    "package": info.package,
+                    "version": info.version,
+                    "entry_point": info.value,
+                    "description": reg.describe(info.name) if len(reg.list(info.name)) == 1
+                    else "CONFLICT: registered by several packages",
+                }
+            )
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    table = Table(title="ganlab plugins")
+    for col in ("name", "kind", "package", "version", "description"):
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(row["name"], row["kind"], row["package"], row["version"], row["description"])
+    console.print(table)
+
+
+@app.command("show")
+def show_plugin(
+    name: Annotated[str, typer.Argument(help="Plugin name.")],
+    kind: KindOption = None,
+) -> None:
+    """Show a plugin's parameters (types, defaults) and declared search space."""
+    registries = [registry_for(kind)] if kind else [r for r in REGISTRIES.values() if name in r]
+    if not registries:
+        # let the generator registry produce the "did you mean" message over all names
+        from ganlab.errors import PluginError
+
+        all_names = sorted({n for r in REGISTRIES.values() for n in r.names()})
+        import difflib
+
+        close = difflib.get_close_matches(name, all_names, n=5, cutoff=0.5)
+        hint = f" Did you mean: {', '.join(close)}?" if close else ""
+        raise PluginError(f"no plugin named {name!r} in any kind.{hint} See `ganlab plugins list`.")
+    for reg in registries:
+        info = reg.info(name)
+        space = reg.search_space(name)
+        console.print(
+            f"[bold]{name}[/] ({reg.kind[:-1]}) from {info.package} {info.version}: {info.value}"
+        )
+        summary = reg.describe(name)
+        if summary:
+            console.print(summary)
+        if reg.structural:
+            console.print(f"structural keywords passed by ganlab: {', '.join(reg.structural)}")
+        table = Table()
+        for col in ("parameter", "type", "default", "search space"):
+            table.add_column(col)
+        for p in reg.parameters(name):
+            spec = space.get(p.name)
+            table.add_row(
+                p.name,
+                p.annotation,
+                "required" if p.required else repr(p.default),
+                json.dumps(spec) if spec else "",
+            )
+        console.print(table)

@@ -1,0 +1,232 @@
+"""Turn a TOML study file into a validated :class:`~ganlab.config.Config`.
+
+Errors name the file, the key path, what is wrong and what is allowed, e.g.
+``studies/x.toml: gan.optimizer.lr: expected a number > 0, got "fast"``.
+
+A study file may hold ``[profiles.<name>]`` tables of ``"config.path" = value`` overrides, picked
+with ``--profile NAME`` (e.g. a ``gpu`` profile with the paper's full schedule).
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import tomllib
+import types
+import typing
+from pathlib import Path
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
+
+from ganlab.config._paths import apply_overrides
+from ganlab.config._schema import Config, PluginRef
+from ganlab.errors import ConfigError
+from ganlab.registry._space import ParamSpec, parse_spec
+
+_POSITIVE = {
+    "n", "image_size", "batch_size", "epochs", "n_critic", "sample_every", "checkpoint_every",
+    "nz", "n_trials", "n_fake", "top_k", "bootstrap", "hash_distance",
+}
+_NON_NEGATIVE = {"patience", "workers", "folds", "synthetic_ratio", "timeout"}
+_FRACTIONS = {"val", "test", "fixed_threshold"}
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Read a TOML file, turning a missing file or a syntax error into a :class:`ConfigError`."""
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"{path}: no such study file. Check the path, or list studies/.")
+    try:
+        with p.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+
+
+def load_config(
+    path: str | Path,
+    *,
+    profile: str | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> Config:
+    """Load and validate a study file.
+
+    Args:
+        path: The TOML file.
+        profile: Name of a ``[profiles.<name>]`` table of overrides to apply.
+        overrides: Extra ``{"config.path": value}`` overrides applied last.
+    """
+    raw = read_toml(path)
+    return config_from_dict(raw, source=str(path), profile=profile, overrides=overrides)
+
+
+def config_from_dict(
+    raw: dict[str, Any],
+    *,
+    source: str = "<dict>",
+    profile: str | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> Config:
+    """Validate an already parsed study (the dict form of a TOML file)."""
+    raw = copy.deepcopy(raw)
+    profiles = raw.pop("profiles", {})
+    if not isinstance(profiles, dict):
+        raise ConfigError(f"{source}: profiles: expected tables of overrides")
+    if profile is not None:
+        if profile not in profiles:
+            known = ", ".join(profiles) or "none defined"
+            raise ConfigError(f"{source}: no profile {profile!r}; profiles in this file: {known}")
+        raw = apply_overrides(raw, profiles[profile], where=f"{source}: profiles.{profile}")
+    if overrides:
+        raw = apply_overrides(raw, overrides, where=f"{source}: override")
+    if "study" not in raw:
+        raise ConfigError(f"{source}: missing the [study] table (at least: name = \"...\")")
+    search_raw = raw.pop("search", {})
+    if not isinstance(search_raw, dict):
+        raise ConfigError(f"{source}: search: expected a table of \"config.path\" = spec")
+    cfg = _convert(raw, Config, f"{source}: ", "")
+    search = _convert_search(search_raw, source)
+    base_dir = str(Path(source).resolve().parent) if source != "<dict>" else str(Path.cwd())
+    return dataclasses.replace(cfg, search=search, source=source, base_dir=base_dir)
+
+
+def _convert_search(raw: dict[str, Any], source: str) -> dict[str, ParamSpec | str]:
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        where = f"{source}: search.\"{key}\""
+        if value == "declared":  # the plugin's own declared space, expanded per trial
+            out[key] = "declared"
+        else:
+            out[key] = parse_spec(value, where=where)
+    return out
+
+
+# -- generic dataclass conversion ---------------------------------------------------------------
+def _describe(tp: Any) -> str:
+    origin = get_origin(tp)
+    if origin is Literal:
+        return "one of " + ", ".join(repr(a) for a in get_args(tp))
+    if origin in (Union, types.UnionType):
+        return " or ".join(_describe(a) for a in get_args(tp) if a is not type(None))
+    if origin in (tuple, list):
+        return "a list"
+    if origin is dict:
+        return "a table"
+    if tp is PluginRef:
+        return 'a plugin table such as {name = "..."}'
+    if dataclasses.is_dataclass(tp):
+        return "a table"
+    return {int: "an integer", float: "a number", bool: "true or false", str: "a string"}.get(
+        tp, getattr(tp, "__name__", str(tp))
+    )
+
+
+def _fail(prefix: str, path: str, tp: Any, value: Any, extra: str = "") -> typing.NoReturn:
+    raise ConfigError(f"{prefix}{path}: expected {_describe(tp)}{extra}, got {value!r}")
+
+
+def _check_range(prefix: str, path: str, name: str, value: Any) -> None:
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return
+    if name in _POSITIVE and value <= 0:
+        raise ConfigError(f"{prefix}{path}: expected a number > 0, got {value!r}")
+    if name in _NON_NEGATIVE and value < 0:
+        raise ConfigError(f"{prefix}{path}: expected a number >= 0, got {value!r}")
+    if name in _FRACTIONS and not 0 <= value < 1:
+        raise ConfigError(f"{prefix}{path}: expected a fraction in [0, 1), got {value!r}")
+
+
+def _convert(value: Any, tp: Any, prefix: str, path: str) -> Any:
+    origin = get_origin(tp)
+    name = path.rsplit(".", 1)[-1]
+    if tp is Any:
+        return value
+    if origin in (Union, types.UnionType):
+        args = get_args(tp)
+        if value is None and type(None) in args:
+            return None
+        errors = []
+        for arg in (a for a in args if a is not type(None)):
+            try:
+                return _convert(value, arg, prefix, path)
+            except ConfigError as exc:
+                errors.append(exc)
+        if len(errors) == 1:
+            raise errors[0]
+        _fail(prefix, path, tp, value)
+    if origin is Literal:
+        if value not in get_args(tp):
+            _fail(prefix, path, tp, value)
+        return value
+    if tp is PluginRef:
+        return _plugin_ref(value, prefix, path)
+    if dataclasses.is_dataclass(tp):
+        return _dataclass(value, tp, prefix, path)
+    if origin in (tuple, list):
+        if not isinstance(value, list):
+            _fail(prefix, path, tp, value)
+        item_tp = get_args(tp)[0] if get_args(tp) else Any
+        return tuple(_convert(v, item_tp, prefix, f"{path}[{i}]") for i, v in enumerate(value))
+    if origin is dict:
+        if not isinstance(value, dict):
+            _fail(prefix, path, tp, value)
+        val_tp = get_args(tp)[1] if get_args(tp) else Any
+        return {k: _convert(v, val_tp, prefix, f"{path}.{k}") for k, v in value.items()}
+    if tp is bool:
+        if not isinstance(value, bool):
+            _fail(prefix, path, tp, value)
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            _fail(prefix, path, tp, value, " > 0" if name in _POSITIVE else "")
+        _check_range(prefix, path, name, value)
+        return float(value)
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            _fail(prefix, path, tp, value)
+        _check_range(prefix, path, name, value)
+        return value
+    if tp is str:
+        if not isinstance(value, str):
+            _fail(prefix, path, tp, value)
+        return value
+    raise TypeError(f"unsupported config type {tp!r} at {path}")  # a bug in the schema
+
+
+def _plugin_ref(value: Any, prefix: str, path: str) -> PluginRef:
+    if isinstance(value, str):
+        return PluginRef(value)
+    if not isinstance(value, dict) or not isinstance(value.get("name"), str):
+        raise ConfigError(
+            f'{prefix}{path}: expected a plugin table such as {{name = "adam", lr = 0.0002}} '
+            f"or a plugin name, got {value!r}"
+        )
+    params = {k: v for k, v in value.items() if k != "name"}
+    return PluginRef(value["name"], params)
+
+
+def _dataclass(value: Any, tp: type, prefix: str, path: str) -> Any:
+    if not isinstance(value, dict):
+        _fail(prefix, path or tp.__name__, tp, value)
+    hints = get_type_hints(tp)
+    fields = {f.name: f for f in dataclasses.fields(tp) if f.name not in ("source", "base_dir")}
+    unknown = sorted(set(value) - set(fields))
+    if unknown:
+        where = f"{path}.{unknown[0]}" if path else unknown[0]
+        raise ConfigError(
+            f"{prefix}{where}: unknown key; allowed keys{' in ' + path if path else ''}: "
+            f"{', '.join(fields)}"
+        )
+    kwargs = {}
+    for key, val in value.items():
+        kwargs[key] = _convert(val, hints[key], prefix, f"{path}.{key}" if path else key)
+    missing = [
+        n
+        for n, f in fields.items()
+        if n not in kwargs
+        and f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+    ]
+    if missing:
+        where = f"{path}.{missing[0]}" if path else missing[0]
+        raise ConfigError(f"{prefix}{where}: required key is missing")
+    return tp(**kwargs)

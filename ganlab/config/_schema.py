@@ -1,0 +1,189 @@
+"""Typed, frozen configuration of a study: one dataclass per TOML table.
+
+Every field carries one comment; ``docs/study-files.md`` is generated from these comments and
+tested against them, so the reference cannot drift from the loader.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ganlab.registry._space import ParamSpec
+
+
+@dataclass(frozen=True)
+class PluginRef:
+    """A plugin by name with its parameters, written ``{name = "bilateral", d = 9}``."""
+
+    name: str  # registered plugin name (see `ganlab plugins list`)
+    params: dict[str, Any] = field(default_factory=dict)  # keyword parameters of the plugin
+
+    def as_dict(self) -> dict[str, Any]:
+        """The reference in its file form."""
+        return {"name": self.name, **self.params}
+
+
+@dataclass(frozen=True)
+class SynthConfig:
+    """The embedded synthetic dermoscopy-like set, generated when ``data.root`` is missing."""
+
+    n: int = 600  # number of images to generate (about half benign, half malignant)
+    seed: int = 0  # generator seed; the same seed gives the same images
+    image_size: int = 96  # side of the generated square images in pixels
+
+
+@dataclass(frozen=True)
+class SplitConfig:
+    """How images are split into train, validation and test sets."""
+
+    val: float = 0.15  # fraction of lesion groups in the validation set
+    test: float = 0.15  # fraction of lesion groups in the held-out test set
+    folds: int = 0  # k-fold cross-validation over train+val when >= 2 (0 = a single split)
+    group_near_duplicates: bool = True  # keep perceptual-hash near-duplicates on one side
+    hash_distance: int = 6  # max Hamming distance (of 64) between pHashes of one lesion group
+    seed: int = 0  # split seed; fixed per study so every trial sees the same split
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """The image set, its preprocessing filter chain and the training augmentations."""
+
+    root: str | None = None  # class-per-folder image set; relative paths start at the study file
+    manifest: str | None = None  # CSV manifest with columns path,label[,group] instead of root
+    synth: SynthConfig | None = None  # generate the embedded synthetic set into root if absent
+    positive_class: str = "malignant"  # class treated as positive for recall, AUC, etc.
+    image_size: int = 64  # side of the square images fed to GANs and classifiers
+    filters: tuple[PluginRef, ...] = ()  # preprocessing chain, applied once and cached
+    augmentations: tuple[PluginRef, ...] = ()  # batch augmentations applied during training
+    split: SplitConfig = field(default_factory=SplitConfig)  # train/val/test split
+    cache_dir: str | None = None  # preprocessed-image cache (default: <output>/cache)
+    workers: int = 0  # preprocessing processes (0 = all cores)
+
+
+@dataclass(frozen=True)
+class FidConfig:
+    """How generated images are scored against the real training images."""
+
+    enabled: bool = True  # compute FID/KID after GAN training
+    backbone: Literal["auto", "inception", "classifier"] = "auto"  # auto: inception if weights
+    inception_weights: str | None = None  # local clean-fid Inception file ($GANLAB_INCEPTION_WEIGHTS)
+    n_fake: int = 1000  # generated images scored
+    kid: bool = True  # also compute KID
+
+
+@dataclass(frozen=True)
+class GanConfig:
+    """The GAN: architectures, loss, optimizers and training schedule."""
+
+    enabled: bool = True  # train a GAN in each trial (needed for synthesis and GAN pretraining)
+    generator: PluginRef = PluginRef("dcgan")  # generator plugin
+    discriminator: PluginRef = PluginRef("dcgan")  # discriminator plugin
+    loss: PluginRef = PluginRef("bce")  # GAN loss plugin (bce, hinge, lsgan, wgan_gp)
+    optimizer: PluginRef = PluginRef(
+        "adam", {"lr": 2e-4, "betas": [0.5, 0.999]}
+    )  # generator optimizer, and the discriminator's unless d_optimizer is set
+    d_optimizer: PluginRef | None = None  # discriminator optimizer when it differs
+    nz: int = 128  # latent size (the paper uses 100 or 128)
+    conditional: bool = True  # class-conditional G and D (labelled benign/malignant synthesis)
+    batch_size: int = 128  # images per step
+    epochs: int = 25  # passes over the training set
+    n_critic: int = 1  # discriminator steps per generator step (k)
+    sample_every: int = 5  # write a sample grid from fixed noise every N epochs
+    checkpoint_every: int = 1  # write a resumable checkpoint every N epochs
+    amp: Literal["auto", "off", "bf16"] = "auto"  # auto: bf16 on a GPU, off on the CPU
+    channels_last: Literal["auto", "on", "off"] = "auto"  # memory format of conv activations
+    compile: bool = False  # torch.compile the networks (slow first epoch)
+    fid: FidConfig = field(default_factory=FidConfig)  # FID/KID protocol
+
+
+@dataclass(frozen=True)
+class ClassifierConfig:
+    """The benign-vs-malignant classifier and how it is trained and evaluated."""
+
+    enabled: bool = True  # train a classifier in each trial
+    model: PluginRef = PluginRef("compact_cnn")  # classifier plugin
+    optimizer: PluginRef = PluginRef("adam", {"lr": 1e-3})  # optimizer plugin
+    epochs: int = 30  # maximum epochs (early stopping may end sooner)
+    batch_size: int = 64  # images per step
+    mode: Literal["real", "real+synthetic", "synthetic"] = "real"  # training data mode
+    synthetic_ratio: float = 0.0  # synthetic images per real image in real+synthetic mode
+    patience: int = 5  # early-stopping patience in epochs without improvement (0 = off)
+    monitor: str = "roc_auc"  # validation metric watched by early stopping
+    class_weighting: Literal["none", "balanced", "sampler"] = "none"  # class imbalance handling
+    threshold: Literal["youden", "fixed"] = "youden"  # decision threshold chosen on validation
+    fixed_threshold: float = 0.5  # threshold used when threshold = "fixed"
+    augment: bool = True  # apply data.augmentations to training batches
+    tta: bool = False  # test-time augmentation (average over flips)
+    bootstrap: int = 1000  # bootstrap resamples for 95% confidence intervals
+
+
+@dataclass(frozen=True)
+class ObjectiveConfig:
+    """One metric the study optimises."""
+
+    metric: str = "val.roc_auc"  # recorded metric: val.<m>, test.<m>, gan.fid, gan.kid, ...
+    direction: Literal["maximize", "minimize"] = "maximize"  # optimisation direction
+
+
+@dataclass(frozen=True)
+class StudySection:
+    """The ``[study]`` table: the Optuna study itself."""
+
+    name: str  # study name; results go to <output>/<name>/
+    output: str = "runs"  # output folder, relative to the current directory
+    seed: int = 0  # base seed of every trial
+    n_trials: int = 10  # trials to run (a resumed study counts completed ones)
+    timeout: float | None = None  # stop starting trials after this many seconds
+    device: Literal["auto", "cpu", "cuda"] = "auto"  # auto: cuda when available
+    objectives: tuple[ObjectiveConfig, ...] = (ObjectiveConfig(),)  # one or more objectives
+    sampler: PluginRef = PluginRef("tpe")  # tpe, random, grid, cmaes, nsga2
+    pruner: PluginRef = PluginRef("median")  # median, hyperband, none
+    storage: str | None = None  # Optuna storage URL (default: journal file in the output folder)
+
+
+@dataclass(frozen=True)
+class AblationConfig:
+    """The ``[ablation]`` table: factors varied around the base configuration."""
+
+    factors: dict[str, tuple[Any, ...]] = field(default_factory=dict)  # config path -> levels
+    design: Literal["one_at_a_time", "full_factorial"] = "one_at_a_time"  # cells to run
+    seeds: tuple[int, ...] = (0, 1, 2)  # every cell is repeated over these seeds
+
+
+@dataclass(frozen=True)
+class BaselinesConfig:
+    """The ``[baselines]`` table: classifiers trained on the same split and seeds."""
+
+    models: tuple[PluginRef, ...] = ()  # e.g. {name = "timm", model = "resnet18"}
+    seeds: tuple[int, ...] = (0, 1, 2)  # seeds each baseline is trained with
+    epochs: int | None = None  # epochs (default: classifier.epochs)
+
+
+@dataclass(frozen=True)
+class EnsembleConfig:
+    """The ``[ensemble]`` table: combine the best models."""
+
+    top_k: int = 3  # best completed trials to combine
+    include_baselines: bool = False  # add the baselines to the members
+    methods: tuple[Literal["soft", "weighted", "stacking"], ...] = (
+        "soft",
+        "weighted",
+        "stacking",
+    )  # combination rules, each fitted on validation predictions only
+
+
+@dataclass(frozen=True)
+class Config:
+    """A whole study file."""
+
+    study: StudySection  # the Optuna study
+    data: DataConfig = field(default_factory=DataConfig)  # images, filters, augmentations, split
+    gan: GanConfig = field(default_factory=GanConfig)  # GAN
+    classifier: ClassifierConfig = field(default_factory=ClassifierConfig)  # classifier
+    search: dict[str, ParamSpec] = field(default_factory=dict)  # config path -> search spec
+    ablation: AblationConfig | None = None  # ablation design
+    baselines: BaselinesConfig | None = None  # baseline classifiers
+    ensemble: EnsembleConfig | None = None  # ensemble of the best models
+    source: str = ""  # the file this was loaded from (set by the loader)
+    base_dir: str = "."  # folder that relative data paths start from (set by the loader)

@@ -1,0 +1,67 @@
+"""Plugin contracts as typing Protocols, and optional base helpers.
+
+Plugins never need to import this module: a plain function returning the right kind of object
+is a valid plugin. These types document the contracts and let type checkers verify plugins.
+
+Image conventions: a *filter image* is a numpy ``uint8`` array (H, W, 3) in RGB order; a
+*batch* is a float tensor (B, C, H, W) in [-1, 1] on the training device.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    import numpy as np
+    import torch
+
+
+@runtime_checkable
+class Filter(Protocol):
+    """``image -> image`` on uint8 (H, W, 3) RGB arrays; may change H and W."""
+
+    def __call__(self, image: np.ndarray) -> np.ndarray: ...
+
+
+@runtime_checkable
+class Augmentation(Protocol):
+    """Batch -> batch of the same shape, on the same device, values kept in [-1, 1].
+
+    Randomness comes from the global torch RNG (seeded by the trainer) or from the optional
+    ``generator`` keyword (a ``torch.Generator`` on the batch's device).
+    """
+
+    def __call__(self, batch: torch.Tensor) -> torch.Tensor: ...
+
+
+@runtime_checkable
+class GanLoss(Protocol):
+    """Discriminator and generator losses of one GAN objective.
+
+    ``d_loss`` receives the discriminator and both batches so gradient-penalty losses (WGAN-GP)
+    can evaluate the discriminator on interpolates. ``d_real`` and ``d_fake`` are logits (B,);
+    ``fake`` is detached from the generator.
+    """
+
+    def d_loss(
+        self,
+        *,
+        d_real: torch.Tensor,
+        d_fake: torch.Tensor,
+        real: torch.Tensor,
+        fake: torch.Tensor,
+        discriminator: torch.nn.Module,
+        labels: torch.Tensor | None,
+    ) -> torch.Tensor: ...
+
+    def g_loss(self, *, d_fake: torch.Tensor) -> torch.Tensor: ...
+
+
+def declare_space(**space: dict[str, Any]) -> Any:
+    """Decorator that sets ``factory.search_space`` (plain dicts work just as well)."""
+
+    def wrap(factory: Any) -> Any:
+        factory.search_space = dict(space)
+        return factory
+
+    return wrap

@@ -1,0 +1,1 @@
+"""ganlab's built-in plugins, registered through entry points like any third party's."""
