@@ -1,4 +1,5 @@
-"""The ``ganlab`` command line: ``plugins``, ``data``, ``gan``, ``classify`` and ``study``.
+"""The ``ganlab`` command line: ``plugins``, ``config``, ``data``, ``gan``, ``classify``,
+``study``.
 
 Heavy libraries (torch, timm, optuna) are imported inside commands so ``ganlab --help`` is fast.
 """
@@ -10,6 +11,7 @@ import typer
 from ganlab import __version__
 from ganlab.cli._app import GanlabGroup
 from ganlab.cli._classify import app as classify_app
+from ganlab.cli._config import app as config_app
 from ganlab.cli._data import app as data_app
 from ganlab.cli._gan import app as gan_app
 from ganlab.cli._plugins import app as plugins_app
@@ -24,6 +26,7 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 app.add_typer(plugins_app, name="plugins")
+app.add_typer(config_app, name="config")
 app.add_typer(data_app, name="data")
 app.add_typer(gan_app, name="gan")
 app.add_typer(classify_app, name="classify")

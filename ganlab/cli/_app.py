@@ -1,12 +1,14 @@
 """The root Typer app: error handling shared by every command.
 
 A :class:`~ganlab.errors.GanlabError` raised anywhere below a command is printed as one red
-line and the process exits with status 1, without a traceback.
+line and the process exits with status 1, without a traceback. (Typer >= 0.16 vendors click, so
+exits are raised as ``typer.Exit``; ``click.exceptions.Exit`` would escape as a traceback.)
 """
 
 from __future__ import annotations
 
-import click
+from typing import Any
+
 import typer
 from rich.console import Console
 from typer.core import TyperGroup
@@ -20,15 +22,15 @@ err_console = Console(stderr=True)
 class GanlabGroup(TyperGroup):
     """A Typer group that turns user errors into a message and exit status 1."""
 
-    def invoke(self, ctx: click.Context):  # type: ignore[override]
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except GanlabError as exc:
             err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-            raise click.exceptions.Exit(1) from None
+            raise typer.Exit(1) from None
         except KeyboardInterrupt:
             err_console.print("[yellow]interrupted[/]: completed work is saved; rerun to resume.")
-            raise click.exceptions.Exit(130) from None
+            raise typer.Exit(130) from None
 
 
 def make_app(help_text: str) -> typer.Typer:

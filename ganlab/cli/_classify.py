@@ -1,7 +1,132 @@
-"""`ganlab classify` commands."""
+"""`ganlab classify` commands: train, eval, predict, floors."""
 
 from __future__ import annotations
 
-from ganlab.cli._app import make_app
+from pathlib import Path
+from typing import Annotated, Any
 
-app = make_app("classify commands.")
+import typer
+from rich.table import Table
+
+from ganlab.cli._app import console, make_app
+
+app = make_app("Train and evaluate benign/malignant classifiers; score trivial floors.")
+
+StudyArg = Annotated[Path, typer.Argument(help="Study file (TOML).")]
+DeviceOpt = Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")]
+ProfileOpt = Annotated[
+    str | None, typer.Option("--profile", help="A \\[profiles.NAME] table of the study file.")
+]
+OutOpt = Annotated[
+    Path | None, typer.Option("--out", help="Output folder (default: runs/<study>/classify).")
+]
+SeedOpt = Annotated[int | None, typer.Option("--seed", help="Seed (default: study.seed).")]
+
+
+def _metrics_table(title: str, metrics: dict[str, Any], splits: list[str]) -> Table:
+    from ganlab.metrics import METRICS, format_ci
+
+    table = Table(title=title)
+    table.add_column("metric")
+    for split in splits:
+        table.add_column(f"{split} [95% CI]")
+    for m in METRICS:
+        table.add_row(m, *(format_ci(_nan(metrics[s][m])) for s in splits))
+    return table
+
+
+def _nan(entry: dict[str, Any]) -> dict[str, float]:
+    return {k: float("nan") if v is None else v for k, v in entry.items()}
+
+
+def _threshold_line(threshold: dict[str, Any]) -> str:
+    return f"threshold: {threshold['method']} = {threshold['value']:.4f}"
+
+
+@app.command("train")
+def train(
+    study: StudyArg,
+    device: DeviceOpt = "auto",
+    profile: ProfileOpt = None,
+    out: OutOpt = None,
+    seed: SeedOpt = None,
+    gan_checkpoint: Annotated[
+        Path | None,
+        typer.Option("--gan-checkpoint", help="GAN checkpoint for synthetic images and for "
+                     "initialising a `discriminator` classifier."),
+    ] = None,
+) -> None:
+    """Train the study's classifier and report every metric with a 95% bootstrap CI."""
+    from ganlab.classify import classify_from_config
+    from ganlab.config import load_config
+    from ganlab.device import resolve_device
+
+    cfg = load_config(study, profile=profile)
+    result = classify_from_config(cfg, out_dir=out, device=resolve_device(device), seed=seed,
+                                  generator_checkpoint=gan_checkpoint)
+    proto = result.metrics["protocol"]
+    console.print(_metrics_table(
+        f"{proto['classifier']['name']} ({proto['mode']}, best epoch {proto['best_epoch']}/"
+        f"{proto['epochs_run']}, {proto['train_seconds']:.0f} s)",
+        result.metrics, ["val", "test"]))
+    console.print(_threshold_line(result.metrics["threshold"]))
+    console.print(f"checkpoint: {result.checkpoint}\npredictions: {result.predictions}\n"
+                  f"metrics: {result.predictions.parent / 'metrics.json'}")
+
+
+@app.command("eval")
+def evaluate(
+    checkpoint: Annotated[Path, typer.Argument(help="Classifier checkpoint (model.pt).")],
+    folder: Annotated[Path, typer.Argument(help="Class-per-folder image set to score.")],
+    out: Annotated[Path | None, typer.Option("--out", help="Output folder "
+                   "(default: <checkpoint folder>/eval-<folder name>).")] = None,
+    device: DeviceOpt = "auto",
+    bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples.")] = 1000,
+) -> None:
+    """Score a trained classifier on an image folder it never saw (its own preprocessing)."""
+    from ganlab.classify import evaluate_folder
+    from ganlab.device import resolve_device
+
+    out_dir = out or checkpoint.parent / f"eval-{folder.resolve().name}"
+    metrics = evaluate_folder(checkpoint, folder, out_dir=out_dir, device=resolve_device(device),
+                              n_boot=bootstrap)
+    console.print(_metrics_table(f"{folder} ({metrics['protocol']['n']} images)", metrics,
+                                 ["test"]))
+    console.print(_threshold_line(metrics["threshold"]))
+    console.print(f"written to {out_dir}")
+
+
+@app.command("predict")
+def predict(
+    checkpoint: Annotated[Path, typer.Argument(help="Classifier checkpoint (model.pt).")],
+    images: Annotated[list[Path], typer.Argument(help="Image files.")],
+    device: DeviceOpt = "auto",
+) -> None:
+    """Print each image's probability of the positive class and its predicted class."""
+    from ganlab.classify import predict_images
+    from ganlab.device import resolve_device
+
+    table = Table()
+    for col in ("image", "prob_positive", "predicted"):
+        table.add_column(col)
+    for p in predict_images(checkpoint, images, device=resolve_device(device)):
+        table.add_row(p.path, f"{p.prob_positive:.4f}", p.predicted)
+    console.print(table)
+
+
+@app.command("floors")
+def floors(
+    study: StudyArg,
+    profile: ProfileOpt = None,
+    out: OutOpt = None,
+    seed: SeedOpt = None,
+) -> None:
+    """Score the trivial floors (majority class, colour-histogram logistic regression)."""
+    from ganlab.classify import floors_from_config
+    from ganlab.config import load_config
+
+    cfg = load_config(study, profile=profile)
+    results = floors_from_config(cfg, out_dir=out, seed=seed)
+    for name, metrics in results.items():
+        console.print(_metrics_table(f"floor: {name}", metrics, ["val", "test"]))
+        console.print(_threshold_line(metrics["threshold"]))

@@ -1,7 +1,165 @@
-"""`ganlab data` commands."""
+"""`ganlab data` commands: inspect an image set, generate the synthetic set, preview, split."""
 
 from __future__ import annotations
 
-from ganlab.cli._app import make_app
+import json
+from pathlib import Path
+from typing import Annotated
 
-app = make_app("data commands.")
+import typer
+from rich.table import Table
+
+from ganlab.cli._app import console, make_app
+
+app = make_app("Inspect image sets, generate the synthetic set, preview filters, write splits.")
+
+PositiveOption = Annotated[
+    str, typer.Option("--positive-class", help="Class treated as positive (label 1).")
+]
+ProfileOption = Annotated[
+    str | None, typer.Option("--profile", "-p", help="Apply [profiles.NAME] of the study first.")
+]
+
+
+@app.command("inspect")
+def inspect(
+    directory: Annotated[Path, typer.Argument(help="Class-per-folder image set.")],
+    positive_class: PositiveOption = "malignant",
+    hash_distance: Annotated[
+        int, typer.Option("--hash-distance", min=0, max=64, help="pHash bits for near-duplicates.")
+    ] = 4,
+    show: Annotated[int, typer.Option("--show", min=0, help="Groups and files to list.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON, not tables.")] = False,
+) -> None:
+    """Counts per class, image sizes, skipped files with reasons, exact and near duplicates."""
+    from ganlab.data import inspect_folder
+
+    rep = inspect_folder(directory, positive_class=positive_class, hash_distance=hash_distance)
+    if as_json:
+        out = {k: getattr(rep, k) for k in ("root", "files", "usable", "skipped", "converted",
+                                             "exact_groups", "near_groups", "near_pairs",
+                                             "hash_distance")}
+        out["sizes"] = {f"{w}x{h}": n for (w, h), n in rep.sizes.items()}
+        out["modes"] = dict(rep.modes)
+        typer.echo(json.dumps(out, indent=2))
+        return
+    console.print(f"{rep.root} (positive class: {rep.class_names[1]})", highlight=False)
+    table = Table()
+    for col in ("class", "files", "usable", "skipped"):
+        table.add_column(col, justify="left" if col == "class" else "right")
+    for cls in rep.class_names:
+        table.add_row(cls, f"{rep.files[cls]:,}", f"{rep.usable[cls]:,}",
+                      f"{rep.files[cls] - rep.usable[cls]:,}")
+    console.print(table)
+    sizes = ", ".join(f"{w}x{h}: {n:,}" for (w, h), n in rep.sizes.most_common(show))
+    console.print(f"image sizes: {sizes}")
+    console.print(f"stored modes: {', '.join(f'{m}: {n:,}' for m, n in rep.modes.most_common())}")
+    if rep.converted:
+        console.print(f"converted: {len(rep.converted):,} file(s)")
+        for sample_id, note in rep.converted[:show]:
+            console.print(f"  {sample_id}: {note}", highlight=False)
+    console.print(f"skipped: {len(rep.skipped):,} file(s)"
+                  + "".join(f"; {r}: {n}" for r, n in rep.skip_counts().items()))
+    for sample_id, reason in rep.skipped[:show]:
+        console.print(f"  {sample_id}: {reason}", highlight=False)
+    console.print(f"exact duplicates (same bytes): {len(rep.exact_groups)} group(s)")
+    for group in rep.exact_groups[:show]:
+        console.print(f"  {' = '.join(group)}", highlight=False)
+    in_groups = sum(len(g) for g in rep.near_groups)
+    console.print(
+        f"near-duplicate groups (pHash Hamming <= {rep.hash_distance}): {len(rep.near_groups)} "
+        f"group(s), {in_groups:,} images, {rep.near_pairs:,} pair(s)"
+    )
+    for group in rep.near_groups[:show]:
+        console.print(f"  [{len(group)}] {', '.join(group)}", highlight=False)
+
+
+@app.command("synth")
+def synth(
+    out: Annotated[Path, typer.Option("--out", help="Folder to create (benign/, malignant/).")],
+    n: Annotated[int, typer.Option("--n", min=2, help="Number of images.")] = 600,
+    seed: Annotated[int, typer.Option("--seed", help="Generator seed.")] = 0,
+    image_size: Annotated[int, typer.Option("--image-size", min=16, help="Side in px.")] = 96,
+) -> None:
+    """Generate the labelled synthetic dermoscopy-like set (ABCD-rule lesions)."""
+    from ganlab.data import synthesize
+
+    counts = synthesize(out, n, seed, image_size)
+    parts = ", ".join(f"{v:,} {k}" for k, v in counts.items())
+    console.print(f"wrote {parts} ({image_size}x{image_size} PNG) to {out}", highlight=False)
+
+
+@app.command("preview")
+def preview(
+    study_file: Annotated[
+        Path | None, typer.Argument(help="Study file whose [data] table to preview.")
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", help="PNG file to write.")] = Path("grid.png"),
+    root: Annotated[
+        Path | None, typer.Option("--root", help="Image folder instead of a study file.")
+    ] = None,
+    filters: Annotated[
+        list[str] | None,
+        typer.Option("--filter", help="Filter name (repeatable; default with --root: paper's)."),
+    ] = None,
+    augments: Annotated[
+        list[str] | None,
+        typer.Option("--augment", help="Augmentation name (repeatable; default: paper's)."),
+    ] = None,
+    image_size: Annotated[int, typer.Option("--image-size", min=8, help="Final side.")] = 64,
+    n: Annotated[int, typer.Option("--n", min=1, help="Images (rows).")] = 4,
+    seed: Annotated[int, typer.Option("--seed", help="Augmentation seed.")] = 0,
+    profile: ProfileOption = None,
+) -> None:
+    """Write a PNG grid: originals, each filter step, augmented copies."""
+    from ganlab.config import DataConfig, PluginRef, load_config
+    from ganlab.data import preview_grid
+    from ganlab.errors import ConfigError
+
+    if (study_file is None) == (root is None):
+        raise ConfigError("give either a STUDY_FILE or --root DIR (exactly one)")
+    if study_file is not None:
+        cfg = load_config(study_file, profile=profile)
+        data, base = cfg.data, Path(cfg.base_dir)
+    else:
+        fl = filters if filters is not None else ["bilateral", "gamma"]
+        au = augments if augments is not None else ["rotation", "shear", "hflip", "vflip"]
+        data = DataConfig(root=str(root), image_size=image_size,
+                          filters=tuple(PluginRef(f) for f in fl),
+                          augmentations=tuple(PluginRef(a) for a in au))
+        base = Path.cwd()
+    path = preview_grid(data, base_dir=base, out=out, n=n, seed=seed)
+    console.print(f"wrote {path}", highlight=False)
+
+
+@app.command("split")
+def split(
+    study_file: Annotated[Path, typer.Argument(help="The study file (TOML).")],
+    work_dir: Annotated[
+        Path | None, typer.Option("--work-dir", help="Default: <study.output>/<study.name>.")
+    ] = None,
+    fold: Annotated[int | None, typer.Option("--fold", min=0, help="Validation fold.")] = None,
+    profile: ProfileOption = None,
+) -> None:
+    """Prepare the study's data (cached) and write or reuse its split manifest."""
+    from ganlab.config import load_config
+    from ganlab.data import prepare_data
+
+    cfg = load_config(study_file, profile=profile)
+    wd = work_dir or Path(cfg.study.output) / cfg.study.name
+    data = prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=wd, fold=fold)
+    p = data.protocol
+    table = Table(title=f"split of {p['source']}")
+    table.add_column("split")
+    for cls in data.class_names:
+        table.add_column(cls, justify="right")
+    for side, counts in p["sizes"].items():
+        table.add_row(side, *(f"{counts[c]:,}" for c in data.class_names))
+    console.print(table)
+    state = "reused" if p["split"]["reused_manifest"] else "wrote"
+    console.print(
+        f"{state} {data.split_manifest}; {p['lesion_groups']:,} lesion groups, "
+        f"{p['near_duplicate_pairs']:,} near-duplicate pairs; skipped {sum(p['skipped'].values())}"
+        f"; cache {'hit' if p['cache_hit'] else 'built'} ({p['cache_key']})",
+        highlight=False,
+    )

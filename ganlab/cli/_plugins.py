@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import difflib
 import json
-from typing import Annotated, Optional
+from collections import Counter
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from ganlab.cli._app import console, make_app
+from ganlab.errors import PluginError
 from ganlab.registry import REGISTRIES, registry_for
 
 app = make_app("List and inspect the registered plugins of every kind.")
 
 KindOption = Annotated[
-    Optional[str],
+    str | None,
     typer.Option("--kind", "-k", help=f"Only this kind: {', '.join(REGISTRIES)}."),
 ]
 
@@ -23,13 +26,16 @@ KindOption = Annotated[
 def list_plugins(
     kind: KindOption = None,
     pattern: Annotated[str, typer.Argument(help="fnmatch pattern on names, e.g. 'dcgan*'.")] = "*",
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON, not a table.")] = False,
 ) -> None:
     """List plugins: name, kind, package, version and a one-line description."""
     registries = [registry_for(kind)] if kind else list(REGISTRIES.values())
     rows = []
     for reg in registries:
-        for info in reg.list(pattern):
+        infos = reg.list(pattern)
+        owners = Counter(info.name for info in infos)
+        for info in infos:
+            conflict = owners[info.name] > 1
             rows.append(
                 {
                     "name": info.name,
@@ -37,16 +43,18 @@ def list_plugins(
                     "package": info.package,
                     "version": info.version,
                     "entry_point": info.value,
-                    "description": reg.describe(info.name) if len(reg.list(info.name)) == 1
-                    else "CONFLICT: registered by several packages",
+                    "description": "CONFLICT: registered by several packages"
+                    if conflict
+                    else info.summary(),
                 }
             )
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
     table = Table(title="ganlab plugins")
-    for col in ("name", "kind", "package", "version", "description"):
-        table.add_column(col, overflow="fold")
+    for col in ("name", "kind", "package", "version"):
+        table.add_column(col, no_wrap=True)
+    table.add_column("description", overflow="fold", ratio=1)
     for row in rows:
         table.add_row(row["name"], row["kind"], row["package"], row["version"], row["description"])
     console.print(table)
@@ -60,20 +68,17 @@ def show_plugin(
     """Show a plugin's parameters (types, defaults) and declared search space."""
     registries = [registry_for(kind)] if kind else [r for r in REGISTRIES.values() if name in r]
     if not registries:
-        # let the generator registry produce the "did you mean" message over all names
-        from ganlab.errors import PluginError
-
         all_names = sorted({n for r in REGISTRIES.values() for n in r.names()})
-        import difflib
-
         close = difflib.get_close_matches(name, all_names, n=5, cutoff=0.5)
         hint = f" Did you mean: {', '.join(close)}?" if close else ""
-        raise PluginError(f"no plugin named {name!r} in any kind.{hint} See `ganlab plugins list`.")
+        raise PluginError(
+            f"no plugin named {name!r} in any kind.{hint} See `ganlab plugins list`."
+        )
     for reg in registries:
         info = reg.info(name)
         space = reg.search_space(name)
         console.print(
-            f"[bold]{name}[/] ({reg.kind[:-1]}) from {info.package} {info.version}: {info.value}"
+            f"[bold]{name}[/] ({reg.singular}) from {info.package} {info.version}: {info.value}"
         )
         summary = reg.describe(name)
         if summary:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from ganlab.config._dump import config_to_dict, to_plain
+from ganlab.config._dump import config_to_dict, config_to_toml, to_plain
 from ganlab.config._loader import config_from_dict, load_config, read_toml
 from ganlab.config._paths import apply_overrides, get_path, set_path
 from ganlab.config._schema import (
+    PLUGIN_FIELDS,
     AblationConfig,
     BaselinesConfig,
     ClassifierConfig,
@@ -20,8 +21,11 @@ from ganlab.config._schema import (
     StudySection,
     SynthConfig,
 )
+from ganlab.config._text import show
+from ganlab.config._validate import plugin_refs, validate_plugins
 
 __all__ = [
+    "PLUGIN_FIELDS",
     "AblationConfig",
     "BaselinesConfig",
     "ClassifierConfig",
@@ -38,8 +42,13 @@ __all__ = [
     "apply_overrides",
     "config_from_dict",
     "config_to_dict",
+    "config_to_toml",
     "get_path",
     "load_config",
     "read_toml",
+    "plugin_refs",
     "set_path",
+    "show",
+    "to_plain",
+    "validate_plugins",
 ]

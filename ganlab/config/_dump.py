@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import re
 from typing import Any
 
 from ganlab.config._schema import Config, PluginRef
 from ganlab.registry._space import ParamSpec
+
+_BARE = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def to_plain(value: Any) -> Any:
@@ -38,3 +42,39 @@ def _drop_none(value: Any) -> Any:
     if isinstance(value, list):
         return [_drop_none(v) for v in value]
     return value
+
+
+def config_to_toml(cfg: Config) -> str:
+    """``cfg`` as a TOML study file (what ``ganlab config check`` prints); loads back equal."""
+    lines: list[str] = []
+    _table(config_to_dict(cfg), [], lines)
+    return "\n".join(lines).strip() + "\n"
+
+
+def _key(key: str) -> str:
+    return key if _BARE.fullmatch(key) else json.dumps(key)
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_key(k)} = {_value(v)}" for k, v in value.items()) + "}"
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")
+
+
+def _table(table: dict[str, Any], path: list[str], lines: list[str]) -> None:
+    scalars = {k: v for k, v in table.items() if not isinstance(v, dict)}
+    tables = {k: v for k, v in table.items() if isinstance(v, dict) and v}
+    if path and (scalars or not tables):
+        lines.append("")
+        lines.append("[" + ".".join(_key(p) for p in path) + "]")
+    lines.extend(f"{_key(k)} = {_value(v)}" for k, v in scalars.items())
+    for key, sub in tables.items():
+        _table(sub, [*path, key], lines)

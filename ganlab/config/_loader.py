@@ -19,6 +19,8 @@ from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from ganlab.config._paths import apply_overrides
 from ganlab.config._schema import Config, PluginRef
+from ganlab.config._text import show
+from ganlab.config._validate import validate_plugins
 from ganlab.errors import ConfigError
 from ganlab.registry._space import ParamSpec, parse_spec
 
@@ -47,6 +49,7 @@ def load_config(
     *,
     profile: str | None = None,
     overrides: dict[str, Any] | None = None,
+    check_plugins: bool = True,
 ) -> Config:
     """Load and validate a study file.
 
@@ -54,9 +57,14 @@ def load_config(
         path: The TOML file.
         profile: Name of a ``[profiles.<name>]`` table of overrides to apply.
         overrides: Extra ``{"config.path": value}`` overrides applied last.
+        check_plugins: Also check every plugin reference against the registry
+            (:func:`validate_plugins`; this imports the plugins named). Off only in tests.
     """
     raw = read_toml(path)
-    return config_from_dict(raw, source=str(path), profile=profile, overrides=overrides)
+    cfg = config_from_dict(raw, source=str(path), profile=profile, overrides=overrides)
+    if check_plugins:
+        validate_plugins(cfg)
+    return cfg
 
 
 def config_from_dict(
@@ -121,18 +129,18 @@ def _describe(tp: Any) -> str:
 
 
 def _fail(prefix: str, path: str, tp: Any, value: Any, extra: str = "") -> typing.NoReturn:
-    raise ConfigError(f"{prefix}{path}: expected {_describe(tp)}{extra}, got {value!r}")
+    raise ConfigError(f"{prefix}{path}: expected {_describe(tp)}{extra}, got {show(value)}")
 
 
 def _check_range(prefix: str, path: str, name: str, value: Any) -> None:
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return
     if name in _POSITIVE and value <= 0:
-        raise ConfigError(f"{prefix}{path}: expected a number > 0, got {value!r}")
+        raise ConfigError(f"{prefix}{path}: expected a number > 0, got {show(value)}")
     if name in _NON_NEGATIVE and value < 0:
-        raise ConfigError(f"{prefix}{path}: expected a number >= 0, got {value!r}")
+        raise ConfigError(f"{prefix}{path}: expected a number >= 0, got {show(value)}")
     if name in _FRACTIONS and not 0 <= value < 1:
-        raise ConfigError(f"{prefix}{path}: expected a fraction in [0, 1), got {value!r}")
+        raise ConfigError(f"{prefix}{path}: expected a fraction in [0, 1), got {show(value)}")
 
 
 def _convert(value: Any, tp: Any, prefix: str, path: str) -> Any:

@@ -9,9 +9,34 @@ Setting ``x.name`` of a plugin table to another name drops the old plugin's para
 from __future__ import annotations
 
 import copy
+import dataclasses
+import functools
+import types
+import typing
 from typing import Any
 
 from ganlab.errors import ConfigError
+
+
+@functools.cache
+def _plugin_paths() -> frozenset[str]:
+    """Config paths of every single-plugin field (``gan.optimizer``, ``study.sampler``, ...)."""
+    from ganlab.config._schema import Config, PluginRef
+
+    out: set[str] = set()
+
+    def walk(tp: type, prefix: str) -> None:
+        for name, hint in typing.get_type_hints(tp).items():
+            args = typing.get_args(hint) if typing.get_origin(hint) in (
+                typing.Union, types.UnionType) else (hint,)
+            for arg in args:
+                if arg is PluginRef:
+                    out.add(prefix + name)
+                elif dataclasses.is_dataclass(arg):
+                    walk(arg, f"{prefix}{name}.")
+
+    walk(Config, "")
+    return frozenset(out)
 
 
 def _find_named(items: list[Any], name: str) -> int | None:
@@ -49,10 +74,14 @@ def set_path(raw: dict[str, Any], path: str, value: Any, *, where: str = "") -> 
             if nxt is None:
                 nxt = {}
                 node[part] = nxt
-            elif isinstance(nxt, str) and i + 1 < len(parts):
+            elif isinstance(nxt, str) and ".".join(parts[: i + 1]) in _plugin_paths():
                 # a plugin given by bare name ("adam") becomes a table so params can be set
                 nxt = {"name": nxt}
                 node[part] = nxt
+            elif not isinstance(nxt, (dict, list)):
+                raise ConfigError(
+                    f"{where}: {path}: {'.'.join(parts[: i + 1])} is {nxt!r}, not a table"
+                )
             node = nxt
         elif isinstance(node, list):
             idx = _find_named(node, part)
@@ -91,8 +120,10 @@ def set_path(raw: dict[str, Any], path: str, value: Any, *, where: str = "") -> 
     node[last] = copy.deepcopy(value)
 
 
-def apply_overrides(raw: dict[str, Any], overrides: dict[str, Any], *, where: str) -> dict[str, Any]:
-    """A copy of ``raw`` with every ``{"config.path": value}`` of ``overrides`` applied in order."""
+def apply_overrides(
+    raw: dict[str, Any], overrides: dict[str, Any], *, where: str
+) -> dict[str, Any]:
+    """A copy of ``raw`` with every ``{"config.path": value}`` of ``overrides`` applied."""
     if not isinstance(overrides, dict):
         raise ConfigError(f"{where}: expected a table of \"config.path\" = value")
     out = copy.deepcopy(raw)

@@ -11,6 +11,21 @@ from typing import Any, Literal
 
 from ganlab.registry._space import ParamSpec
 
+# Config path of every plugin field -> the plugin kind (registry) it names. A path to a list
+# (``data.filters``) holds several plugin tables. Validation and the docs read this table.
+PLUGIN_FIELDS: dict[str, str] = {
+    "data.filters": "filters",
+    "data.augmentations": "augmentations",
+    "gan.generator": "generators",
+    "gan.discriminator": "discriminators",
+    "gan.loss": "losses",
+    "gan.optimizer": "optimizers",
+    "gan.d_optimizer": "optimizers",
+    "classifier.model": "classifiers",
+    "classifier.optimizer": "optimizers",
+    "baselines.models": "classifiers",
+}
+
 
 @dataclass(frozen=True)
 class PluginRef:
@@ -41,7 +56,7 @@ class SplitConfig:
     test: float = 0.15  # fraction of lesion groups in the held-out test set
     folds: int = 0  # k-fold cross-validation over train+val when >= 2 (0 = a single split)
     group_near_duplicates: bool = True  # keep perceptual-hash near-duplicates on one side
-    hash_distance: int = 6  # max Hamming distance (of 64) between pHashes of one lesion group
+    hash_distance: int = 4  # max Hamming distance (of 64) between pHashes of one lesion group
     seed: int = 0  # split seed; fixed per study so every trial sees the same split
 
 
@@ -67,7 +82,7 @@ class FidConfig:
 
     enabled: bool = True  # compute FID/KID after GAN training
     backbone: Literal["auto", "inception", "classifier"] = "auto"  # auto: inception if weights
-    inception_weights: str | None = None  # local clean-fid Inception file ($GANLAB_INCEPTION_WEIGHTS)
+    inception_weights: str | None = None  # local Inception file ($GANLAB_INCEPTION_WEIGHTS)
     n_fake: int = 1000  # generated images scored
     kid: bool = True  # also compute KID
 
@@ -181,7 +196,9 @@ class Config:
     data: DataConfig = field(default_factory=DataConfig)  # images, filters, augmentations, split
     gan: GanConfig = field(default_factory=GanConfig)  # GAN
     classifier: ClassifierConfig = field(default_factory=ClassifierConfig)  # classifier
-    search: dict[str, ParamSpec] = field(default_factory=dict)  # config path -> search spec
+    search: dict[str, ParamSpec | Literal["declared"]] = field(
+        default_factory=dict
+    )  # config path -> search spec, or "declared" for the plugin's own space
     ablation: AblationConfig | None = None  # ablation design
     baselines: BaselinesConfig | None = None  # baseline classifiers
     ensemble: EnsembleConfig | None = None  # ensemble of the best models

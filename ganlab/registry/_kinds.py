@@ -10,7 +10,9 @@ FILTERS = Registry(
 )
 AUGMENTATIONS = Registry(
     "augmentations",
-    contract="An augmentation factory returns a callable on float (B, C, H, W) batches in [-1, 1].",
+    contract=(
+        "An augmentation factory returns a callable on float (B, C, H, W) batches in [-1, 1]."
+    ),
 )
 GENERATORS = Registry(
     "generators",
@@ -28,6 +30,7 @@ LOSSES = Registry(
 )
 OPTIMIZERS = Registry(
     "optimizers",
+    positional=1,
     contract="An optimizer factory is called as factory(params, **hp) -> torch.optim.Optimizer.",
 )
 CLASSIFIERS = Registry(

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import ast
 import difflib
-import importlib.util
 import fnmatch
+import importlib.util
 import inspect
 import os
 import re
@@ -43,7 +43,12 @@ class PluginInfo:
 
     @property
     def builtin(self) -> bool:
+        """Whether the plugin comes with ganlab itself."""
         return _normalize(self.package) == BUILTIN_DISTRIBUTION
+
+    def summary(self) -> str:
+        """First docstring line of the factory, read from source without importing it."""
+        return _static_summary(self.value)
 
 
 @dataclass(frozen=True)
@@ -88,14 +93,24 @@ class Registry:
     Args:
         kind: Plural kind name, e.g. ``"generators"``.
         structural: Keywords that ganlab passes to every factory of this kind (e.g. ``nz``),
-            beside the plugin's own parameters from the study file.
+            beside the plugin's own parameters from the study file. Users cannot set them.
+        positional: Leading positional arguments that ganlab passes (1 for optimizers, which
+            are called as ``factory(params, **hyperparameters)``).
         contract: One line saying what a factory must return; shown in errors and docs.
     """
 
-    def __init__(self, kind: str, *, structural: tuple[str, ...] = (), contract: str = "") -> None:
+    def __init__(
+        self,
+        kind: str,
+        *,
+        structural: tuple[str, ...] = (),
+        positional: int = 0,
+        contract: str = "",
+    ) -> None:
         self.kind = kind
         self.group = f"ganlab.{kind}"
         self.structural = structural
+        self.positional = positional
         self.contract = contract
         self._extra: list[metadata.EntryPoint] = []
         self._cache: dict[str, _Entry] | None = None
@@ -137,6 +152,11 @@ class Registry:
         self._extra.append(ep)
         self.refresh()
 
+    def remove_entry_point(self, ep: metadata.EntryPoint) -> None:
+        """Undo :meth:`add_entry_point`."""
+        self._extra.remove(ep)
+        self.refresh()
+
     def names(self) -> list[str]:
         """All plugin names of this kind, naturally sorted."""
         return sorted(self._entries(), key=_natural_key)
@@ -167,21 +187,24 @@ class Registry:
             hint = f" Did you mean: {', '.join(close)}?" if close else ""
             available = ", ".join(self.names()) or "none installed"
             raise PluginError(
-                f"unknown {self._singular} plugin {name!r}.{hint} Available {self.kind}: "
+                f"unknown {self.singular} plugin {name!r}.{hint} Available {self.kind}: "
                 f"{available}. Run `ganlab plugins list --kind {self.kind}`."
             )
         entry = entries[name]
         if len(entry.infos) > 1:
             owners = " and ".join(f"{i.package} ({i.value})" for i in entry.infos)
             raise PluginError(
-                f"{self._singular} plugin {name!r} is registered by more than one package: "
+                f"{self.singular} plugin {name!r} is registered by more than one package: "
                 f"{owners}. Uninstall one of them, or set {DISABLE_AUTOLOAD_ENV}=1 with "
                 f"{ALLOW_ENV} naming the package to keep."
             )
         return entry
 
     @property
-    def _singular(self) -> str:
+    def singular(self) -> str:
+        """One plugin of this kind, in words: ``"filter"``, ``"loss"``."""
+        if self.kind.endswith("sses"):
+            return self.kind[:-2]
         return self.kind[:-1] if self.kind.endswith("s") else self.kind
 
     # -- loading ---------------------------------------------------------------------------
@@ -195,59 +218,89 @@ class Registry:
             obj = ep.load()
         except Exception as exc:  # noqa: BLE001 - any import failure becomes a user message
             raise PluginError(
-                f"{self._singular} plugin {name!r} from package {info.package} {info.version} "
+                f"{self.singular} plugin {name!r} from package {info.package} {info.version} "
                 f"failed to load (entry point {self.group}: {name} = {info.value}): "
                 f"{type(exc).__name__}: {exc}. Fix or reinstall that package."
             ) from exc
         if not callable(obj):
             raise PluginError(
-                f"{self._singular} plugin {name!r} ({info.package}: {info.value}) is not "
+                f"{self.singular} plugin {name!r} ({info.package}: {info.value}) is not "
                 f"callable; an entry point must name a factory. {self.contract}"
             )
         self._loaded[name] = obj
         return obj
 
-    def create(self, name: str, /, **params: Any) -> Any:
+    def create(self, name: str, /, *args: Any, **params: Any) -> Any:
         """Call the factory ``name`` with ``params``; ``None`` values are dropped.
 
-        Dropping ``None`` lets unset options fall back to the factory's own defaults.
+        Dropping ``None`` lets unset options fall back to the factory's own defaults. ``args``
+        are the kind's leading positional arguments (an optimizer's ``params``).
         """
         factory = self.load(name)
         kwargs = {k: v for k, v in params.items() if v is not None}
-        self._check_params(name, factory, kwargs)
+        self._check_params(name, factory, kwargs, n_args=len(args))
         try:
-            return factory(**kwargs)
+            return factory(*args, **kwargs)
         except PluginError:
             raise
         except (TypeError, ValueError) as exc:
             raise PluginError(
-                f"{self._singular} plugin {name!r} rejected its parameters {kwargs}: {exc}"
+                f"{self.singular} plugin {name!r} rejected its parameters {kwargs}: {exc}"
             ) from exc
 
-    def _check_params(self, name: str, factory: Callable[..., Any], kwargs: dict) -> None:
+    def _signature(self, factory: Callable[..., Any]) -> inspect.Signature | None:
         try:
-            sig = inspect.signature(factory)
+            return inspect.signature(factory)
         except (TypeError, ValueError):
+            return None
+
+    def _own_parameters(self, sig: inspect.Signature) -> list[inspect.Parameter]:
+        """Parameters a user may set: not positional-by-ganlab, structural, or ``*args``."""
+        out: list[inspect.Parameter] = []
+        skipped = 0
+        for p in sig.parameters.values():
+            if p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL):
+                continue
+            if skipped < self.positional and p.kind in (p.POSITIONAL_ONLY,
+                                                         p.POSITIONAL_OR_KEYWORD):
+                skipped += 1
+                continue
+            if p.name in self.structural or p.kind is p.POSITIONAL_ONLY:
+                continue
+            out.append(p)
+        return out
+
+    def _check_params(
+        self, name: str, factory: Callable[..., Any], kwargs: dict, *, n_args: int = 0
+    ) -> None:
+        sig = self._signature(factory)
+        if sig is None:
             return
-        params = sig.parameters.values()
-        if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in sig.parameters.values()):
             return
-        accepted = {p.name for p in params}
+        accepted = {p.name for p in self._own_parameters(sig)} | set(self.structural)
         unknown = sorted(set(kwargs) - accepted)
         if unknown:
             own = sorted(accepted - set(self.structural))
             raise PluginError(
-                f"{self._singular} plugin {name!r} has no parameter "
+                f"{self.singular} plugin {name!r} has no parameter "
                 f"{', '.join(map(repr, unknown))}. Its parameters: {', '.join(own) or 'none'}."
             )
 
+    def accepts_any_keyword(self, name: str) -> bool:
+        """Whether the factory takes ``**kwargs`` (its parameters cannot be checked)."""
+        sig = self._signature(self.load(name))
+        return sig is None or any(
+            p.kind is inspect.Parameter.VAR_KEYWORD for p in sig.parameters.values()
+        )
+
     def parameters(self, name: str) -> list[ParamInfo]:
-        """The plugin's own keyword parameters (structural keywords excluded)."""
-        factory = self.load(name)
+        """The plugin's own keyword parameters (structural and positional ones excluded)."""
+        sig = self._signature(self.load(name))
+        if sig is None:
+            return []
         out: list[ParamInfo] = []
-        for p in inspect.signature(factory).parameters.values():
-            if p.name in self.structural or p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL):
-                continue
+        for p in self._own_parameters(sig):
             ann = p.annotation
             ann_text = "" if ann is inspect.Parameter.empty else getattr(ann, "__name__", str(ann))
             required = p.default is inspect.Parameter.empty
@@ -260,7 +313,7 @@ class Registry:
         if not isinstance(space, dict):
             info = self.info(name)
             raise PluginError(
-                f"{self._singular} plugin {name!r} ({info.package}) declares search_space as "
+                f"{self.singular} plugin {name!r} ({info.package}) declares search_space as "
                 f"{type(space).__name__}; it must be a dict of parameter -> spec."
             )
         return dict(space)
@@ -268,19 +321,34 @@ class Registry:
     def describe(self, name: str) -> str:
         """First line of the factory's docstring, read from its source without running it.
 
-        Only parent packages of the plugin's module are imported (to locate the file); the
-        module itself is parsed, not executed, so a broken plugin still gets listed.
+        Nothing is imported: the module's file is located and parsed, not executed, so a
+        broken plugin still gets listed.
         """
         return _static_summary(self.info(name).value)
+
+
+def _module_file(module_name: str) -> str | None:
+    """Source file of a module, found without importing it or its parent packages."""
+    from importlib.machinery import PathFinder
+
+    parts = module_name.split(".")
+    spec = importlib.util.find_spec(parts[0])  # a top-level lookup imports nothing
+    for i in range(1, len(parts)):
+        if spec is None or not spec.submodule_search_locations:
+            return None
+        spec = PathFinder.find_spec(".".join(parts[: i + 1]), spec.submodule_search_locations)
+    if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+        return None
+    return spec.origin
 
 
 def _static_summary(value: str) -> str:
     module_name, _, attr = value.partition(":")
     try:
-        spec = importlib.util.find_spec(module_name.strip())
-        if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+        origin = _module_file(module_name.strip())
+        if origin is None:
             return ""
-        with open(spec.origin, encoding="utf-8") as fh:
+        with open(origin, encoding="utf-8") as fh:
             tree = ast.parse(fh.read())
     except Exception:  # noqa: BLE001 - a summary is best effort; loading reports real errors
         return ""

@@ -1,0 +1,28 @@
+"""Classifier training (real, real + synthetic, synthetic), evaluation, prediction, floors."""
+
+from __future__ import annotations
+
+from ganlab.classify._checkpoint import load_classifier, save_classifier
+from ganlab.classify._evaluate import Prediction, evaluate_folder, predict_images
+from ganlab.classify._floors import colour_histograms, trivial_floors
+from ganlab.classify._run import classify_from_config, floors_from_config
+from ganlab.classify._synthetic import TrainingSet, build_training_set, synthesize
+from ganlab.classify._train import MONITORS, ClassifyResult, train_classifier
+
+__all__ = [
+    "MONITORS",
+    "ClassifyResult",
+    "Prediction",
+    "TrainingSet",
+    "build_training_set",
+    "classify_from_config",
+    "colour_histograms",
+    "evaluate_folder",
+    "floors_from_config",
+    "load_classifier",
+    "predict_images",
+    "save_classifier",
+    "synthesize",
+    "train_classifier",
+    "trivial_floors",
+]

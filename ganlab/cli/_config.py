@@ -1,0 +1,39 @@
+"""`ganlab config` commands: check a study file and print what it resolves to."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ganlab.cli._app import console, make_app
+
+app = make_app("Check study files against the schema and the installed plugins.")
+
+
+@app.command("check")
+def check(
+    study_file: Annotated[Path, typer.Argument(help="The study file (TOML).")],
+    profile: Annotated[
+        str | None, typer.Option("--profile", "-p", help="Apply [profiles.NAME] first.")
+    ] = None,
+) -> None:
+    """Validate a study file (schema, plugins, parameters) and print the resolved config."""
+    from rich.syntax import Syntax
+
+    from ganlab.config import config_to_toml, load_config, plugin_refs
+
+    cfg = load_config(study_file, profile=profile)
+    text = config_to_toml(cfg)
+    if console.is_terminal:
+        console.print(Syntax(text, "toml", theme="ansi_dark", word_wrap=True))
+    else:  # piped: plain TOML that loads back
+        typer.echo(text)
+    console.print(
+        f"[green]ok[/]: {study_file} is valid"
+        f"{f' with profile {profile}' if profile else ''} "
+        f"({len(plugin_refs(cfg))} plugin references checked)",
+        highlight=False,
+        soft_wrap=True,
+    )

@@ -1,0 +1,53 @@
+"""Cross-process file locks and atomic ``.npz`` files for the preprocessing cache."""
+
+from __future__ import annotations
+
+import fcntl
+import io
+import json
+import os
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ganlab.io import atomic_write_bytes
+
+
+@contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive ``fcntl.flock`` on ``path`` (created if needed) for the ``with`` body.
+
+    The kernel drops the lock when the holder dies, so a killed process never blocks others.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def save_npz(path: Path, meta: dict[str, Any], **arrays: np.ndarray) -> Path:
+    """Write arrays plus a JSON ``meta`` dict as one uncompressed ``.npz``, atomically."""
+    buf = io.BytesIO()
+    np.savez(buf, meta=np.array(json.dumps(meta)), **arrays)
+    return atomic_write_bytes(path, buf.getvalue())
+
+
+def load_npz(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]] | None:
+    """(meta, arrays) of a file written by :func:`save_npz`, or ``None`` if absent/unreadable."""
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+        meta = json.loads(str(arrays.pop("meta")))
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None
+    return meta, arrays

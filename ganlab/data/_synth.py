@@ -1,0 +1,132 @@
+"""The embedded synthetic dermoscopy-like set, drawn with numpy and OpenCV after the ABCD rule.
+
+Benign lesions are round, symmetric, evenly coloured and have smooth borders; malignant ones are
+asymmetric, with irregular borders and several colours (brown, black, blue-grey, red). Both lie on
+skin-toned, textured backgrounds with a dermoscope vignette and the same hair statistics, so
+hair is no label cue. Image ``i`` depends only on (seed, i): a larger ``n`` extends a set.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ganlab.errors import DataError
+
+CLASSES = ("benign", "malignant")
+_ANGLES = np.linspace(0.0, 2 * math.pi, 180, endpoint=False)
+_PALETTE = np.array(
+    [[70, 40, 25], [25, 15, 12], [95, 105, 125], [150, 60, 55], [120, 80, 50]], np.float32
+)  # malignant colours (RGB): dark brown, black, blue-grey, red, light brown
+
+
+def _background(rng: np.random.Generator, s: int) -> np.ndarray:
+    base = np.array([rng.uniform(195, 235), rng.uniform(145, 185), rng.uniform(120, 160)])
+    coarse = cv2.resize(rng.normal(0, 1, (6, 6, 3)).astype(np.float32), (s, s),
+                        interpolation=cv2.INTER_CUBIC)
+    fine = rng.normal(0, 3.0, (s, s, 3)).astype(np.float32)
+    yy, xx = np.mgrid[0:s, 0:s].astype(np.float32) / (s - 1) * 2 - 1
+    vignette = 1.0 - rng.uniform(0.15, 0.35) * np.clip(xx**2 + yy**2 - 0.5, 0, None)
+    return (base + 8.0 * coarse + fine) * vignette[..., None]
+
+
+def _mask(s: int, cx: float, cy: float, radius: np.ndarray, blur: float) -> np.ndarray:
+    pts = np.stack([cx + radius * np.cos(_ANGLES), cy + radius * np.sin(_ANGLES)], 1)
+    mask = np.zeros((s, s), np.float32)
+    cv2.fillPoly(mask, [np.round(pts * 16).astype(np.int32)], 1.0, cv2.LINE_AA, shift=4)
+    k = 2 * int(blur) + 1
+    return cv2.GaussianBlur(mask, (k, k), 0) if k > 1 else mask
+
+
+def _benign(rng: np.random.Generator, img: np.ndarray, s: int) -> np.ndarray:
+    r0 = s * rng.uniform(0.16, 0.28)
+    cx, cy = s / 2 + rng.normal(0, s * 0.03, 2)
+    ecc, phase = rng.uniform(0, 0.08), rng.uniform(0, math.pi)
+    radius = r0 * (1 + ecc * np.cos(2 * (_ANGLES - phase)))  # an ellipse: two symmetry axes
+    mask = _mask(s, cx, cy, radius, blur=max(1, s // 48))
+    colour = np.array([rng.uniform(105, 150), rng.uniform(65, 95), rng.uniform(40, 65)])
+    yy, xx = np.mgrid[0:s, 0:s].astype(np.float32)
+    rel = np.sqrt((xx - cx) ** 2 + (yy - cy) ** 2) / r0
+    shade = colour * (0.85 + 0.15 * np.clip(rel, 0, 1))[..., None]  # lighter towards the rim
+    alpha = 0.85 * mask[..., None]
+    return img * (1 - alpha) + shade * alpha
+
+
+def _malignant(rng: np.random.Generator, img: np.ndarray, s: int) -> np.ndarray:
+    r0 = s * rng.uniform(0.18, 0.32)
+    cx, cy = s / 2 + rng.normal(0, s * 0.06, 2)
+    harmonics = sum(
+        rng.uniform(0.04, 0.22) / math.sqrt(k) * np.sin(k * _ANGLES + rng.uniform(0, 2 * math.pi))
+        for k in range(1, 9)
+    )
+    jagged = np.convolve(rng.normal(0, 0.06, len(_ANGLES)), np.ones(3) / 3, mode="same")
+    radius = r0 * np.clip(1 + harmonics + jagged, 0.35, None)
+    mask = _mask(s, cx, cy, radius, blur=int(rng.integers(0, 2)))
+    out = img * (1 - 0.9 * mask[..., None]) + _PALETTE[0] * 0.9 * mask[..., None]
+    for colour in _PALETTE[rng.choice(len(_PALETTE), size=rng.integers(2, 5), replace=False)]:
+        blob = np.zeros((s, s), np.float32)
+        centre = (int(cx + rng.normal(0, r0 * 0.4)), int(cy + rng.normal(0, r0 * 0.4)))
+        axes = (int(r0 * rng.uniform(0.2, 0.6)) + 1, int(r0 * rng.uniform(0.2, 0.6)) + 1)
+        cv2.ellipse(blob, centre, axes, rng.uniform(0, 180), 0, 360, 1.0, -1, cv2.LINE_AA)
+        k = 2 * max(1, s // 32) + 1
+        blob = cv2.GaussianBlur(blob, (k, k), 0) * mask * rng.uniform(0.6, 0.95)
+        out = out * (1 - blob[..., None]) + colour * blob[..., None]
+    return out
+
+
+def _hairs(rng: np.random.Generator, img: np.ndarray, s: int) -> np.ndarray:
+    out = np.clip(img, 0, 255).astype(np.uint8)
+    for _ in range(int(rng.integers(0, 6))):
+        p0, p1, ctrl = rng.uniform(-0.1, 1.1, (3, 2)) * s
+        t = np.linspace(0, 1, 24)[:, None]
+        curve = (1 - t) ** 2 * p0 + 2 * (1 - t) * t * ctrl + t**2 * p1
+        colour = tuple(float(c) for c in rng.uniform(25, 70) * np.array([1.0, 0.8, 0.65]))
+        cv2.polylines(out, [np.round(curve * 16).astype(np.int32)], False, colour, 1,
+                      cv2.LINE_AA, shift=4)
+    return out
+
+
+def draw_lesion(seed: int, index: int, image_size: int) -> tuple[np.ndarray, int]:
+    """(RGB uint8 image, label) of synthetic image ``index``; label 1 = malignant."""
+    rng = np.random.default_rng([seed, index])
+    label = index % 2
+    img = _background(rng, image_size)
+    img = _malignant(rng, img, image_size) if label else _benign(rng, img, image_size)
+    return _hairs(rng, img, image_size), label
+
+
+def synthesize(out_dir: str | Path, n: int, seed: int = 0, image_size: int = 96) -> dict[str, int]:
+    """Write ``n`` labelled PNGs into ``out_dir/benign`` and ``out_dir/malignant``.
+
+    Returns:
+        Images written per class.
+
+    Raises:
+        DataError: ``out_dir`` already holds class folders, or ``n``/``image_size`` is too small.
+    """
+    out = Path(out_dir)
+    if n < 2:
+        raise DataError(f"--n {n}: generate at least 2 images (one per class)")
+    if image_size < 16:
+        raise DataError(f"--image-size {image_size}: use at least 16 pixels")
+    taken = [c for c in CLASSES if (out / c).exists()]
+    if taken:
+        raise DataError(
+            f"{out} already holds {', '.join(taken)}/; choose an empty --out folder or delete it"
+        )
+    for cls in CLASSES:
+        (out / cls).mkdir(parents=True, exist_ok=True)
+    counts = dict.fromkeys(CLASSES, 0)
+    for i in range(n):
+        rgb, label = draw_lesion(seed, i, image_size)
+        path = out / CLASSES[label] / f"{i:05d}.png"
+        ok, buf = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR),
+                               [cv2.IMWRITE_PNG_COMPRESSION, 1])
+        if not ok:  # pragma: no cover - OpenCV always encodes uint8 BGR
+            raise DataError(f"could not encode {path}")
+        path.write_bytes(buf.tobytes())
+        counts[CLASSES[label]] += 1
+    return counts

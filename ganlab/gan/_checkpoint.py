@@ -1,0 +1,85 @@
+"""GAN checkpoints: one dict, written atomically, loadable with ``torch.load(weights_only=True)``.
+
+Keys: ``generator``, ``discriminator`` (state dicts), ``g_optimizer``, ``d_optimizer``,
+``scaler``, ``rng``, ``epoch``, ``history``, ``fixed_noise``, ``fixed_labels`` and ``meta`` =
+{``nz``, ``image_size``, ``channels``, ``num_classes``, ``class_names``, ``generator``,
+``discriminator`` (plugin refs as dicts), ``loss``, ``seed``}.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from ganlab.config import PluginRef
+from ganlab.errors import TrainingError
+from ganlab.gan._build import build_discriminator, build_generator
+from ganlab.io import atomic_torch_save
+
+REQUIRED_KEYS = (
+    "generator", "discriminator", "g_optimizer", "d_optimizer", "scaler", "rng", "epoch",
+    "history", "meta",
+)
+
+
+def save_checkpoint(path: Path, state: dict[str, Any]) -> Path:
+    """Write ``state`` atomically (a kill leaves the previous checkpoint intact)."""
+    missing = [k for k in REQUIRED_KEYS if k not in state]
+    if missing:
+        raise ValueError(f"checkpoint state lacks {missing}")  # a bug in the trainer
+    return atomic_torch_save(path, state)
+
+
+def read_checkpoint(path: str | Path, *, map_location: str | torch.device = "cpu") -> dict:
+    """Load a GAN checkpoint safely; a missing or foreign file is a :class:`TrainingError`."""
+    path = Path(path)
+    if not path.is_file():
+        raise TrainingError(
+            f"{path}: no such GAN checkpoint. Train one with `ganlab gan train STUDY_FILE`; "
+            "it is written to <output>/<study>/gan/checkpoint.pt."
+        )
+    try:
+        state = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is a user-facing problem
+        raise TrainingError(f"{path}: not a readable GAN checkpoint ({exc}).") from exc
+    if not isinstance(state, dict) or any(k not in state for k in REQUIRED_KEYS):
+        raise TrainingError(
+            f"{path}: not a ganlab GAN checkpoint (expected keys {', '.join(REQUIRED_KEYS)})."
+        )
+    return state
+
+
+def _ref(value: dict[str, Any]) -> PluginRef:
+    params = {k: v for k, v in value.items() if k != "name"}
+    return PluginRef(value["name"], params)
+
+
+def load_generator(
+    path: str | Path, *, device: str | torch.device = "cpu"
+) -> tuple[nn.Module, dict[str, Any]]:
+    """The trained generator of a checkpoint (in eval mode on ``device``) and its meta."""
+    state = read_checkpoint(path)
+    meta = state["meta"]
+    net = build_generator(
+        _ref(meta["generator"]), nz=meta["nz"], image_size=meta["image_size"],
+        channels=meta["channels"], num_classes=meta["num_classes"],
+    )
+    net.load_state_dict(state["generator"])
+    return net.to(device).eval(), meta
+
+
+def load_discriminator(
+    path: str | Path, *, device: str | torch.device = "cpu"
+) -> tuple[nn.Module, dict[str, Any]]:
+    """The trained discriminator of a checkpoint (in eval mode on ``device``) and its meta."""
+    state = read_checkpoint(path)
+    meta = state["meta"]
+    net = build_discriminator(
+        _ref(meta["discriminator"]), image_size=meta["image_size"],
+        channels=meta["channels"], num_classes=meta["num_classes"],
+    )
+    net.load_state_dict(state["discriminator"])
+    return net.to(device).eval(), meta

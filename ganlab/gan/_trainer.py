@@ -1,0 +1,331 @@
+"""The GAN trainer: k discriminator steps per generator step over a device-resident image set.
+
+The whole training set moves to the device once as uint8 and each batch is converted to
+``x / 127.5 - 1`` there (no DataLoader). Each epoch appends a history entry, may write a sample
+grid from fixed noise and a resumable checkpoint, runs the health checks and calls ``report``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ganlab.config import GanConfig
+from ganlab.device import autocast_dtype, use_channels_last
+from ganlab.errors import TrainingError
+from ganlab.gan._build import build_discriminator, build_generator, build_loss, build_optimizers
+from ganlab.gan._checkpoint import read_checkpoint, save_checkpoint
+from ganlab.gan._monitor import HealthMonitor
+from ganlab.gan._plots import plot_history
+from ganlab.gan._rng import capture_rng, restore_rng
+from ganlab.gan._sampling import (
+    fixed_inputs,
+    generate,
+    mean_pairwise_distance,
+    save_grid,
+    to_uint8,
+)
+from ganlab.gan._steps import autocast, d_step, g_step
+from ganlab.io import atomic_write_json
+from ganlab.seeding import seed_everything
+
+GRID_SIZE = 64  # fixed-noise samples per grid (8 x 8)
+CHECKPOINT_NAME = "checkpoint.pt"
+
+
+@dataclass
+class GanResult:
+    """What a GAN run produced."""
+
+    checkpoint: Path  # final checkpoint (resumable)
+    history: list[dict]  # per epoch: d_loss, g_loss, d_real, d_fake, img_per_s, ...
+    sample_grids: list[Path]  # PNG grids from fixed noise
+    metrics: dict = field(default_factory=dict)  # fid, kid, fid_protocol when computed
+
+
+class GanTrainer:
+    """Holds the networks, optimizers and data of one run; :meth:`fit` trains it.
+
+    Args:
+        cfg: The ``[gan]`` table.
+        train: The training :class:`~ganlab.data.ImageSet` (uint8 images, labels, class names).
+        out_dir: Folder for the checkpoint, sample grids, history and curves.
+        device: Training device.
+        seed: Run seed (weights, noise, batch order).
+        augment: Optional batch augmentation applied to real batches.
+        progress: Optional callback called after every step with a dict of ``epoch``,
+            ``epochs``, ``step``, ``steps`` and, every 10 steps, ``d_loss`` and ``g_loss``.
+    """
+
+    def __init__(
+        self,
+        cfg: GanConfig,
+        train: Any,
+        *,
+        out_dir: Path,
+        device: torch.device,
+        seed: int,
+        augment: Callable[[torch.Tensor], torch.Tensor] | None = None,
+        progress: Callable[[dict], None] | None = None,
+    ) -> None:
+        if len(train.images) == 0:
+            raise TrainingError("the GAN training set is empty; check data.root and the split")
+        self.cfg, self.device, self.seed = cfg, torch.device(device), seed
+        self.out_dir = Path(out_dir)
+        self.augment, self.progress = augment, progress
+        self.class_names = list(train.class_names)
+        self.num_classes = len(self.class_names) if cfg.conditional else 0
+        _, self.channels, size, _ = train.images.shape
+        self.image_size = size
+        self.amp_dtype = autocast_dtype(cfg.amp, self.device)
+        self.channels_last = use_channels_last(cfg.channels_last, self.device)
+        if self.device.type == "cuda":
+            torch.backends.cudnn.benchmark = True
+
+        seed_everything(seed)
+        self.generator = build_generator(
+            cfg.generator, nz=cfg.nz, image_size=size, channels=self.channels,
+            num_classes=self.num_classes,
+        )
+        self.discriminator = build_discriminator(
+            cfg.discriminator, image_size=size, channels=self.channels,
+            num_classes=self.num_classes,
+        )
+        self.loss = build_loss(cfg.loss)
+        fmt = torch.channels_last if self.channels_last else torch.contiguous_format
+        for net in (self.generator, self.discriminator):
+            net.to(self.device, memory_format=fmt).train()
+        self.g_opt, self.d_opt = build_optimizers(cfg, self.generator, self.discriminator)
+        self.g_run, self.d_run = self.generator, self.discriminator
+        if cfg.compile:
+            self.g_run = torch.compile(self.generator)
+            self.d_run = torch.compile(self.discriminator)
+
+        self.images = train.images.to(self.device)
+        self.labels = train.labels.to(self.device) if self.num_classes else None
+        self.fixed_z, self.fixed_y = fixed_inputs(
+            GRID_SIZE, nz=cfg.nz, num_classes=self.num_classes, seed=seed
+        )
+        self.real_diversity = mean_pairwise_distance(train.images[:GRID_SIZE])
+        self.monitor = HealthMonitor(watch_d_collapse=getattr(self.loss, "watch_d_collapse", True))
+        self.epoch = 0
+        self.history: list[dict] = []
+
+    # -- state ---------------------------------------------------------------------------------
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.out_dir / CHECKPOINT_NAME
+
+    def meta(self) -> dict[str, Any]:
+        """What a checkpoint needs to rebuild the networks without the config or the data."""
+        return {
+            "nz": self.cfg.nz,
+            "image_size": self.image_size,
+            "channels": self.channels,
+            "num_classes": self.num_classes,
+            "class_names": self.class_names,
+            "generator": self.cfg.generator.as_dict(),
+            "discriminator": self.cfg.discriminator.as_dict(),
+            "loss": self.cfg.loss.as_dict(),
+            "seed": self.seed,
+        }
+
+    def save(self) -> Path:
+        """Write a resumable checkpoint of the current epoch."""
+        return save_checkpoint(
+            self.checkpoint_path,
+            {
+                "generator": self.generator.state_dict(),
+                "discriminator": self.discriminator.state_dict(),
+                "g_optimizer": self.g_opt.state_dict(),
+                "d_optimizer": self.d_opt.state_dict(),
+                "scaler": {},  # bf16 autocast needs no loss scaling
+                "rng": capture_rng(),
+                "epoch": self.epoch,
+                "history": self.history,
+                "monitor": self.monitor.state(),
+                "fixed_noise": self.fixed_z,
+                "fixed_labels": self.fixed_y,
+                "meta": self.meta(),
+            },
+        )
+
+    def resume(self) -> bool:
+        """Continue from ``checkpoint.pt`` in ``out_dir`` if there is one; True if resumed."""
+        if not self.checkpoint_path.is_file():
+            return False
+        state = read_checkpoint(self.checkpoint_path, map_location=self.device)
+        theirs, ours = state["meta"], self.meta()
+        diff = [k for k in ours if k not in ("seed", "class_names") and theirs.get(k) != ours[k]]
+        if diff:
+            raise TrainingError(
+                f"{self.checkpoint_path} was written by a different GAN setup ({', '.join(diff)} "
+                "differ). Rerun with --no-resume to start over, or use another --out folder."
+            )
+        self.generator.load_state_dict(state["generator"])
+        self.discriminator.load_state_dict(state["discriminator"])
+        self.g_opt.load_state_dict(state["g_optimizer"])
+        self.d_opt.load_state_dict(state["d_optimizer"])
+        self.monitor.load_state(state.get("monitor", {}))
+        self.epoch = int(state["epoch"])
+        self.history = list(state["history"])
+        restore_rng(state["rng"])
+        return True
+
+    # -- training ------------------------------------------------------------------------------
+    def _batch(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        real = self.images[idx].float().div_(127.5).sub_(1.0)
+        if self.augment is not None:
+            real = self.augment(real)
+        if self.channels_last:
+            real = real.contiguous(memory_format=torch.channels_last)
+        return real, (self.labels[idx] if self.labels is not None else None)
+
+    def train_epoch(self) -> dict[str, float]:
+        """One pass over the training set; returns the epoch's history entry."""
+        cfg, n = self.cfg, len(self.images)
+        bs = min(cfg.batch_size, n)
+        steps = n // bs
+        k = cfg.n_critic
+        perm = torch.randperm(n).to(self.device)
+        zero = torch.zeros((), device=self.device)
+        sums = {"d_loss": zero, "d_real": zero, "d_fake": zero, "g_loss": zero}
+        d_count = g_count = 0
+        start = time.perf_counter()
+        for i in range(steps):
+            real, labels = self._batch(perm[i * bs : (i + 1) * bs])
+            z = torch.randn(bs, cfg.nz, device=self.device)
+            g_turn = (i + 1) % k == 0
+            with torch.set_grad_enabled(g_turn), autocast(self.device, self.amp_dtype):
+                fake = self.g_run(z, labels)
+            d = d_step(
+                discriminator=self.d_run, loss=self.loss, optimizer=self.d_opt, real=real,
+                fake=fake, labels=labels, amp_dtype=self.amp_dtype,
+            )
+            for key in ("d_loss", "d_real", "d_fake"):
+                sums[key] = sums[key] + d[key]
+            d_count += 1
+            if g_turn:
+                g = g_step(
+                    discriminator=self.d_run, loss=self.loss, optimizer=self.g_opt, fake=fake,
+                    labels=labels, amp_dtype=self.amp_dtype,
+                )
+                sums["g_loss"] = sums["g_loss"] + g["g_loss"]
+                g_count += 1
+            if self.progress is not None:
+                event = {"epoch": self.epoch + 1, "epochs": cfg.epochs, "step": i + 1,
+                         "steps": steps, "images": (i + 1) * bs}
+                if (i + 1) % 10 == 0 or i + 1 == steps:
+                    event["d_loss"] = float(d["d_loss"])
+                    event["g_loss"] = float(sums["g_loss"] / max(g_count, 1))
+                self.progress(event)
+        values = {key: float(t) for key, t in sums.items()}  # one host sync per epoch
+        seconds = time.perf_counter() - start
+        return {
+            "epoch": self.epoch + 1,
+            "d_loss": values["d_loss"] / max(d_count, 1),
+            "g_loss": values["g_loss"] / max(g_count, 1),
+            "d_real": values["d_real"] / max(d_count, 1),
+            "d_fake": values["d_fake"] / max(d_count, 1),
+            "img_per_s": steps * bs / seconds if seconds > 0 else float("inf"),
+            "seconds": seconds,
+            "steps": steps,
+        }
+
+    def fixed_samples(self) -> torch.Tensor:
+        """The fixed-noise samples (uint8, eval mode) shown in the grids."""
+        self.generator.eval()
+        try:
+            with torch.no_grad(), autocast(self.device, self.amp_dtype):
+                z = self.fixed_z.to(self.device)
+                y = None if self.fixed_y is None else self.fixed_y.to(self.device)
+                return to_uint8(self.generator(z, y)).cpu()
+        finally:
+            self.generator.train()
+
+    def grid_paths(self) -> list[Path]:
+        return sorted((self.out_dir / "samples").glob("epoch_*.png"))
+
+    def fit(self, report: Callable[[int, dict], None] | None = None) -> GanResult:
+        """Train until ``cfg.epochs``; checkpoints, grids, checks and ``report`` every epoch."""
+        cfg = self.cfg
+        while self.epoch < cfg.epochs:
+            entry = self.train_epoch()
+            self.epoch += 1
+            samples = self.fixed_samples()
+            entry["diversity"] = mean_pairwise_distance(samples)
+            self.history.append(entry)
+            self.monitor.check(self.epoch, entry, real_diversity=self.real_diversity)
+            last = self.epoch == cfg.epochs
+            if self.epoch % cfg.sample_every == 0 or last or self.epoch == 1:
+                save_grid(samples, self.out_dir / "samples" / f"epoch_{self.epoch:04d}.png")
+            saved = False
+            if self.epoch % cfg.checkpoint_every == 0 or last:
+                self.save()
+                saved = True
+            atomic_write_json(self.out_dir / "history.json", self.history)
+            if report is not None:
+                try:
+                    report(self.epoch, dict(entry))
+                except BaseException:
+                    if not saved:
+                        self.save()
+                    raise
+        if not self.checkpoint_path.is_file():
+            self.save()
+        if self.history:
+            plot_history(self.history, self.out_dir / "loss_curves.png")
+        return GanResult(self.checkpoint_path, list(self.history), self.grid_paths())
+
+
+def train_gan(
+    cfg: GanConfig,
+    train: Any,
+    *,
+    out_dir: Path,
+    device: torch.device,
+    seed: int,
+    augment: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    resume: bool = True,
+    report: Callable[[int, dict], None] | None = None,
+    progress: Callable[[dict], None] | None = None,
+) -> GanResult:
+    """Train a GAN on ``train`` and write its checkpoint, grids and curves into ``out_dir``.
+
+    With ``resume`` an existing ``out_dir/checkpoint.pt`` of the same setup is continued exactly
+    (weights, optimizers, RNG states, history); without it the run starts over. FID/KID are
+    computed at the end when ``cfg.fid.enabled`` and the backbone's weights are available.
+    """
+    from ganlab.metrics._fid import plan_training_fid
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    scorer, skipped = plan_training_fid(cfg.fid)  # fails fast when required weights are missing
+    trainer = GanTrainer(
+        cfg, train, out_dir=out_dir, device=device, seed=seed, augment=augment, progress=progress
+    )
+    if not (resume and trainer.resume()):
+        for old in trainer.grid_paths():
+            os.remove(old)
+    result = trainer.fit(report)
+    if scorer is not None:
+        labels = None
+        if trainer.num_classes:
+            gen = torch.Generator().manual_seed(seed + 1)
+            pick = torch.randint(len(train.labels), (cfg.fid.n_fake,), generator=gen)
+            labels = train.labels[pick]
+        fake = generate(
+            trainer.generator, cfg.fid.n_fake, nz=cfg.nz, labels=labels, device=device,
+            seed=seed + 2,
+        )
+        result.metrics = scorer(train.images, fake, device=device)
+    else:
+        result.metrics = {"fid_skipped": skipped}
+    atomic_write_json(out_dir / "metrics.json", result.metrics)
+    return result

@@ -1,0 +1,39 @@
+"""``ganlab study dashboard``: optuna-dashboard on a study's storage, with its artifacts.
+
+Trials upload their last sample grid and their plots (ROC curve, confusion matrix, training
+curves) into a ``FileSystemArtifactStore`` under ``runs/<study>/artifacts`` while they run; the
+dashboard shows them on each trial's page.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ganlab.study._inspect import study_record
+from ganlab.study._layout import StudyLayout
+from ganlab.study._storage import open_storage
+
+
+def serve_dashboard(
+    name: str,
+    *,
+    output: str | Path = "runs",
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    storage: str | None = None,
+) -> None:
+    """Serve optuna-dashboard for study ``name`` until interrupted (blocks)."""
+    import optuna_dashboard
+    from optuna.artifacts import FileSystemArtifactStore
+
+    from ganlab.errors import GanlabError
+
+    rec = study_record(name, output)
+    layout = StudyLayout.of(name, output)
+    url = storage if storage is not None else rec.get("storage")
+    if url == ":memory:":
+        raise GanlabError(f"study {name!r} was run in memory; there is no storage to serve")
+    layout.artifacts.mkdir(parents=True, exist_ok=True)
+    store = open_storage(url, layout)
+    optuna_dashboard.run_server(store, host=host, port=port,
+                                artifact_store=FileSystemArtifactStore(str(layout.artifacts)))

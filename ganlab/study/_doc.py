@@ -1,0 +1,111 @@
+"""A tiny document model rendered both as Markdown and as self-contained HTML.
+
+Images are PNG files next to ``report.md`` (linked) and base64-embedded in ``index.html``, so
+the HTML opens offline with no other file and no CDN.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;
+margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
+h1{border-bottom:2px solid #ddd}h2{margin-top:2em;border-bottom:1px solid #eee}
+table{border-collapse:collapse;margin:1em 0;font-size:.9em}
+th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}
+th{background:#f4f4f4}tr:nth-child(even) td{background:#fafafa}
+img{max-width:100%;border:1px solid #eee;margin:.5em 0}figure{margin:1em 0}
+figcaption{font-size:.85em;color:#555}pre{background:#f6f8fa;padding:1em;overflow:auto}
+.empty{color:#777;font-style:italic}
+"""
+
+
+@dataclass
+class Doc:
+    """Blocks of a report, in order."""
+
+    title: str
+    img_dir: Path
+    blocks: list[tuple[str, object]] = field(default_factory=list)
+
+    def h(self, text: str, level: int = 2) -> None:
+        self.blocks.append(("h", (level, text)))
+
+    def p(self, text: str) -> None:
+        self.blocks.append(("p", text))
+
+    def empty(self, text: str) -> None:
+        """A section with nothing to show says so."""
+        self.blocks.append(("empty", text))
+
+    def table(self, headers: list[str], rows: list[list[str]]) -> None:
+        self.blocks.append(("table", (headers, rows)))
+
+    def image(self, path: Path, caption: str) -> None:
+        self.blocks.append(("img", (Path(path), caption)))
+
+    def code(self, text: str) -> None:
+        self.blocks.append(("code", text))
+
+    # -- rendering -------------------------------------------------------------------------
+    def markdown(self, base: Path) -> str:
+        out = [f"# {self.title}", ""]
+        for kind, value in self.blocks:
+            if kind == "h":
+                level, text = value  # type: ignore[misc]
+                out += [f"{'#' * level} {text}", ""]
+            elif kind == "p":
+                out += [str(value), ""]
+            elif kind == "empty":
+                out += [f"_{value}_", ""]
+            elif kind == "table":
+                headers, rows = value  # type: ignore[misc]
+                out.append("| " + " | ".join(headers) + " |")
+                out.append("|" + "---|" * len(headers))
+                out += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows]
+                out.append("")
+            elif kind == "img":
+                path, caption = value  # type: ignore[misc]
+                out += [f"![{caption}]({_rel(path, base)})", f"*{caption}*", ""]
+            elif kind == "code":
+                out += ["```", str(value), "```", ""]
+        return "\n".join(out)
+
+    def html(self) -> str:
+        e = html.escape
+        parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{e(self.title)}"
+                 f"</title><style>{_CSS}</style></head><body><h1>{e(self.title)}</h1>"]
+        for kind, value in self.blocks:
+            if kind == "h":
+                level, text = value  # type: ignore[misc]
+                parts.append(f"<h{level}>{e(text)}</h{level}>")
+            elif kind == "p":
+                parts.append(f"<p>{e(str(value))}</p>")
+            elif kind == "empty":
+                parts.append(f"<p class='empty'>{e(str(value))}</p>")
+            elif kind == "table":
+                headers, rows = value  # type: ignore[misc]
+                head = "".join(f"<th>{e(h)}</th>" for h in headers)
+                body = "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>"
+                               for r in rows)
+                parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+            elif kind == "img":
+                path, caption = value  # type: ignore[misc]
+                data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+                parts.append(f"<figure><img alt='{e(caption)}' src='data:image/png;base64,{data}'>"
+                             f"<figcaption>{e(caption)}</figcaption></figure>")
+            elif kind == "code":
+                parts.append(f"<pre>{e(str(value))}</pre>")
+        parts.append("</body></html>")
+        return "\n".join(parts)
+
+
+def _rel(path: Path, base: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(base.resolve()))
+    except ValueError:
+        return str(Path(path).resolve())

@@ -1,0 +1,131 @@
+"""Finding and reading stored studies: ``study list``, ``study show`` and the report's input."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ganlab.errors import GanlabError
+from ganlab.study._layout import StudyLayout
+from ganlab.study._storage import fail_reason, open_storage
+
+if TYPE_CHECKING:
+    import optuna
+
+    from ganlab.config import Config
+
+
+@dataclass(frozen=True)
+class StudyInfo:
+    """One row of ``ganlab study list``."""
+
+    name: str
+    root: Path
+    storage: str
+    n_complete: int
+    n_pruned: int
+    n_fail: int
+    n_running: int
+    best: str
+
+
+def study_record(name: str, output: str | Path = "runs") -> dict[str, Any]:
+    """``runs/<name>/study.json`` (config, storage URL), or an error naming the fix."""
+    layout = StudyLayout.of(name, output)
+    if not layout.study_json.exists():
+        known = ", ".join(s.name for s in _study_dirs(Path(output))) or "none"
+        raise GanlabError(
+            f"no study {name!r} in {output}/ (studies there: {known}). Run `ganlab study run "
+            f"FILE` first, or pass --output"
+        )
+    return json.loads(layout.study_json.read_text())
+
+
+def study_config(name: str, output: str | Path = "runs") -> Config:
+    """The config a study was run with (as recorded in ``study.json``)."""
+    from ganlab.config import config_from_dict
+
+    rec = study_record(name, output)
+    cfg = config_from_dict(rec["config"], source=rec.get("source") or "<dict>")
+    import dataclasses
+
+    study = dataclasses.replace(cfg.study, output=str(output))
+    return dataclasses.replace(cfg, study=study)
+
+
+def open_study(
+    name: str, *, output: str | Path = "runs", storage: str | None = None
+) -> optuna.Study:
+    """Load a stored study from its recorded storage (or ``storage``)."""
+    import optuna
+
+    rec = study_record(name, output)
+    url = storage if storage is not None else rec.get("storage")
+    if url == ":memory:":
+        raise GanlabError(f"study {name!r} was run in memory; nothing was stored to load")
+    store = open_storage(url, StudyLayout.of(name, output))
+    try:
+        return optuna.load_study(study_name=name, storage=store)
+    except KeyError as exc:
+        raise GanlabError(f"study {name!r} is not in its storage {url or 'journal'}") from exc
+
+
+def _study_dirs(output: Path) -> list[Path]:
+    if not output.is_dir():
+        return []
+    return sorted(p for p in output.iterdir() if (p / "study.json").exists())
+
+
+def list_studies(output: str | Path = "runs") -> list[StudyInfo]:
+    """Every study recorded under ``output``, with trial counts and the best value."""
+    from optuna.trial import TrialState
+
+    rows = []
+    for root in _study_dirs(Path(output)):
+        rec = json.loads((root / "study.json").read_text())
+        try:
+            study = open_study(root.name, output=output)
+            trials = study.get_trials(deepcopy=False)
+        except GanlabError:
+            trials = []
+            study = None
+        count = {s: sum(t.state == s for t in trials) for s in TrialState}
+        best = "—"
+        if study is not None and count[TrialState.COMPLETE]:
+            b = study.best_trials[0]
+            best = f"#{b.number}: " + ", ".join(f"{v:.4g}" for v in b.values)
+        rows.append(StudyInfo(root.name, root, rec.get("storage") or "journal",
+                              count[TrialState.COMPLETE], count[TrialState.PRUNED],
+                              count[TrialState.FAIL], count[TrialState.RUNNING], best))
+    return rows
+
+
+def trial_rows(study: optuna.Study) -> list[dict[str, Any]]:
+    """One dict per trial: number, state, values, sampled config values, seconds, reason."""
+    from optuna.trial import TrialState
+
+    rows = []
+    for t in study.get_trials(deepcopy=False):
+        rows.append({
+            "number": t.number,
+            "state": t.state.name,
+            "values": list(t.values) if t.values else None,
+            "params": t.user_attrs.get("config_values") or t.params,
+            "seconds": t.user_attrs.get("seconds"),
+            "reason": fail_reason(t) if t.state == TrialState.FAIL else (
+                f"pruned at step {t.last_step}" if t.state == TrialState.PRUNED else ""),
+            "metrics": t.user_attrs.get("metrics", {}),
+        })
+    return rows
+
+
+def fmt_value(v: Any) -> str:
+    """Short text for a number, list or other value in tables."""
+    if isinstance(v, float):
+        return "nan" if math.isnan(v) else f"{v:.4g}"
+    if isinstance(v, (list, tuple)):
+        return ", ".join(fmt_value(x) for x in v)
+    return "" if v is None else str(v)

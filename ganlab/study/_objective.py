@@ -1,0 +1,213 @@
+"""The Optuna objective: one trial = sample a config, run the pipeline, record the results.
+
+A fault inside a trial (a NaN loss or other ``TrainingError``, out of memory, a plugin that
+raises) fails that trial only: the traceback goes to ``trials/<n>/error.log``, the reason to the
+trial's ``fail_reason`` user attribute, and the objective returns NaN, which Optuna records as
+FAIL. ``optuna.TrialPruned`` and ``KeyboardInterrupt`` pass through.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ganlab.io import atomic_write_json, atomic_write_text
+from ganlab.study._pipeline import RunResult, run_pipeline
+
+if TYPE_CHECKING:
+    import optuna
+    import torch
+
+    from ganlab.config import Config
+    from ganlab.study._layout import StudyLayout
+    from ganlab.study._space import SearchParam
+
+EventFn = Callable[[dict[str, Any]], None]
+
+
+def metric_from_epoch(metrics: dict[str, Any], name: str) -> float | None:
+    """The value of flat metric ``name`` (``val.roc_auc``) in an epoch report, if present.
+
+    Accepts the forms trainers use: ``"val.roc_auc"``, ``"val_roc_auc"``, a nested
+    ``{"val": {"roc_auc": ...}}``, and ``"fid"`` for ``gan.fid``.
+    """
+    split, _, metric = name.partition(".")
+    candidates = [metrics.get(name), metrics.get(f"{split}_{metric}")]
+    nested = metrics.get(split)
+    if isinstance(nested, dict):
+        candidates.append(nested.get(metric))
+    if split == "gan":
+        candidates.append(metrics.get(metric))
+    for value in candidates:
+        if isinstance(value, dict):
+            value = value.get("value")
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+    return None
+
+
+def describe_fault(exc: BaseException) -> str:
+    """One line saying why a trial failed."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    kind = type(exc).__name__
+    if "out of memory" in str(exc).lower() or kind == "OutOfMemoryError":
+        return f"out of memory ({kind}): {text}"[:500]
+    return f"{kind}: {text}"[:500]
+
+
+class TrialObjective:
+    """Callable objective over the ganlab pipeline.
+
+    Args:
+        cfg: The study's config (the base every trial samples from).
+        layout: The study's folders.
+        params: The expanded search space.
+        device: Torch device of every trial.
+        worker_attrs: Host, pid and worker token recorded on each trial.
+        artifact_store: Where sample grids and plots are uploaded for optuna-dashboard.
+        on_event: Progress callback (``{"event": "epoch" | "trial_start" | "trial_end", ...}``).
+        pipeline: The run function (the real pipeline unless a library user swaps it).
+    """
+
+    def __init__(
+        self,
+        cfg: Config,
+        layout: StudyLayout,
+        params: list[SearchParam],
+        *,
+        device: torch.device,
+        worker_attrs: dict[str, Any],
+        artifact_store: Any | None = None,
+        on_event: EventFn | None = None,
+        pipeline: Callable[..., RunResult] = run_pipeline,
+    ) -> None:
+        self.cfg = cfg
+        self.layout = layout
+        self.params = params
+        self.device = device
+        self.worker_attrs = worker_attrs
+        self.artifact_store = artifact_store
+        self.on_event = on_event or (lambda _e: None)
+        self.pipeline = pipeline
+        self.last_trial: int | None = None
+        self.last_failed = False
+
+    @property
+    def _metrics(self) -> list[str]:
+        return [o.metric for o in self.cfg.study.objectives]
+
+    def __call__(self, trial: optuna.Trial) -> float | tuple[float, ...]:
+        import optuna
+
+        from ganlab.study._space import sample_config
+
+        self.last_trial, self.last_failed = trial.number, False
+        for key, value in self.worker_attrs.items():
+            trial.set_user_attr(key, value)
+        out_dir = self.layout.trial_dir(trial.number)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        trial.set_user_attr("dir", str(out_dir))
+        trial_cfg, sampled = sample_config(trial, self.cfg, self.params)
+        trial.set_user_attr("config_values", sampled)
+        self.on_event({"event": "trial_start", "trial": trial.number, "values": sampled})
+        start = time.time()
+        try:
+            result = self.pipeline(
+                trial_cfg,
+                out_dir=out_dir,
+                work_dir=self.layout.root,
+                device=self.device,
+                seed=self.cfg.study.seed,
+                report=self._reporter(trial),
+            )
+            values = self._objective_values(result.metrics)
+        except optuna.TrialPruned:
+            trial.set_user_attr("seconds", round(time.time() - start, 2))
+            self.on_event({"event": "trial_end", "trial": trial.number, "state": "PRUNED"})
+            raise
+        except Exception as exc:  # noqa: BLE001 - a trial's fault must not stop the study
+            return self._fail(trial, out_dir, exc, start)
+        trial.set_user_attr("metrics", result.metrics)
+        trial.set_user_attr("seconds", round(time.time() - start, 2))
+        self._upload(trial, result)
+        self.on_event({"event": "trial_end", "trial": trial.number, "state": "COMPLETE",
+                       "values": values})
+        return values[0] if len(values) == 1 else tuple(values)
+
+    def _objective_values(self, metrics: dict[str, float]) -> list[float]:
+        from ganlab.errors import TrainingError
+
+        values = []
+        for name in self._metrics:
+            if name not in metrics:
+                have = ", ".join(sorted(metrics)) or "none"
+                raise TrainingError(
+                    f"objective {name!r} was not recorded by this trial; recorded: {have}. "
+                    "Pick one of these in [[study.objectives]]"
+                )
+            values.append(metrics[name])
+        if any(math.isnan(v) for v in values):
+            named = dict(zip(self._metrics, values, strict=True))
+            raise TrainingError(f"objective is NaN: {named}")
+        return values
+
+    def _reporter(self, trial: optuna.Trial) -> Callable[[str, int, dict], None]:
+        import optuna
+
+        single = len(self._metrics) == 1
+        target = self._metrics[0]
+
+        def report(phase: str, epoch: int, metrics: dict) -> None:
+            self.on_event({"event": "epoch", "trial": trial.number, "phase": phase,
+                           "epoch": epoch, "metrics": metrics})
+            if not single:
+                return  # Optuna prunes single-objective studies only
+            value = metric_from_epoch(metrics, target)
+            if value is None or math.isnan(value):
+                return
+            trial.report(value, epoch)
+            if trial.should_prune():
+                raise optuna.TrialPruned(f"pruned at {phase} epoch {epoch}: {target} = {value}")
+
+        return report
+
+    def _fail(self, trial: optuna.Trial, out_dir: Path, exc: Exception, start: float) -> float:
+        reason = describe_fault(exc)
+        tb = "".join(traceback.format_exception(exc))
+        atomic_write_text(out_dir / "error.log", f"{reason}\n\n{tb}")
+        atomic_write_json(out_dir / "failed.json", {"reason": reason})
+        trial.set_user_attr("fail_reason", reason)
+        trial.set_user_attr("traceback", tb[-4000:])
+        trial.set_user_attr("seconds", round(time.time() - start, 2))
+        if "out of memory" in reason:
+            _free_gpu_memory()
+        self.last_failed = True
+        self.on_event({"event": "trial_end", "trial": trial.number, "state": "FAIL",
+                       "reason": reason})
+        n = len(self._metrics)
+        return float("nan") if n == 1 else tuple([float("nan")] * n)  # type: ignore[return-value]
+
+    def _upload(self, trial: optuna.Trial, result: RunResult) -> None:
+        if self.artifact_store is None:
+            return
+        from optuna.artifacts import upload_artifact
+
+        files = [*result.sample_grids[-1:], *result.plots]
+        for path in files:
+            if Path(path).is_file():
+                upload_artifact(artifact_store=self.artifact_store, file_path=str(path),
+                                study_or_trial=trial)
+
+
+def _free_gpu_memory() -> None:
+    import gc
+
+    import torch
+
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()

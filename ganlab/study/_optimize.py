@@ -1,0 +1,273 @@
+"""Running the Optuna study: one or several worker processes over one shared storage.
+
+``n_trials`` counts finished trials (COMPLETE or PRUNED) of the whole study: running the same
+command again starts only the missing ones, and workers on other machines that join the same
+storage stop when the study has enough. Before each trial a worker checks ``finished + running
+< n_trials``, so concurrent workers overshoot by at most the trials started in the same instant.
+
+``--jobs J`` starts J processes (``multiprocessing`` spawn): each one opens the storage itself
+and runs trials until the study is full. Processes, not threads: the GIL and torch's own
+thread pool make threads useless for training; each process gets ``cores / J`` torch threads.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ganlab.errors import ConfigError, GanlabError
+from ganlab.study._layout import StudyLayout
+from ganlab.study._objective import EventFn, TrialObjective
+from ganlab.study._pipeline import RunResult, run_pipeline
+from ganlab.study._storage import WorkerToken, fail_dead_trials, open_storage
+
+if TYPE_CHECKING:
+    import optuna
+
+    from ganlab.config import Config
+
+MAX_CONSECUTIVE_FAILURES = 5  # a worker stops after this many failed trials in a row
+
+
+@dataclass
+class OptimizeSummary:
+    """What one ``optimize_study`` call did."""
+
+    study_name: str
+    n_finished: int  # COMPLETE + PRUNED trials of the whole study afterwards
+    n_started: int  # trials this call started
+    failed_dead: list[int]  # trials of dead workers marked FAIL at start-up
+    best: dict[str, Any] | None  # number, values, params of the best trial (single objective)
+    study: Any = None  # the optuna.Study (in-memory studies cannot be reloaded)
+
+
+def finished_states() -> tuple[Any, ...]:
+    from optuna.trial import TrialState
+
+    return (TrialState.COMPLETE, TrialState.PRUNED)
+
+
+def load_or_create_study(
+    cfg: Config, storage: Any, *, worker_index: int = 0, params: list | None = None
+) -> optuna.Study:
+    """Create the study in ``storage`` or join it; its directions must match the file's."""
+    import optuna
+
+    from ganlab.study._samplers import create_pruner, create_sampler
+    from ganlab.study._space import expand_search_space
+
+    params = expand_search_space(cfg) if params is None else params
+    directions = [o.direction for o in cfg.study.objectives]
+    sampler = create_sampler(cfg.study.sampler, seed=cfg.study.seed + 7919 * worker_index,
+                             params=params, n_objectives=len(directions))
+    pruner = create_pruner(cfg.study.pruner)
+    study = optuna.create_study(storage=storage, study_name=cfg.study.name, sampler=sampler,
+                                pruner=pruner, directions=directions, load_if_exists=True)
+    have = [d.name.lower() for d in study.directions]
+    if have != directions:
+        raise ConfigError(
+            f"{cfg.source}: study {cfg.study.name!r} already exists in this storage with "
+            f"directions {have}, but the file asks for {directions}. Use another study.name "
+            "or restore the objectives"
+        )
+    return study
+
+
+def optimize_study(
+    cfg: Config,
+    *,
+    n_trials: int | None = None,
+    timeout: float | None = None,
+    jobs: int = 1,
+    storage: str | None = None,
+    device: str | None = None,
+    on_event: EventFn | None = None,
+    pipeline: Callable[..., RunResult] = run_pipeline,
+) -> OptimizeSummary:
+    """Run (or continue) the Optuna study of ``cfg`` until it has ``n_trials`` finished trials.
+
+    Args:
+        cfg: The loaded study file.
+        n_trials: Finished trials wanted (default ``study.n_trials``).
+        timeout: Stop starting trials after this many seconds (default ``study.timeout``).
+        jobs: Worker processes on this machine.
+        storage: Storage URL (default ``study.storage``, else the journal file).
+        device: ``auto``, ``cpu`` or ``cuda`` (default ``study.device``).
+        on_event: Progress callback; with ``jobs > 1`` it receives ``poll`` events only.
+        pipeline: The per-run function (``run_pipeline``; swappable for library users).
+    """
+    from ganlab.device import resolve_device
+    from ganlab.study._space import expand_search_space
+
+    if jobs < 1:
+        raise ConfigError(f"--jobs: expected at least 1 worker, got {jobs}")
+    n_trials = cfg.study.n_trials if n_trials is None else n_trials
+    timeout = cfg.study.timeout if timeout is None else timeout
+    url = storage if storage is not None else cfg.study.storage
+    device_name = device or cfg.study.device
+    resolve_device(device_name)  # fail fast on "cuda" without a GPU
+    if jobs > 1 and url == ":memory:":
+        raise ConfigError("--jobs > 1 needs a shared storage; drop --storage :memory:")
+    layout = StudyLayout.of(cfg.study.name, cfg.study.output)
+    layout.root.mkdir(parents=True, exist_ok=True)
+    params = expand_search_space(cfg)
+    store = open_storage(url, layout)
+    study = load_or_create_study(cfg, store, params=params)
+    _record_study(cfg, layout, url)
+    failed_dead = fail_dead_trials(study, layout)
+    deadline = time.time() + timeout if timeout else None
+    before = {t.number for t in study.get_trials(deepcopy=False)}
+    if jobs == 1:
+        _worker_loop(cfg, study, layout, params, device_name, n_trials, deadline, on_event,
+                     pipeline)
+    else:
+        _run_processes(cfg, url, layout, device_name, n_trials, deadline, jobs, study, on_event)
+    trials = study.get_trials(deepcopy=False)
+    n_finished = sum(t.state in finished_states() for t in trials)
+    return OptimizeSummary(cfg.study.name, n_finished,
+                           sum(t.number not in before for t in trials), failed_dead,
+                           best_trial_info(study), study)
+
+
+def best_trial_info(study: optuna.Study) -> dict[str, Any] | None:
+    """Number, values and parameters of the best trial (the first of the Pareto front)."""
+    try:
+        best = study.best_trials
+    except ValueError:
+        return None
+    if not best:
+        return None
+    t = best[0]
+    return {"number": t.number, "values": t.values, "params": t.params,
+            "config_values": t.user_attrs.get("config_values", {})}
+
+
+def _record_study(cfg: Config, layout: StudyLayout, url: str | None) -> None:
+    import json
+
+    from ganlab.config import config_to_dict
+    from ganlab.io import atomic_write_json
+
+    path = layout.study_json
+    previous = json.loads(path.read_text()) if path.exists() else {}
+    atomic_write_json(path, {
+        "name": cfg.study.name,
+        "source": str(cfg.source),
+        "storage": url if url is not None else previous.get("storage"),
+        "config": config_to_dict(cfg),
+    })
+
+
+def _worker_loop(
+    cfg: Config,
+    study: optuna.Study,
+    layout: StudyLayout,
+    params: list,
+    device_name: str,
+    n_trials: int,
+    deadline: float | None,
+    on_event: EventFn | None,
+    pipeline: Callable[..., RunResult],
+) -> None:
+    from optuna.artifacts import FileSystemArtifactStore
+    from optuna.trial import TrialState
+
+    from ganlab.device import resolve_device
+
+    layout.artifacts.mkdir(parents=True, exist_ok=True)
+    token = WorkerToken(layout)
+    objective = TrialObjective(
+        cfg, layout, params, device=resolve_device(device_name), worker_attrs=token.attrs(),
+        artifact_store=FileSystemArtifactStore(str(layout.artifacts)), on_event=on_event,
+        pipeline=pipeline,
+    )
+    failures: list[str] = []
+    try:
+        while deadline is None or time.time() < deadline:
+            trials = study.get_trials(deepcopy=False)
+            taken = sum(t.state in (*finished_states(), TrialState.RUNNING) for t in trials)
+            if taken >= n_trials:
+                break
+            study.optimize(objective, n_trials=1, gc_after_trial=True)
+            if objective.last_failed:
+                trial = study.get_trials(deepcopy=False)[objective.last_trial]
+                failures.append(str(trial.user_attrs.get("fail_reason", "")))
+                if len(failures) >= MAX_CONSECUTIVE_FAILURES:
+                    raise GanlabError(
+                        f"{len(failures)} trials in a row failed; the last: {failures[-1]}. "
+                        f"See {layout.trial_dir(objective.last_trial or 0)}/error.log"
+                    )
+            else:
+                failures.clear()
+    finally:
+        token.close()
+
+
+def _process_main(
+    cfg: Config,
+    url: str | None,
+    device_name: str,
+    n_trials: int,
+    deadline: float | None,
+    worker_index: int,
+    threads: int,
+) -> None:
+    """Entry point of a spawned worker process."""
+    import optuna
+    import torch
+
+    from ganlab.study._space import expand_search_space
+
+    torch.set_num_threads(threads)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    layout = StudyLayout.of(cfg.study.name, cfg.study.output)
+    params = expand_search_space(cfg)
+    study = load_or_create_study(cfg, open_storage(url, layout), worker_index=worker_index,
+                                 params=params)
+    _worker_loop(cfg, study, layout, params, device_name, n_trials, deadline, None, run_pipeline)
+
+
+def _run_processes(
+    cfg: Config,
+    url: str | None,
+    layout: StudyLayout,
+    device_name: str,
+    n_trials: int,
+    deadline: float | None,
+    jobs: int,
+    study: optuna.Study,
+    on_event: EventFn | None,
+) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    procs = [
+        ctx.Process(target=_process_main, name=f"ganlab-worker-{i}",
+                    args=(cfg, url, device_name, n_trials, deadline, i + 1, threads))
+        for i in range(jobs)
+    ]
+    for p in procs:
+        p.start()
+    try:
+        while any(p.is_alive() for p in procs):
+            if on_event is not None:
+                on_event({"event": "poll", "trials": study.get_trials(deepcopy=False)})
+            time.sleep(1.0)
+    except BaseException:
+        for p in procs:
+            if p.is_alive():
+                p.terminate()
+        raise
+    finally:
+        for p in procs:
+            p.join()
+    bad = [p for p in procs if p.exitcode]
+    if bad:
+        codes = ", ".join(f"{p.name}: exit {p.exitcode}" for p in bad)
+        raise GanlabError(
+            f"{len(bad)} of {jobs} worker processes stopped with an error ({codes}); completed "
+            f"trials are saved. Their messages are above; rerun to continue"
+        )

@@ -1,0 +1,205 @@
+"""One run of the pipeline: prepare data -> train a GAN (when needed) -> train a classifier.
+
+The same function serves Optuna trials, ablation cells and baselines. It returns the run's
+flat metrics (``val.roc_auc``, ``test.accuracy``, ``gan.fid``, ...) and writes everything under
+``out_dir``: ``config.json``, ``metrics.json`` (flat), ``gan/`` and ``classifier/``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ganlab.config import PluginRef, config_to_dict
+from ganlab.io import atomic_write_json
+
+if TYPE_CHECKING:
+    import torch
+
+    from ganlab.config import Config
+
+ReportFn = Callable[[str, int, dict], None]  # (phase "gan" | "classifier", epoch, metrics)
+
+
+@dataclass
+class RunResult:
+    """What one pipeline run produced."""
+
+    metrics: dict[str, float]  # flat: val.<m>, test.<m>, gan.fid, gan.kid
+    out_dir: Path
+    predictions: Path | None = None  # classifier predictions.csv (val + test)
+    gan_checkpoint: Path | None = None
+    sample_grids: list[Path] = field(default_factory=list)
+    plots: list[Path] = field(default_factory=list)
+
+
+def needs_gan(cfg: Config) -> bool:
+    """Whether this config trains a GAN: synthesis, a discriminator classifier, or FID/KID."""
+    if not cfg.gan.enabled:
+        return False
+    clf = cfg.classifier
+    uses_gan = clf.enabled and (
+        clf.mode != "real" or clf.model.name == "discriminator"
+    )
+    gan_objective = any(o.metric.startswith("gan.") for o in cfg.study.objectives)
+    return uses_gan or gan_objective or not clf.enabled
+
+
+def flat_metrics(classify_metrics: dict | None, gan_metrics: dict | None) -> dict[str, float]:
+    """``{"val.roc_auc": 0.91, ..., "gan.fid": 80.1}`` from the classifier's and GAN's metrics."""
+    out: dict[str, float] = {}
+    for split in ("val", "test"):
+        for name, entry in (classify_metrics or {}).get(split, {}).items():
+            value = entry.get("value") if isinstance(entry, dict) else entry
+            if isinstance(value, (int, float)):
+                out[f"{split}.{name}"] = float(value)
+    for name, value in (gan_metrics or {}).items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            out[f"gan.{name}"] = float(value)
+    return out
+
+
+def gan_cache_key(cfg: Config, seed: int) -> str:
+    """Key of a GAN that ablation cells and baselines may share: data + GAN settings + seed."""
+    raw = config_to_dict(cfg)
+    blob = json.dumps({"data": raw.get("data"), "gan": raw.get("gan"), "seed": seed},
+                      sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def run_pipeline(
+    cfg: Config,
+    *,
+    out_dir: Path,
+    work_dir: Path,
+    device: torch.device,
+    seed: int,
+    report: ReportFn | None = None,
+    gan_dir: Path | None = None,
+) -> RunResult:
+    """Run data -> GAN -> classifier for ``cfg`` and write its results under ``out_dir``.
+
+    Args:
+        cfg: The run's resolved config.
+        out_dir: The run's folder.
+        work_dir: The study folder; the split and the preprocessing cache live there, shared.
+        device: Torch device.
+        seed: Seed of the GAN and the classifier.
+        report: Called after every epoch of each phase (it may raise ``optuna.TrialPruned``).
+        gan_dir: Where the GAN is trained (default ``out_dir/gan``). A finished GAN found there
+            (``gan_result.json``) is reused instead of retrained.
+    """
+    from ganlab.classify import train_classifier
+    from ganlab.data import build_augmentation, prepare_data
+    from ganlab.seeding import seed_everything
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    raw = config_to_dict(cfg)
+    atomic_write_json(out_dir / "config.json", raw)
+    seed_everything(seed)
+    data = prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=work_dir)
+    augment = build_augmentation(cfg.data.augmentations)
+    result = RunResult(metrics={}, out_dir=out_dir)
+    gan_metrics: dict[str, Any] = {}
+    if needs_gan(cfg):
+        gan = _train_or_reuse_gan(cfg, data, gan_dir or out_dir / "gan", device, seed, augment,
+                                  report)
+        result.gan_checkpoint = Path(gan["checkpoint"])
+        result.sample_grids = [Path(p) for p in gan["sample_grids"]]
+        gan_metrics = gan["metrics"]
+        atomic_write_json(out_dir / "gan_history.json", gan["history"])
+    classify_metrics = None
+    if cfg.classifier.enabled:
+        clf_cfg = cfg.classifier
+        if clf_cfg.model.name == "discriminator" and "checkpoint" not in clf_cfg.model.params:
+            params = {**clf_cfg.model.params, "checkpoint": str(result.gan_checkpoint)}
+            clf_cfg = dataclasses.replace(clf_cfg, model=PluginRef("discriminator", params))
+        clf_report = (lambda e, m: report("classifier", e, m)) if report else None
+        clf = train_classifier(
+            clf_cfg,
+            data,
+            out_dir=out_dir / "classifier",
+            device=device,
+            seed=seed,
+            augment=augment if clf_cfg.augment else None,
+            generator_checkpoint=result.gan_checkpoint if clf_cfg.mode != "real" else None,
+            report=clf_report,
+        )
+        classify_metrics = clf.metrics
+        result.predictions = Path(clf.predictions)
+        result.plots = [Path(p) for p in clf.plots]
+        atomic_write_json(out_dir / "classifier_history.json", clf.history)
+    result.metrics = flat_metrics(classify_metrics, gan_metrics)
+    atomic_write_json(out_dir / "run.json", {
+        "seed": seed,
+        "predictions": _rel(result.predictions, out_dir),
+        "classifier_metrics": classify_metrics,
+        "gan_metrics": gan_metrics,
+        "gan_checkpoint": _rel(result.gan_checkpoint, out_dir),
+        "sample_grids": [_rel(p, out_dir) for p in result.sample_grids],
+        "plots": [_rel(p, out_dir) for p in result.plots],
+        "class_names": list(data.class_names),
+    })
+    atomic_write_json(out_dir / "metrics.json", result.metrics)  # written last: marks "done"
+    return result
+
+
+def _rel(path: Path | None, base: Path) -> str | None:
+    """``path`` relative to the run folder when inside it (runs folders can be moved)."""
+    if path is None:
+        return None
+    try:
+        return str(Path(path).resolve().relative_to(base.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def load_run(out_dir: Path) -> dict[str, Any] | None:
+    """The summary of a finished run (``run.json`` plus flat ``metrics``), or ``None``.
+
+    File paths in the summary are returned absolute.
+    """
+    done, summary = out_dir / "metrics.json", out_dir / "run.json"
+    if not done.exists() or not summary.exists():
+        return None
+    out = json.loads(summary.read_text())
+    for key in ("predictions", "gan_checkpoint"):
+        if out.get(key):
+            out[key] = str(out_dir / out[key])
+    for key in ("sample_grids", "plots"):
+        out[key] = [str(out_dir / p) for p in out.get(key) or []]
+    out["metrics"] = json.loads(done.read_text())
+    out["dir"] = str(out_dir)
+    return out
+
+
+def _train_or_reuse_gan(
+    cfg: Config,
+    data: Any,
+    gan_dir: Path,
+    device: torch.device,
+    seed: int,
+    augment: Any,
+    report: ReportFn | None,
+) -> dict[str, Any]:
+    from ganlab.gan import train_gan
+
+    done = gan_dir / "gan_result.json"
+    if done.exists():
+        return json.loads(done.read_text())
+    gan_report = (lambda e, m: report("gan", e, m)) if report else None
+    res = train_gan(cfg.gan, data.train, out_dir=gan_dir, device=device, seed=seed,
+                    augment=augment, resume=True, report=gan_report)
+    summary = {
+        "checkpoint": str(res.checkpoint),
+        "sample_grids": [str(p) for p in res.sample_grids],
+        "metrics": res.metrics,
+        "history": res.history,
+    }
+    atomic_write_json(done, summary)
+    return summary

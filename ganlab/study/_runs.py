@@ -1,0 +1,73 @@
+"""Cached runs of the pipeline outside Optuna (ablation cells, baselines).
+
+A run whose ``metrics.json`` exists is done and is never repeated, so an interrupted ablation
+resumes where it stopped. A failed run leaves ``error.log`` and is retried on the next call.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ganlab.io import atomic_write_text
+from ganlab.study._objective import describe_fault
+from ganlab.study._pipeline import gan_cache_key, load_run, run_pipeline
+
+if TYPE_CHECKING:
+    import torch
+
+    from ganlab.config import Config
+    from ganlab.study._layout import StudyLayout
+
+EventFn = Callable[[dict[str, Any]], None]
+
+
+def cached_run(
+    cfg: Config,
+    *,
+    out_dir: Path,
+    seed: int,
+    layout: StudyLayout,
+    device: torch.device,
+    label: str,
+    on_event: EventFn | None = None,
+) -> dict[str, Any] | None:
+    """Run ``cfg`` with ``seed`` into ``out_dir`` unless already done; ``None`` if it failed.
+
+    The GAN goes to ``gan-cache/<key>/`` so runs with the same data, GAN settings and seed
+    train it once.
+    """
+    done = load_run(out_dir)
+    if done is not None:
+        if on_event:
+            on_event({"event": "run_cached", "label": label, "seed": seed})
+        return done
+    emit = on_event or (lambda _e: None)
+    emit({"event": "run_start", "label": label, "seed": seed})
+
+    def report(phase: str, epoch: int, metrics: dict) -> None:
+        emit({"event": "epoch", "label": label, "seed": seed, "phase": phase, "epoch": epoch,
+              "metrics": metrics})
+
+    try:
+        run_pipeline(cfg, out_dir=out_dir, work_dir=layout.root, device=device, seed=seed,
+                     report=report, gan_dir=layout.gan_cache / gan_cache_key(cfg, seed))
+    except Exception as exc:  # noqa: BLE001 - one failed run must not stop the others
+        reason = describe_fault(exc)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(out_dir / "error.log",
+                          f"{reason}\n\n{''.join(traceback.format_exception(exc))}")
+        emit({"event": "run_end", "label": label, "seed": seed, "state": "FAIL",
+              "reason": reason})
+        return None
+    (out_dir / "error.log").unlink(missing_ok=True)
+    emit({"event": "run_end", "label": label, "seed": seed, "state": "COMPLETE"})
+    return load_run(out_dir)
+
+
+def run_error(out_dir: Path) -> str | None:
+    """First line of a failed run's ``error.log``."""
+    path = out_dir / "error.log"
+    return path.read_text().splitlines()[0] if path.exists() else None

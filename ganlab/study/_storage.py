@@ -1,0 +1,293 @@
+"""Optuna storages of a study, and the recovery of trials whose worker died.
+
+**Default: Optuna's journal file storage** (``runs/<study>/optuna.journal``), not SQLite.
+The journal is an append-only log of JSON lines: every write is one ``append`` under a file
+lock, followed by ``fsync``, so several local worker processes (``--jobs``) share it without
+SQLite's "database is locked" errors under concurrent writers, a kill can at worst leave a
+half-written last line (repaired at start-up, see :func:`repair_journal`), and
+``optuna-dashboard runs/<study>/optuna.journal`` opens it directly. SQLite would need
+retries around every write and is unsafe on network file systems.
+
+The lock is a kernel ``flock`` on ``optuna.journal.lock`` rather than Optuna's default
+symlink lock: the kernel drops a ``flock`` when its process dies, so a worker killed with
+SIGKILL while writing never leaves a stale lock that blocks everyone for a 30 s grace period.
+
+**Shared storage for many machines**: ``--storage postgresql://user@host/db`` (any SQLAlchemy
+URL) gives an :class:`optuna.storages.RDBStorage` with heartbeats. A trial whose worker stops
+beating for ``grace_period`` seconds is marked FAIL and re-queued with the same parameters by
+:class:`optuna.storages.RetryHeartbeatStaleTrialCallback` (the optuna 5 name of
+``RetryFailedTrialCallback``, which is deprecated there).
+
+The journal storage has no heartbeat in optuna 5, so every trial records the host, pid and a
+worker token, and each worker holds ``runs/<study>/workers/<token>.lock`` with ``flock`` while
+it lives. At start-up, :func:`fail_dead_trials` marks RUNNING trials of this host whose worker
+lock is free as FAIL ("worker died (heartbeat lost or killed)") and re-queues their parameters.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import socket
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ganlab.errors import ConfigError
+
+if TYPE_CHECKING:
+    import optuna
+    from optuna.storages import BaseStorage
+
+    from ganlab.study._layout import StudyLayout
+
+DIED_REASON = "worker died (heartbeat lost or killed)"
+MAX_RETRY = 2  # a trial whose worker dies is re-queued at most this many times
+HOST_ATTR, PID_ATTR, TOKEN_ATTR = "ganlab:host", "ganlab:pid", "ganlab:worker"
+
+
+class FlockLock:
+    """A journal-file lock held with ``flock``; the kernel releases it when the holder dies.
+
+    Implements the ``acquire``/``release`` contract of Optuna's journal file locks.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self._path = str(path)
+        self._fd: int | None = None
+
+    def acquire(self) -> bool:
+        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+
+def repair_journal(path: Path) -> int:
+    """Cut a half-written last line (a writer killed mid-append); returns the bytes removed.
+
+    The cut bytes are kept in ``<journal>.torn`` for inspection.
+    """
+    if not path.exists() or path.stat().st_size == 0:
+        return 0
+    lock = FlockLock(f"{path}.lock")
+    lock.acquire()
+    try:
+        with path.open("rb+") as fh:
+            data = fh.read()
+            if data.endswith(b"\n"):
+                return 0
+            keep = data.rfind(b"\n") + 1
+            with open(f"{path}.torn", "ab") as torn:
+                torn.write(data[keep:] + b"\n")
+            fh.truncate(keep)
+            fh.flush()
+            os.fsync(fh.fileno())
+            return len(data) - keep
+    finally:
+        lock.release()
+
+
+def open_storage(
+    url: str | None,
+    layout: StudyLayout,
+    *,
+    heartbeat_interval: int = 10,
+    grace_period: int = 30,
+) -> BaseStorage:
+    """The storage of a study.
+
+    Args:
+        url: ``None`` (journal file in the study folder), ``":memory:"`` (in-memory, for tests
+            and throw-away studies), a path ending in ``.journal``, or a SQLAlchemy URL
+            (``postgresql://...``, ``mysql://...``, ``sqlite:///...``).
+        layout: The study's folders.
+        heartbeat_interval: Seconds between heartbeats of a running trial (RDB storages).
+        grace_period: Seconds without heartbeat before a trial counts as dead (RDB storages).
+    """
+    import optuna
+    from optuna.storages import JournalStorage, RDBStorage, RetryHeartbeatStaleTrialCallback
+    from optuna.storages.journal import JournalFileBackend
+
+    if url == ":memory:":
+        return optuna.storages.InMemoryStorage()
+    if url is None or url.endswith(".journal"):
+        path = layout.journal if url is None else Path(url)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        repair_journal(path)
+        backend = JournalFileBackend(str(path), lock_obj=FlockLock(f"{path}.lock"))  # type: ignore[arg-type]
+        return JournalStorage(backend)
+    if "://" not in url:
+        raise ConfigError(
+            f"--storage {url!r}: expected a database URL such as "
+            "postgresql://user@host:5432/db or sqlite:///runs/x.db, a .journal file path, "
+            "or :memory:"
+        )
+    _silence_experimental_warnings()
+    try:
+        return RDBStorage(
+            url,
+            heartbeat_interval=heartbeat_interval,
+            grace_period=grace_period,
+            heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRY),
+            engine_kwargs={"pool_pre_ping": True} if not url.startswith("sqlite") else None,
+        )
+    except Exception as exc:  # noqa: BLE001 - connection and driver errors become user messages
+        raise ConfigError(
+            f"--storage {_redact(url)}: cannot open the database: {type(exc).__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else ''}. Check that the server runs and the "
+            "URL (user, host, port, database) is right; PostgreSQL needs `pip install "
+            "ganlab[postgres]`."
+        ) from exc
+
+
+def describe_storage(url: str | None, layout: StudyLayout) -> str:
+    """A printable form of the storage (passwords removed)."""
+    if url is None:
+        return str(layout.journal)
+    return _redact(url)
+
+
+def _redact(url: str) -> str:
+    if "://" in url and "@" in url:
+        scheme, rest = url.split("://", 1)
+        cred, host = rest.rsplit("@", 1)
+        return f"{scheme}://{cred.split(':', 1)[0]}@{host}"
+    return url
+
+
+def _silence_experimental_warnings() -> None:
+    import warnings
+
+    from optuna.exceptions import ExperimentalWarning
+
+    warnings.filterwarnings("ignore", category=ExperimentalWarning)
+
+
+class WorkerToken:
+    """This process's identity as a worker, proven alive by a held ``flock``.
+
+    Args:
+        layout: The study's folders; the lock lives in ``<root>/workers/``.
+    """
+
+    def __init__(self, layout: StudyLayout) -> None:
+        self.token = uuid.uuid4().hex
+        self.host = socket.gethostname()
+        self.pid = os.getpid()
+        folder = layout.root / "workers"
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / f"{self.token}.lock"
+        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        os.write(self._fd, f"{self.host} {self.pid}\n".encode())
+
+    def attrs(self) -> dict[str, Any]:
+        """The system attributes recorded on each trial this worker runs."""
+        return {HOST_ATTR: self.host, PID_ATTR: self.pid, TOKEN_ATTR: self.token}
+
+    def close(self) -> None:
+        """Release the lock and remove its file."""
+        if self._fd is not None:
+            self.path.unlink(missing_ok=True)
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+
+def _worker_alive(layout: StudyLayout, trial: optuna.trial.FrozenTrial) -> bool:
+    """Whether the worker that runs ``trial`` still lives; unknown (other host) counts as alive."""
+    attrs = trial.system_attrs
+    if attrs.get(HOST_ATTR) != socket.gethostname():
+        return True
+    token = attrs.get(TOKEN_ATTR)
+    lock_path = layout.root / "workers" / f"{token}.lock"
+    if token and lock_path.exists():
+        fd = os.open(lock_path, os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        else:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            lock_path.unlink(missing_ok=True)
+            return False
+        finally:
+            os.close(fd)
+    pid = attrs.get(PID_ATTR)
+    if not isinstance(pid, int):
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return token is None  # the worker wrote a token but its lock file is gone: it ended
+
+
+def fail_dead_trials(study: optuna.Study, layout: StudyLayout) -> list[int]:
+    """Mark RUNNING trials of dead local workers FAIL with :data:`DIED_REASON` and re-queue them.
+
+    Returns:
+        The numbers of the trials marked failed.
+    """
+    from optuna.exceptions import UpdateFinishedTrialError
+    from optuna.trial import TrialState
+
+    storage = study._storage
+    failed: list[int] = []
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        if _worker_alive(layout, trial):
+            continue
+        try:
+            storage.set_trial_user_attr(trial._trial_id, "fail_reason", DIED_REASON)
+            if not storage.set_trial_state_values(trial._trial_id, state=TrialState.FAIL):
+                continue
+        except UpdateFinishedTrialError:
+            continue  # another worker got there first
+        failed.append(trial.number)
+        _requeue(study, trial)
+    return failed
+
+
+def _requeue(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+    """Queue ``trial``'s parameters again, like ``RetryHeartbeatStaleTrialCallback`` does.
+
+    Unlike that callback, the dead worker's identity and the failure reason are not copied, so
+    the retry is not mistaken for the dead trial.
+    """
+    import optuna
+
+    history = [*trial.system_attrs.get("retry_history", []), trial.number]
+    if len(history) > MAX_RETRY:
+        return
+    system_attrs = {
+        "failed_trial": trial.system_attrs.get("failed_trial", trial.number),
+        "retry_history": history,
+    }
+    user_attrs = {k: v for k, v in trial.user_attrs.items() if k not in ("fail_reason",)}
+    study.add_trial(
+        optuna.trial.create_trial(
+            state=optuna.trial.TrialState.WAITING,
+            params=trial.params,
+            distributions=trial.distributions,
+            user_attrs=user_attrs,
+            system_attrs=system_attrs,
+        )
+    )
+
+
+def fail_reason(trial: optuna.trial.FrozenTrial) -> str:
+    """Why a FAIL trial failed (a trial failed by a heartbeat has no reason of its own)."""
+    return str(trial.user_attrs.get("fail_reason") or DIED_REASON)

@@ -1,0 +1,63 @@
+"""Contract test suites that any plugin's tests reuse (see ``docs/plugins.md``).
+
+Two styles: subclass a ``*Contract`` class and set ``plugin`` (pytest collects it), or call a
+``check_<kind>(name, **params)`` function, e.g. inside ``pytest.mark.parametrize``.
+"""
+
+from __future__ import annotations
+
+from ganlab.testing._checks import (
+    BATCH,
+    CHECKS,
+    SIZE,
+    ContractError,
+    check_augmentation,
+    check_classifier,
+    check_discriminator,
+    check_filter,
+    check_generator,
+    check_loss,
+    check_optimizer,
+    check_plugin,
+    check_search_space,
+    plugin_cases,
+)
+from ganlab.testing._fake import FakeDistribution, extra_entry_points, fake_entry_point
+from ganlab.testing._suites import (
+    AugmentationContract,
+    ClassifierContract,
+    DiscriminatorContract,
+    FilterContract,
+    GeneratorContract,
+    LossContract,
+    OptimizerContract,
+    PluginContract,
+)
+
+__all__ = [
+    "BATCH",
+    "CHECKS",
+    "SIZE",
+    "AugmentationContract",
+    "ClassifierContract",
+    "ContractError",
+    "DiscriminatorContract",
+    "FakeDistribution",
+    "FilterContract",
+    "GeneratorContract",
+    "LossContract",
+    "OptimizerContract",
+    "PluginContract",
+    "check_augmentation",
+    "check_classifier",
+    "check_discriminator",
+    "check_filter",
+    "check_generator",
+    "check_loss",
+    "check_optimizer",
+    "check_plugin",
+    "check_search_space",
+    "extra_entry_points",
+    "fake_entry_point",
+    "plugin_cases",
+]

@@ -1,0 +1,20 @@
+"""This package's plugins against ganlab's contract suites: a few lines each."""
+
+from __future__ import annotations
+
+from ganlab.testing import ClassifierContract, FilterContract, OptimizerContract
+
+
+class TestSharpen(FilterContract):
+    plugin = "sharpen"
+    params = {"amount": 1.5}
+
+
+class TestNAdam(OptimizerContract):
+    plugin = "nadam"
+    params = {"lr": 1e-2}
+
+
+class TestTinyMLP(ClassifierContract):
+    plugin = "tiny_mlp"
+    params = {"hidden": 16}

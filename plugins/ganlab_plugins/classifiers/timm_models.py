@@ -1,0 +1,75 @@
+"""Any timm architecture as a classifier, pretrained weights only from a local file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from torch import nn
+
+from ganlab.errors import PluginError, WeightsError
+
+
+def timm_classifier(
+    *,
+    num_classes: int,
+    image_size: int,
+    channels: int,
+    model: str = "resnet18",
+    pretrained: bool = False,
+    weights: str | None = None,
+    drop_rate: float = 0.0,
+) -> nn.Module:
+    """A timm model by name, e.g. ``{name = "timm", model = "resnet18"}``.
+
+    Args:
+        num_classes: Output logits; timm replaces the classifier head.
+        image_size: Input side (convolutional timm models accept any size).
+        channels: Input channels (timm adapts the stem, also for pretrained weights).
+        model: A timm model name (see ``timm.list_models()``).
+        pretrained: Start from ImageNet weights; needs ``weights`` (ganlab never downloads).
+        weights: Local weights file (``.safetensors``, ``.bin`` or ``.pth``) of that model.
+        drop_rate: Dropout before the classifier head.
+    """
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never wait on hub retries
+    import timm
+
+    if not timm.is_model(model):
+        import difflib
+
+        close = difflib.get_close_matches(model, timm.list_models(), n=5, cutoff=0.6)
+        hint = f" Did you mean: {', '.join(close)}?" if close else ""
+        raise PluginError(f"classifier 'timm': timm has no model {model!r}.{hint}")
+    overlay = None
+    if pretrained or weights is not None:
+        if weights is None:
+            raise WeightsError(
+                f"classifier 'timm' (model {model!r}): pretrained = true needs a local weights "
+                f"file, given as weights = \"PATH\". On a machine with internet run: python -c "
+                f"\"import timm; m = timm.create_model('{model}', pretrained=True); "
+                f"import torch; torch.save(m.state_dict(), '{model}.pth')\" and copy the file "
+                f"here, or set pretrained = false."
+            )
+        if not Path(weights).is_file():
+            raise WeightsError(
+                f"classifier 'timm' (model {model!r}): weights file {weights!r} does not exist. "
+                f"Give the path of a downloaded {model} weights file, or set pretrained = false."
+            )
+        overlay = {"file": str(Path(weights).resolve())}
+    return timm.create_model(
+        model,
+        pretrained=overlay is not None,
+        pretrained_cfg_overlay=overlay,
+        num_classes=num_classes,
+        in_chans=channels,
+        drop_rate=drop_rate,
+    )
+
+
+timm_classifier.search_space = {
+    "model": {
+        "type": "categorical",
+        "choices": ["resnet18", "efficientnet_b0", "mobilenetv3_small_100"],
+    },
+    "drop_rate": {"type": "float", "low": 0.0, "high": 0.5},
+}

@@ -1,0 +1,41 @@
+"""Tiny image sets and GAN configs for fast trainer tests (16 px, 8-wide networks)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import torch
+
+from ganlab.config import FidConfig, GanConfig, PluginRef
+from ganlab.data import ImageSet
+
+
+def tiny_set(n: int = 32, size: int = 16, seed: int = 0) -> ImageSet:
+    """Random uint8 images with two classes (blobs brighter for class 1, so labels matter)."""
+    g = torch.Generator().manual_seed(seed)
+    labels = (torch.arange(n) % 2).long()
+    images = torch.randint(0, 160, (n, 3, size, size), dtype=torch.uint8, generator=g)
+    images[labels == 1, :, 4:12, 4:12] += 90
+    return ImageSet(images, labels, [f"x/{i}.png" for i in range(n)],
+                    [f"{i}.png" for i in range(n)], ("benign", "malignant"))
+
+
+def tiny_cfg(**changes) -> GanConfig:
+    base = GanConfig(
+        generator=PluginRef("dcgan", {"ngf": 8}),
+        discriminator=PluginRef("dcgan", {"ndf": 8}),
+        nz=16, batch_size=8, epochs=2, sample_every=1, fid=FidConfig(enabled=False),
+    )
+    return dataclasses.replace(base, **changes)
+
+
+@pytest.fixture
+def train_set() -> ImageSet:
+    return tiny_set()
+
+
+@pytest.fixture
+def make_cfg():
+    """The :func:`tiny_cfg` factory, as a fixture."""
+    return tiny_cfg
