@@ -6,4 +6,11 @@ from ganlab.errors import ConfigError, DataError, GanlabError, PluginError, Trai
 
 __version__ = "0.1.0"
 
-__all__ = ["ConfigError", "DataError", "GanlabError", "PluginError", "TrainingError", "__version__"]
+__all__ = [
+    "ConfigError",
+    "DataError",
+    "GanlabError",
+    "PluginError",
+    "TrainingError",
+    "__version__",
+]

@@ -57,6 +57,43 @@ class GanLoss(Protocol):
     def g_loss(self, *, d_fake: torch.Tensor) -> torch.Tensor: ...
 
 
+@runtime_checkable
+class Generator(Protocol):
+    """``forward(z, labels=None)``: (B, nz) noise -> (B, channels, S, S) in [-1, 1].
+
+    Built by ``factory(nz=, image_size=, channels=, num_classes=, **params)``; integer labels
+    (B,) are passed when ``num_classes > 0``.
+    """
+
+    def __call__(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor: ...
+
+
+@runtime_checkable
+class Discriminator(Protocol):
+    """``forward(x, labels=None)``: (B, channels, S, S) -> raw logits (B,).
+
+    Built by ``factory(image_size=, channels=, num_classes=, **params)``.
+    """
+
+    def __call__(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor: ...
+
+
+@runtime_checkable
+class Classifier(Protocol):
+    """``forward(x)``: (B, channels, S, S) in [-1, 1] -> logits (B, num_classes).
+
+    Built by ``factory(num_classes=, image_size=, channels=, **params)``.
+    """
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor: ...
+
+
+class OptimizerFactory(Protocol):
+    """``factory(params, **hyperparameters) -> torch.optim.Optimizer``."""
+
+    def __call__(self, params: Any, /, **hyperparameters: Any) -> torch.optim.Optimizer: ...
+
+
 def declare_space(**space: dict[str, Any]) -> Any:
     """Decorator that sets ``factory.search_space`` (plain dicts work just as well)."""
 

@@ -62,13 +62,15 @@ def inspect(
                   + "".join(f"; {r}: {n}" for r, n in rep.skip_counts().items()))
     for sample_id, reason in rep.skipped[:show]:
         console.print(f"  {sample_id}: {reason}", highlight=False)
-    console.print(f"exact duplicates (same bytes): {len(rep.exact_groups)} group(s)")
+    console.print(f"exact duplicates (same bytes): {len(rep.exact_groups)} group(s), "
+                  f"{rep.mixed(rep.exact_groups)} with both classes")
     for group in rep.exact_groups[:show]:
         console.print(f"  {' = '.join(group)}", highlight=False)
     in_groups = sum(len(g) for g in rep.near_groups)
     console.print(
         f"near-duplicate groups (pHash Hamming <= {rep.hash_distance}): {len(rep.near_groups)} "
-        f"group(s), {in_groups:,} images, {rep.near_pairs:,} pair(s)"
+        f"group(s), {in_groups:,} images, {rep.near_pairs:,} pair(s), "
+        f"{rep.mixed(rep.near_groups)} with both classes"
     )
     for group in rep.near_groups[:show]:
         console.print(f"  [{len(group)}] {', '.join(group)}", highlight=False)
@@ -149,7 +151,8 @@ def split(
     wd = work_dir or Path(cfg.study.output) / cfg.study.name
     data = prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=wd, fold=fold)
     p = data.protocol
-    table = Table(title=f"split of {p['source']}")
+    console.print(f"split of {p['source']}", highlight=False)
+    table = Table()
     table.add_column("split")
     for cls in data.class_names:
         table.add_column(cls, justify="right")

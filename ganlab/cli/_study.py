@@ -95,7 +95,7 @@ def run(
     from ganlab.study import run_study
 
     cfg = load_config(study_file, profile=profile)
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
     total = n_trials if n_trials is not None else cfg.study.n_trials
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())

@@ -46,6 +46,11 @@ class InspectReport:
     near_pairs: int = 0
     hash_distance: int = DEFAULT_HASH_DISTANCE
 
+    @staticmethod
+    def mixed(groups: list[list[str]]) -> int:
+        """How many of ``groups`` hold images of both classes (label conflicts or look-alikes)."""
+        return sum(len({g.split("/")[0] for g in group}) > 1 for group in groups)
+
     def skip_counts(self) -> dict[str, int]:
         """Skipped files per reason."""
         return dict(Counter(reason for _, reason in self.skipped))

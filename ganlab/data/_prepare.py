@@ -39,7 +39,7 @@ SPLIT_JSON = "split.json"
 
 def _resolve(path: str, base_dir: Path) -> Path:
     p = Path(path).expanduser()
-    return p if p.is_absolute() else Path(base_dir) / p
+    return (p if p.is_absolute() else Path(base_dir) / p).resolve()
 
 
 def ensure_synthetic(root: Path, *, n: int, seed: int, image_size: int) -> bool:

@@ -138,10 +138,10 @@ def scan_sources(
     """
     paths = [s.path for s in sources.sources]
     digests = content_hashes(paths, memo_dir=cache_dir)
-    refs = [{"name": r["name"], **r["params"]} for r in resolved_filters(filters)]
+    chain = resolved_filters(filters)
+    refs = [{"name": r["name"], **r["params"]} for r in chain]
     if cache_dir is None or image_size is None:
         return _assemble(sources, digests, _run(paths, refs, image_size, workers), image_size, "")
-    chain = resolved_filters(filters)
     files = [
         d if d != "unreadable" else f"unreadable:{p}" for d, p in zip(digests, paths, strict=True)
     ]

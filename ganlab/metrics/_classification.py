@@ -33,8 +33,8 @@ _MAX_BOOT_CELLS = 4_000_000  # resamples x samples evaluated per vectorised chun
 
 
 def _arrays(y: Any, prob: Any) -> tuple[np.ndarray, np.ndarray]:
-    y_arr = np.asarray(y, dtype=np.int64).reshape(-1)
-    p_arr = np.asarray(prob, dtype=np.float64).reshape(-1)
+    y_arr = np.ascontiguousarray(y, dtype=np.int64).reshape(-1)
+    p_arr = np.ascontiguousarray(prob, dtype=np.float64).reshape(-1)
     if y_arr.shape != p_arr.shape:
         raise ValueError(f"labels ({y_arr.shape[0]}) and probabilities ({p_arr.shape[0]}) differ")
     if y_arr.size and not np.isin(y_arr, (0, 1)).all():

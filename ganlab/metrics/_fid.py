@@ -53,7 +53,8 @@ def frechet_distance(
     eig = np.linalg.eigvalsh((middle + middle.T) / 2)
     tr_covmean = float(np.sqrt(np.clip(eig, 0, None)).sum())
     diff = mu1 - mu2
-    return float(diff @ diff + np.trace(s1) + np.trace(s2) - 2.0 * tr_covmean)
+    value = float(diff @ diff + np.trace(s1) + np.trace(s2) - 2.0 * tr_covmean)
+    return max(value, 0.0)  # a distance: rounding can leave -1e-6 for identical sets
 
 
 def kernel_distance(real: np.ndarray, fake: np.ndarray, *, seed: int = 0) -> float:

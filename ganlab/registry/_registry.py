@@ -245,7 +245,8 @@ class Registry:
             raise
         except (TypeError, ValueError) as exc:
             raise PluginError(
-                f"{self.singular} plugin {name!r} rejected its parameters {kwargs}: {exc}"
+                f"{self.singular} plugin {name!r} rejected its parameters {kwargs}: "
+                f"{type(exc).__name__}: {exc}"
             ) from exc
 
     def _signature(self, factory: Callable[..., Any]) -> inspect.Signature | None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ganlab.io import atomic_write_json, atomic_write_text
-from ganlab.study._pipeline import RunResult, run_pipeline
+from ganlab.study._pipeline import RunResult, gan_cache_key, run_pipeline
 
 if TYPE_CHECKING:
     import optuna
@@ -123,6 +123,7 @@ class TrialObjective:
                 device=self.device,
                 seed=self.cfg.study.seed,
                 report=self._reporter(trial),
+                gan_dir=self.layout.gan_cache / gan_cache_key(trial_cfg, self.cfg.study.seed),
             )
             values = self._objective_values(result.metrics)
         except optuna.TrialPruned:

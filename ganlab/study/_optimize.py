@@ -223,7 +223,7 @@ def _process_main(
     from ganlab.study._space import expand_search_space
 
     torch.set_num_threads(threads)
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
     layout = StudyLayout.of(cfg.study.name, cfg.study.output)
     params = expand_search_space(cfg)
     study = load_or_create_study(cfg, open_storage(url, layout), worker_index=worker_index,

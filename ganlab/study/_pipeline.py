@@ -92,7 +92,8 @@ def run_pipeline(
         seed: Seed of the GAN and the classifier.
         report: Called after every epoch of each phase (it may raise ``optuna.TrialPruned``).
         gan_dir: Where the GAN is trained (default ``out_dir/gan``). A finished GAN found there
-            (``gan_result.json``) is reused instead of retrained.
+            (``gan_result.json``) is reused instead of retrained; runs with the same data, GAN
+            settings and seed pass the same ``gan-cache/<key>`` folder to train it once.
     """
     from ganlab.classify import train_classifier
     from ganlab.data import build_augmentation, prepare_data
@@ -187,19 +188,26 @@ def _train_or_reuse_gan(
     augment: Any,
     report: ReportFn | None,
 ) -> dict[str, Any]:
+    import fcntl
+
     from ganlab.gan import train_gan
 
     done = gan_dir / "gan_result.json"
-    if done.exists():
-        return json.loads(done.read_text())
-    gan_report = (lambda e, m: report("gan", e, m)) if report else None
-    res = train_gan(cfg.gan, data.train, out_dir=gan_dir, device=device, seed=seed,
-                    augment=augment, resume=True, report=gan_report)
-    summary = {
-        "checkpoint": str(res.checkpoint),
-        "sample_grids": [str(p) for p in res.sample_grids],
-        "metrics": res.metrics,
-        "history": res.history,
-    }
-    atomic_write_json(done, summary)
-    return summary
+    gan_dir.mkdir(parents=True, exist_ok=True)
+    # one process trains a shared GAN; the others wait and reuse it (the kernel drops the
+    # lock if the trainer dies, and the next one resumes from its checkpoint)
+    with open(gan_dir.parent / f"{gan_dir.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if done.exists():
+            return json.loads(done.read_text())
+        gan_report = (lambda e, m: report("gan", e, m)) if report else None
+        res = train_gan(cfg.gan, data.train, out_dir=gan_dir, device=device, seed=seed,
+                        augment=augment, resume=True, report=gan_report)
+        summary = {
+            "checkpoint": str(res.checkpoint),
+            "sample_grids": [str(p) for p in res.sample_grids],
+            "metrics": res.metrics,
+            "history": res.history,
+        }
+        atomic_write_json(done, summary)
+        return summary

@@ -19,7 +19,7 @@ beating for ``grace_period`` seconds is marked FAIL and re-queued with the same 
 ``RetryFailedTrialCallback``, which is deprecated there).
 
 The journal storage has no heartbeat in optuna 5, so every trial records the host, pid and a
-worker token, and each worker holds ``runs/<study>/workers/<token>.lock`` with ``flock`` while
+worker token (user attributes), and each worker holds ``runs/<study>/workers/<token>.lock`` with ``flock`` while
 it lives. At start-up, :func:`fail_dead_trials` marks RUNNING trials of this host whose worker
 lock is free as FAIL ("worker died (heartbeat lost or killed)") and re-queues their parameters.
 """
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 DIED_REASON = "worker died (heartbeat lost or killed)"
 MAX_RETRY = 2  # a trial whose worker dies is re-queued at most this many times
 HOST_ATTR, PID_ATTR, TOKEN_ATTR = "ganlab:host", "ganlab:pid", "ganlab:worker"
+UNCLAIMED_AFTER = 120.0  # seconds a RUNNING trial may go without recording its worker
 
 
 class FlockLock:
@@ -193,7 +194,7 @@ class WorkerToken:
         os.write(self._fd, f"{self.host} {self.pid}\n".encode())
 
     def attrs(self) -> dict[str, Any]:
-        """The system attributes recorded on each trial this worker runs."""
+        """The user attributes recorded on each trial this worker runs."""
         return {HOST_ATTR: self.host, PID_ATTR: self.pid, TOKEN_ATTR: self.token}
 
     def close(self) -> None:
@@ -206,8 +207,17 @@ class WorkerToken:
 
 
 def _worker_alive(layout: StudyLayout, trial: optuna.trial.FrozenTrial) -> bool:
-    """Whether the worker that runs ``trial`` still lives; unknown (other host) counts as alive."""
-    attrs = trial.system_attrs
+    """Whether the worker that runs ``trial`` still lives; unknown (other host) counts as alive.
+
+    A trial without worker attributes is dead once it is older than :data:`UNCLAIMED_AFTER`
+    seconds (its worker died between starting it and recording itself).
+    """
+    import datetime
+
+    attrs = trial.user_attrs
+    if HOST_ATTR not in attrs and trial.datetime_start is not None:
+        now = datetime.datetime.now(trial.datetime_start.tzinfo)
+        return (now - trial.datetime_start).total_seconds() < UNCLAIMED_AFTER
     if attrs.get(HOST_ATTR) != socket.gethostname():
         return True
     token = attrs.get(TOKEN_ATTR)
@@ -276,7 +286,8 @@ def _requeue(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
         "failed_trial": trial.system_attrs.get("failed_trial", trial.number),
         "retry_history": history,
     }
-    user_attrs = {k: v for k, v in trial.user_attrs.items() if k not in ("fail_reason",)}
+    dropped = ("fail_reason", HOST_ATTR, PID_ATTR, TOKEN_ATTR)
+    user_attrs = {k: v for k, v in trial.user_attrs.items() if k not in dropped}
     study.add_trial(
         optuna.trial.create_trial(
             state=optuna.trial.TrialState.WAITING,

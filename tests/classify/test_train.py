@@ -13,10 +13,23 @@ import torch
 
 from ganlab.classify import MONITORS, load_classifier, train_classifier
 from ganlab.classify._loop import positive_probability, predict_logits
+from ganlab.config import PluginRef
 from ganlab.errors import ConfigError, DataError
 from ganlab.metrics import METRICS
 
 CPU = torch.device("cpu")
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, make_cfg, make_data):
+    """One default run shared by the read-only tests of this module."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    tmp = tmp_path_factory.mktemp("trained")
+    data = make_data(tmp)
+    result = train_classifier(make_cfg(epochs=3), data, out_dir=tmp / "run", device=CPU, seed=0)
+    torch.set_num_threads(before)
+    return data, result
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -24,9 +37,9 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def test_outputs_follow_the_documented_layout(make_cfg, data, tmp_path: Path) -> None:
-    result = train_classifier(make_cfg(), data, out_dir=tmp_path / "run", device=CPU, seed=0)
-    on_disk = json.loads((tmp_path / "run" / "metrics.json").read_text())
+def test_outputs_follow_the_documented_layout(trained) -> None:
+    _, result = trained
+    on_disk = json.loads((result.checkpoint.parent / "metrics.json").read_text())
     assert {"protocol", "threshold", "val", "test", "confusion_matrix"} <= set(on_disk)
     assert set(on_disk["threshold"]) >= {"method", "value"}
     for split in ("val", "test"):
@@ -47,10 +60,10 @@ def test_outputs_follow_the_documented_layout(make_cfg, data, tmp_path: Path) ->
     assert on_disk["test"]["roc_auc"]["value"] > 0.9
 
 
-def test_metrics_recomputed_from_predictions_match(make_cfg, data, tmp_path: Path) -> None:
+def test_metrics_recomputed_from_predictions_match(trained) -> None:
     from sklearn.metrics import roc_auc_score
 
-    result = train_classifier(make_cfg(), data, out_dir=tmp_path, device=CPU, seed=1)
+    _, result = trained
     test = [r for r in _rows(result.predictions) if r["split"] == "test"]
     y = [int(r["label"]) for r in test]
     prob = [float(r["prob_positive"]) for r in test]
@@ -62,8 +75,7 @@ def test_metrics_recomputed_from_predictions_match(make_cfg, data, tmp_path: Pat
 
 
 def test_seeded_runs_are_identical_and_seeds_differ(make_cfg, make_data, tmp_path: Path) -> None:
-    cfg = make_cfg(epochs=2, augment=True)
-    from ganlab.config import PluginRef
+    cfg = make_cfg(epochs=1, augment=True)
     from ganlab.data import build_augmentation
 
     augment = build_augmentation([PluginRef("hflip"), PluginRef("rotation")])
@@ -75,14 +87,15 @@ def test_seeded_runs_are_identical_and_seeds_differ(make_cfg, make_data, tmp_pat
 
 
 def test_early_stopping_restores_the_best_epoch(make_cfg, data, tmp_path: Path) -> None:
-    cfg = make_cfg(epochs=8, patience=2, monitor="loss")
+    cfg = make_cfg(epochs=6, patience=1, monitor="loss",
+                   optimizer=PluginRef("adam", {"lr": 0.03}))
     result = train_classifier(cfg, data, out_dir=tmp_path, device=CPU, seed=0)
     history = result.history
     best = min(range(len(history)), key=lambda i: history[i]["val_loss"])
     assert result.metrics["protocol"]["best_epoch"] == history[best]["epoch"]
-    assert len(history) <= 8
-    if len(history) < 8:  # stopped early: exactly `patience` epochs without improvement
-        assert len(history) - 1 - best == 2
+    assert len(history) <= 6
+    if len(history) < 6:  # stopped early: exactly `patience` epochs without improvement
+        assert len(history) - 1 - best == 1
     model, _ = load_classifier(result.checkpoint)
     logits = predict_logits(model, data.val.images, device=CPU)
     val_loss = float(torch.nn.functional.cross_entropy(logits, data.val.labels))
@@ -105,11 +118,11 @@ def test_report_gets_the_monitor_and_pruning_propagates(make_cfg, data, tmp_path
 
 
 def test_fixed_threshold_is_recorded_and_applied(make_cfg, data, tmp_path: Path) -> None:
-    result = train_classifier(make_cfg(threshold="fixed", fixed_threshold=0.8), data,
+    result = train_classifier(make_cfg(threshold="fixed", fixed_threshold=0.8, tta=True), data,
                               out_dir=tmp_path, device=CPU, seed=0)
     assert result.metrics["threshold"] == {"method": "fixed", "value": 0.8}
     _, meta = load_classifier(result.checkpoint)
-    assert meta["threshold"]["value"] == 0.8
+    assert meta["threshold"]["value"] == 0.8 and meta["tta"] is True
     test = [r for r in _rows(result.predictions) if r["split"] == "test"]
     tp = sum(int(r["label"]) == 1 and float(r["prob_positive"]) >= 0.8 for r in test)
     assert result.metrics["confusion_matrix"]["test"][1][1] == tp
@@ -128,10 +141,9 @@ def test_class_weighting_options(make_cfg, make_data, weighting: str, tmp_path: 
     assert result.metrics["test"]["recall"]["value"] > 0.5
 
 
-def test_tta_averages_flips(make_cfg, data, tmp_path: Path) -> None:
-    result = train_classifier(make_cfg(tta=True), data, out_dir=tmp_path, device=CPU, seed=0)
-    model, meta = load_classifier(result.checkpoint)
-    assert meta["tta"] is True
+def test_tta_averages_flips(trained) -> None:
+    data, result = trained
+    model, _ = load_classifier(result.checkpoint)
     x = data.test.images
     plain = positive_probability(predict_logits(model, x, device=CPU))
     flips = [positive_probability(predict_logits(model, v, device=CPU))
@@ -141,8 +153,8 @@ def test_tta_averages_flips(make_cfg, data, tmp_path: Path) -> None:
     assert not np.allclose(tta, plain)
 
 
-def test_checkpoint_reloads_with_filters(make_cfg, data, tmp_path: Path) -> None:
-    result = train_classifier(make_cfg(), data, out_dir=tmp_path, device=CPU, seed=0)
+def test_checkpoint_reloads_with_filters(trained) -> None:
+    data, result = trained
     raw = torch.load(result.checkpoint, weights_only=True)
     assert raw["meta"]["filters"] == [{"name": "resize", "size": 16}]
     model, meta = load_classifier(result.checkpoint)

@@ -39,3 +39,12 @@ def train_set() -> ImageSet:
 def make_cfg():
     """The :func:`tiny_cfg` factory, as a fixture."""
     return tiny_cfg
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Tiny tensors run fastest on one thread (no OpenMP barriers on a shared 2-core box)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -11,11 +11,22 @@ import re
 import pytest
 
 from ganlab.registry import REGISTRIES
-from ganlab.testing import CHECKS, check_search_space, plugin_cases
+from ganlab.testing import (
+    CHECKS,
+    AugmentationContract,
+    DiscriminatorContract,
+    GeneratorContract,
+    LossContract,
+    check_search_space,
+    plugin_cases,
+)
 
 # Parameters a plugin needs to run at the tiny sizes used here (only where it has them).
 TINY_PARAMS: dict[tuple[str, str], dict] = {
     ("classifiers", "timm"): {"model": "resnet18", "pretrained": False},
+    ("classifiers", "compact_cnn"): {"width": 8},
+    ("generators", "dcgan"): {"ngf": 8},
+    ("discriminators", "dcgan"): {"ndf": 8},
 }
 
 CASES = list(plugin_cases())
@@ -156,3 +167,22 @@ def test_checks_reject_contract_breakers(
     ep = fake_entry_point(f"ganlab.{kind}", name, f"broken_plugins_mod:{name}", package="broken")
     with extra_entry_points(ep), pytest.raises(ContractError, match=re.escape(message)):
         CHECKS[kind](name)
+
+
+# -- the class-based suites, as a third party would use them --------------------------------------
+class TestDcganGeneratorSuite(GeneratorContract):
+    plugin = "dcgan"
+    params = {"ngf": 8}
+
+
+class TestDcganDiscriminatorSuite(DiscriminatorContract):
+    plugin = "dcgan"
+    params = {"ndf": 8}
+
+
+class TestWganGpSuite(LossContract):
+    plugin = "wgan_gp"
+
+
+class TestHflipSuite(AugmentationContract):
+    plugin = "hflip"

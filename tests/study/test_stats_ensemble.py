@@ -61,7 +61,7 @@ def test_stacking_is_fitted_on_validation_only() -> None:
     y_test, good_t, bad_t = _toy(3, n=120)
     test = np.stack([good_t, bad_t])
     _, p_test, fitted = combine("stacking", val, y, test)
-    assert fitted["coef"][0] > 1 and abs(fitted["coef"][1]) < fitted["coef"][0] / 3
+    assert fitted["coef"][0] > 0.5 and abs(fitted["coef"][1]) < fitted["coef"][0] / 3
     # test labels play no part: the same test inputs give the same outputs
     _, p_again, _ = combine("stacking", val, y, test)
     assert np.array_equal(p_test, p_again)

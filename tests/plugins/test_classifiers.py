@@ -1,0 +1,108 @@
+"""Classifier plugins beyond the generic contract: timm weights, GAN pretraining, freezing."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from ganlab.errors import PluginError, WeightsError
+from ganlab.registry import CLASSIFIERS, DISCRIMINATORS
+
+STRUCT = {"num_classes": 2, "image_size": 32, "channels": 3}
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_compact_cnn_shapes_and_bad_parameters() -> None:
+    model = CLASSIFIERS.create("compact_cnn", **STRUCT, width=8, depth=3)
+    assert model(torch.randn(4, 3, 32, 32)).shape == (4, 2)
+    assert model(torch.randn(2, 3, 48, 48)).shape == (2, 2)  # global pooling: any size
+    with pytest.raises(PluginError, match="too small for depth"):
+        CLASSIFIERS.create("compact_cnn", **{**STRUCT, "image_size": 8}, depth=5)
+    with pytest.raises(PluginError, match="dropout"):
+        CLASSIFIERS.create("compact_cnn", **STRUCT, dropout=1.5)
+
+
+def test_timm_pretrained_without_a_file_fails_fast_with_the_fix() -> None:
+    start = time.perf_counter()
+    with pytest.raises(WeightsError, match=r"weights = \"PATH\".*pretrained = false"):
+        CLASSIFIERS.create("timm", **STRUCT, model="resnet18", pretrained=True)
+    with pytest.raises(WeightsError, match="does not exist"):
+        CLASSIFIERS.create("timm", **STRUCT, model="resnet18", weights="/no/such/file.pth")
+    assert time.perf_counter() - start < 5  # no hub retries
+
+
+def test_timm_unknown_model_suggests_names() -> None:
+    with pytest.raises(PluginError, match="resnet18"):
+        CLASSIFIERS.create("timm", **STRUCT, model="resnet-18")
+
+
+def test_timm_loads_a_local_weights_file(tmp_path: Path) -> None:
+    import timm
+
+    source = timm.create_model("resnet18", num_classes=1000)
+    path = tmp_path / "resnet18.pth"
+    torch.save(source.state_dict(), path)
+    model = CLASSIFIERS.create("timm", **STRUCT, model="resnet18", pretrained=True,
+                               weights=str(path))
+    assert torch.equal(model.conv1.weight, source.conv1.weight)
+    assert model.fc.out_features == 2  # the ImageNet head is replaced
+    assert model(torch.randn(2, 3, 32, 32)).shape == (2, 2)
+
+
+def _gan_checkpoint(tmp_path: Path, *, image_size: int = 32) -> tuple[Path, torch.nn.Module]:
+    """A real GAN checkpoint written by ganlab.gan (untrained networks, shapes are what count)."""
+    from ganlab.gan import save_checkpoint
+    from ganlab.registry import GENERATORS
+
+    disc = DISCRIMINATORS.create("dcgan", image_size=image_size, channels=3, num_classes=2,
+                                 ndf=8)
+    gen = GENERATORS.create("dcgan", nz=16, image_size=image_size, channels=3, num_classes=2,
+                            ngf=8)
+    with torch.no_grad():
+        for p in disc.parameters():
+            p.add_(0.01)  # not the initialisation a fresh network would have
+    meta = {"nz": 16, "image_size": image_size, "channels": 3, "num_classes": 2,
+            "class_names": ["benign", "malignant"], "generator": {"name": "dcgan", "ngf": 8},
+            "discriminator": {"name": "dcgan", "ndf": 8}}
+    path = save_checkpoint(tmp_path / "gan.pt", {
+        "generator": gen.state_dict(), "discriminator": disc.state_dict(), "epoch": 1,
+        "history": [], "meta": meta,
+    })
+    return path, disc
+
+
+def test_discriminator_trunk_is_initialised_from_the_gan_checkpoint(tmp_path: Path) -> None:
+    path, disc = _gan_checkpoint(tmp_path)
+    model = CLASSIFIERS.create("discriminator", **STRUCT, checkpoint=str(path))
+    for (name, want), got in zip(disc.features.state_dict().items(),
+                                 model.trunk.state_dict().values(), strict=True):
+        assert torch.equal(want, got), name
+    assert model.rebuild_params["checkpoint"] is None
+    assert model.rebuild_params["discriminator"] == {"name": "dcgan", "ndf": 8}
+    rebuilt = CLASSIFIERS.create("discriminator", **STRUCT, **model.rebuild_params)
+    rebuilt.load_state_dict(model.state_dict())  # same architecture without the GAN file
+    with pytest.raises(PluginError, match="image_size"):
+        CLASSIFIERS.create("discriminator", **{**STRUCT, "image_size": 64},
+                           checkpoint=str(path))
+
+
+def test_discriminator_freezes_its_trunk_for_freeze_epochs() -> None:
+    model = CLASSIFIERS.create("discriminator", **STRUCT, freeze_epochs=2,
+                               discriminator={"name": "dcgan", "ndf": 8})
+    model.on_epoch_start(0)
+    assert not any(p.requires_grad for p in model.trunk.parameters())
+    assert all(p.requires_grad for p in model.head.parameters())
+    model(torch.randn(4, 3, 32, 32)).sum().backward()
+    assert all(p.grad is None for p in model.trunk.parameters())
+    model.on_epoch_start(2)
+    assert all(p.requires_grad for p in model.trunk.parameters())

@@ -1,0 +1,84 @@
+"""A study killed with SIGKILL mid-trial, twice, keeps every completed trial."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import optuna
+from conftest import run_cli_subprocess
+from optuna.trial import TrialState
+
+from ganlab.study import DIED_REASON, StudyLayout, open_storage
+
+optuna.logging.set_verbosity(optuna.logging.ERROR)
+
+
+def _trials(storage) -> list[optuna.trial.FrozenTrial]:
+    studies = storage.get_all_studies()
+    return storage.get_all_trials(studies[0]._study_id) if studies else []
+
+
+def _kill_mid_trial(study_file: Path, storage, *, after: set[int], timeout: float = 120) -> int:
+    """Start the study, SIGKILL it while a new trial runs; returns that trial's number."""
+    proc = run_cli_subprocess("study", "run", str(study_file), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    deadline = time.time() + timeout
+    try:
+        while time.time() < deadline:
+            running = [t for t in _trials(storage) if t.state == TrialState.RUNNING
+                       and t.number not in after and "ganlab:pid" in t.user_attrs
+                       and t.user_attrs["ganlab:pid"] == proc.pid]
+            done = [t for t in _trials(storage) if t.state == TrialState.COMPLETE]
+            if running and done:
+                time.sleep(0.3)  # let it write some of its files
+                proc.send_signal(signal.SIGKILL)
+                proc.wait(30)
+                return running[0].number
+            assert proc.poll() is None, "the study ended before it could be killed"
+            time.sleep(0.1)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(30)
+    raise AssertionError("no trial started in time")
+
+
+def test_sigkill_twice_mid_trial_loses_no_completed_trial(write_study, tmp_path: Path) -> None:
+    study_file = write_study(n_trials=3, epochs=8)
+    layout = StudyLayout.of("tiny", tmp_path / "runs")
+    layout.root.mkdir(parents=True)
+    storage = open_storage(None, layout)
+
+    killed = [_kill_mid_trial(study_file, storage, after=set())]
+    completed = {t.number: t.values for t in _trials(storage) if t.state == TrialState.COMPLETE}
+    killed.append(_kill_mid_trial(study_file, storage, after={*killed, *completed}))
+    completed2 = {t.number: t.values for t in _trials(storage) if t.state == TrialState.COMPLETE}
+    assert completed.items() <= completed2.items()
+
+    proc = run_cli_subprocess("study", "run", str(study_file), stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    out, _ = proc.communicate(timeout=300)
+    assert proc.returncode == 0, out
+
+    trials = _trials(open_storage(None, layout))
+    by_number = {t.number: t for t in trials}
+    for number, values in completed2.items():  # every completed trial intact
+        assert by_number[number].state == TrialState.COMPLETE
+        assert by_number[number].values == values
+    for number in killed:  # zombie RUNNING trials were failed with the reason, then retried
+        assert by_number[number].state == TrialState.FAIL
+        assert by_number[number].user_attrs["fail_reason"] == DIED_REASON
+        assert any(number in t.system_attrs.get("retry_history", []) for t in trials)
+    assert sum(t.state == TrialState.COMPLETE for t in trials) == 3
+    assert not any(t.state == TrialState.RUNNING for t in trials)
+    journal = layout.journal.read_bytes()
+    assert journal.endswith(b"\n")
+    for line in journal.splitlines():
+        json.loads(line)
+    for t in trials:
+        if t.state == TrialState.COMPLETE:  # its files are complete JSON
+            json.loads((layout.trial_dir(t.number) / "metrics.json").read_text())
