@@ -153,7 +153,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--nz", type=int, default=100)
-    parser.add_argument("--steps", type=int, default=3, help="training steps per timed block")
+    parser.add_argument("--steps", type=int, default=2, help="training steps per timed block")
     parser.add_argument("--rounds", type=int, default=4)
     args = parser.parse_args()
 

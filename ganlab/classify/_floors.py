@@ -12,12 +12,15 @@ scored with the same metrics and bootstrap intervals on the same split.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
 from ganlab.classify._outputs import Scored, choose_threshold, score_sets, write_metrics
+
+if TYPE_CHECKING:
+    from ganlab.data import ImageSet, PreparedData
 
 BINS = 8
 
@@ -40,7 +43,7 @@ def colour_histograms(images: torch.Tensor, *, bins: int = BINS) -> np.ndarray:
     return hist / (s * s)
 
 
-def _fit_histogram_lr(train: Any, seed: int) -> Any:
+def _fit_histogram_lr(train: ImageSet, seed: int) -> Any:
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import FunctionTransformer, StandardScaler
@@ -54,7 +57,7 @@ def _fit_histogram_lr(train: Any, seed: int) -> Any:
 
 
 def trivial_floors(
-    data: Any,
+    data: PreparedData,
     *,
     seed: int = 0,
     n_boot: int = 1000,

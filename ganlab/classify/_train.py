@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -30,6 +30,9 @@ from ganlab.errors import ConfigError, DataError
 from ganlab.metrics import METRICS, classification_metrics
 from ganlab.seeding import seed_everything
 
+if TYPE_CHECKING:
+    from ganlab.data import PreparedData
+
 MONITORS = (*METRICS, "loss")
 """Metrics early stopping can watch (``loss`` is minimised, the others maximised)."""
 
@@ -45,7 +48,7 @@ class ClassifyResult:
     plots: list[Path] = field(default_factory=list)  # ROC, confusion matrix, training curves
 
 
-def _check(cfg: ClassifierConfig, data: Any) -> None:
+def _check(cfg: ClassifierConfig, data: PreparedData) -> None:
     if cfg.monitor not in MONITORS:
         raise ConfigError(
             f"classifier.monitor: unknown metric {cfg.monitor!r}; choose one of "
@@ -104,7 +107,7 @@ def _improved(value: float, best: float | None, minimise: bool) -> bool:
 
 def train_classifier(
     cfg: ClassifierConfig,
-    data: Any,
+    data: PreparedData,
     *,
     out_dir: Path,
     device: torch.device,

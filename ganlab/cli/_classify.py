@@ -107,7 +107,8 @@ def predict(
     from ganlab.device import resolve_device
 
     table = Table()
-    for col in ("image", "prob_positive", "predicted"):
+    table.add_column("image", overflow="fold")
+    for col in ("prob_positive", "predicted"):
         table.add_column(col)
     for p in predict_images(checkpoint, images, device=resolve_device(device)):
         table.add_row(p.path, f"{p.prob_positive:.4f}", p.predicted)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,14 +151,15 @@ def run_pipeline(
     return result
 
 
-def _rel(path: Path | None, base: Path) -> str | None:
-    """``path`` relative to the run folder when inside it (runs folders can be moved)."""
+def _rel(path: str | Path | None, base: Path) -> str | None:
+    """``path`` relative to ``base`` (a study folder can be moved or opened from elsewhere)."""
     if path is None:
         return None
-    try:
-        return str(Path(path).resolve().relative_to(base.resolve()))
-    except ValueError:
-        return str(path)
+    return os.path.relpath(Path(path).resolve(), base.resolve())
+
+
+def _abs(path: str, base: Path) -> str:
+    return os.path.normpath(base.resolve() / path)
 
 
 def load_run(out_dir: Path) -> dict[str, Any] | None:
@@ -171,9 +173,9 @@ def load_run(out_dir: Path) -> dict[str, Any] | None:
     out = json.loads(summary.read_text())
     for key in ("predictions", "gan_checkpoint"):
         if out.get(key):
-            out[key] = str(out_dir / out[key])
+            out[key] = _abs(out[key], out_dir)
     for key in ("sample_grids", "plots"):
-        out[key] = [str(out_dir / p) for p in out.get(key) or []]
+        out[key] = [_abs(p, out_dir) for p in out.get(key) or []]
     out["metrics"] = json.loads(done.read_text())
     out["dir"] = str(out_dir)
     return out
@@ -199,15 +201,20 @@ def _train_or_reuse_gan(
     with open(gan_dir.parent / f"{gan_dir.name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if done.exists():
-            return json.loads(done.read_text())
+            summary = json.loads(done.read_text())
+            summary["checkpoint"] = _abs(summary["checkpoint"], gan_dir)
+            summary["sample_grids"] = [_abs(g, gan_dir) for g in summary["sample_grids"]]
+            return summary
         gan_report = (lambda e, m: report("gan", e, m)) if report else None
         res = train_gan(cfg.gan, data.train, out_dir=gan_dir, device=device, seed=seed,
                         augment=augment, resume=True, report=gan_report)
         summary = {
-            "checkpoint": str(res.checkpoint),
-            "sample_grids": [str(p) for p in res.sample_grids],
+            "checkpoint": _rel(res.checkpoint, gan_dir),
+            "sample_grids": [_rel(p, gan_dir) for p in res.sample_grids],
             "metrics": res.metrics,
             "history": res.history,
         }
         atomic_write_json(done, summary)
+        summary["checkpoint"] = str(Path(res.checkpoint).resolve())
+        summary["sample_grids"] = [str(Path(p).resolve()) for p in res.sample_grids]
         return summary

@@ -19,16 +19,19 @@ beating for ``grace_period`` seconds is marked FAIL and re-queued with the same 
 ``RetryFailedTrialCallback``, which is deprecated there).
 
 The journal storage has no heartbeat in optuna 5, so every trial records the host, pid and a
-worker token (user attributes), and each worker holds ``runs/<study>/workers/<token>.lock`` with ``flock`` while
-it lives. At start-up, :func:`fail_dead_trials` marks RUNNING trials of this host whose worker
-lock is free as FAIL ("worker died (heartbeat lost or killed)") and re-queues their parameters.
+worker token (user attributes), and each worker holds ``runs/<study>/workers/<token>.lock``
+with ``flock`` while it lives. At start-up, :func:`fail_dead_trials` marks RUNNING trials of
+this host whose worker lock is free as FAIL ("worker died (heartbeat lost or killed)") and
+re-queues their parameters.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import random
 import socket
+import time
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,6 +47,7 @@ if TYPE_CHECKING:
 DIED_REASON = "worker died (heartbeat lost or killed)"
 MAX_RETRY = 2  # a trial whose worker dies is re-queued at most this many times
 HOST_ATTR, PID_ATTR, TOKEN_ATTR = "ganlab:host", "ganlab:pid", "ganlab:worker"
+_CONNECT_ATTEMPTS = 5
 UNCLAIMED_AFTER = 120.0  # seconds a RUNNING trial may go without recording its worker
 
 
@@ -135,21 +139,47 @@ def open_storage(
             "or :memory:"
         )
     _silence_experimental_warnings()
-    try:
-        return RDBStorage(
-            url,
-            heartbeat_interval=heartbeat_interval,
-            grace_period=grace_period,
-            heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRY),
-            engine_kwargs={"pool_pre_ping": True} if not url.startswith("sqlite") else None,
-        )
-    except Exception as exc:  # noqa: BLE001 - connection and driver errors become user messages
-        raise ConfigError(
-            f"--storage {_redact(url)}: cannot open the database: {type(exc).__name__}: "
-            f"{str(exc).splitlines()[0] if str(exc) else ''}. Check that the server runs and the "
-            "URL (user, host, port, database) is right; PostgreSQL needs `pip install "
-            "ganlab[postgres]`."
-        ) from exc
+    url = database_url(url)
+    for attempt in range(_CONNECT_ATTEMPTS):
+        try:
+            return RDBStorage(
+                url,
+                heartbeat_interval=heartbeat_interval,
+                grace_period=grace_period,
+                heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(
+                    max_retry=MAX_RETRY
+                ),
+                engine_kwargs={"pool_pre_ping": True} if not url.startswith("sqlite") else None,
+            )
+        except ImportError as exc:
+            last: Exception = exc
+            break
+        except Exception as exc:  # noqa: BLE001 - retried, then a user message
+            # workers started together race to create the schema; the loser retries
+            last = exc
+            time.sleep(0.2 + random.random() * 0.5 * (attempt + 1))
+    raise ConfigError(
+        f"--storage {_redact(url)}: cannot open the database: {type(last).__name__}: "
+        f"{str(last).splitlines()[0] if str(last) else ''}. Check that the server runs and the "
+        "URL (user, host, port, database) is right; PostgreSQL needs the psycopg2-binary "
+        "package (`pip install psycopg2-binary`)."
+    ) from last
+
+
+def database_url(url: str) -> str:
+    """``postgresql://`` with the driver that is installed.
+
+    SQLAlchemy 2.1 maps a bare ``postgresql://`` to psycopg 3; ganlab's ``postgres`` extra
+    installs psycopg2, so the bare scheme is pointed at whichever driver is importable.
+    """
+    import importlib.util
+
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        rest = url.split("://", 1)[1]
+        for module, driver in (("psycopg2", "psycopg2"), ("psycopg", "psycopg")):
+            if importlib.util.find_spec(module) is not None:
+                return f"postgresql+{driver}://{rest}"
+    return url
 
 
 def describe_storage(url: str | None, layout: StudyLayout) -> str:

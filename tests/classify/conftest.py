@@ -68,3 +68,20 @@ def make_data():
 def make_cfg():
     """:func:`tiny_cfg` as a fixture."""
     return tiny_cfg
+
+
+@pytest.fixture(scope="session")
+def gan_checkpoint(tmp_path_factory) -> Path:
+    """A class-conditional DCGAN trained for one epoch on 16 px images by ganlab.gan."""
+    from ganlab.config import FidConfig, GanConfig
+    from ganlab.gan import train_gan
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    cfg = GanConfig(generator=PluginRef("dcgan", {"ngf": 8}),
+                    discriminator=PluginRef("dcgan", {"ndf": 8}), nz=16, batch_size=32,
+                    epochs=1, sample_every=1, fid=FidConfig(enabled=False))
+    result = train_gan(cfg, tiny_set(64, 0, "train"), out_dir=tmp_path_factory.mktemp("gan"),
+                       device=torch.device("cpu"), seed=0, resume=False)
+    torch.set_num_threads(before)
+    return result.checkpoint

@@ -75,8 +75,8 @@ def _gan_checkpoint(tmp_path: Path, *, image_size: int = 32) -> tuple[Path, torc
             "class_names": ["benign", "malignant"], "generator": {"name": "dcgan", "ngf": 8},
             "discriminator": {"name": "dcgan", "ndf": 8}}
     path = save_checkpoint(tmp_path / "gan.pt", {
-        "generator": gen.state_dict(), "discriminator": disc.state_dict(), "epoch": 1,
-        "history": [], "meta": meta,
+        "generator": gen.state_dict(), "discriminator": disc.state_dict(), "g_optimizer": {},
+        "d_optimizer": {}, "scaler": {}, "rng": {}, "epoch": 1, "history": [], "meta": meta,
     })
     return path, disc
 

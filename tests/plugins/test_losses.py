@@ -71,7 +71,7 @@ def test_wgan_gp_penalty_on_a_linear_critic(scale: float, penalty: float) -> Non
     value = loss.d_loss(d_real=d_real, d_fake=d_fake, real=real, fake=fake,
                         discriminator=critic, labels=None)
     want = float((d_fake.mean() - d_real.mean()).detach()) + 10.0 * penalty
-    assert float(value) == pytest.approx(want, rel=1e-4, abs=1e-4)
+    assert float(value.detach()) == pytest.approx(want, rel=1e-4, abs=1e-4)
     value.backward()  # the penalty backpropagates into the critic (double backward)
     assert critic.w.grad is not None
     assert loss.recommended_n_critic == 5 and not loss.watch_d_collapse

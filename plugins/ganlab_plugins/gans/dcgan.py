@@ -9,7 +9,8 @@ parameters.
 Class conditioning (``num_classes > 0``): the generator concatenates a learned label embedding
 to z; the discriminator is a *projection discriminator* (Miyato & Koyama 2018): its logit is
 the unconditional 4x4 convolution output plus the inner product of a learned class embedding
-with the spatially summed last feature map.
+with the spatially averaged last feature map (averaged rather than summed, and the embedding
+initialised N(0, 1/C), so the class term starts at the scale of the unconditional logit).
 """
 
 from __future__ import annotations
@@ -123,6 +124,7 @@ class DCGANDiscriminator(nn.Module):
         self.embed = None
         if num_classes > 0:
             self.embed = nn.Embedding(num_classes, widths[-1])
+            nn.init.normal_(self.embed.weight, 0.0, widths[-1] ** -0.5)
             if spectral_norm:
                 self.embed = nn.utils.spectral_norm(self.embed)
         self.num_classes = num_classes
@@ -134,7 +136,7 @@ class DCGANDiscriminator(nn.Module):
         if self.embed is not None:
             if labels is None:
                 raise ValueError("this discriminator is class-conditional: pass labels")
-            proj = (self.embed(labels).to(h.dtype) * h.sum(dim=(2, 3))).sum(dim=1)
+            proj = (self.embed(labels).to(h.dtype) * h.mean(dim=(2, 3))).sum(dim=1)
             logits = logits + proj
         return logits
 

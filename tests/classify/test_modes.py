@@ -1,0 +1,80 @@
+"""Training data modes with a real conditional GAN checkpoint, and GAN pretraining."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from ganlab.classify import build_training_set, synthesize, train_classifier
+from ganlab.config import PluginRef
+from ganlab.errors import ConfigError
+
+CPU = torch.device("cpu")
+
+
+def test_synthesis_is_class_balanced_and_seeded(gan_checkpoint: Path) -> None:
+    names = ("benign", "malignant")
+    a, la = synthesize(gan_checkpoint, 10, image_size=16, class_names=names, device=CPU, seed=3)
+    b, _ = synthesize(gan_checkpoint, 10, image_size=16, class_names=names, device=CPU, seed=3)
+    c, _ = synthesize(gan_checkpoint, 10, image_size=16, class_names=names, device=CPU, seed=4)
+    assert a.shape == (10, 3, 16, 16) and a.dtype == torch.uint8
+    assert la.tolist() == [0, 1] * 5
+    assert torch.equal(a, b) and not torch.equal(a, c)
+    with pytest.raises(ConfigError, match="32 px"):
+        synthesize(gan_checkpoint, 4, image_size=32, class_names=names, device=CPU, seed=0)
+    with pytest.raises(ConfigError, match="same image set"):
+        synthesize(gan_checkpoint, 4, image_size=16, class_names=("nevus", "melanoma"),
+                   device=CPU, seed=0)
+
+
+def test_mode_sizes(make_cfg, data, gan_checkpoint: Path) -> None:
+    def build(**changes):
+        return build_training_set(make_cfg(**changes), data.train.images, data.train.labels,
+                                  class_names=data.class_names,
+                                  generator_checkpoint=gan_checkpoint, device=CPU, seed=0)
+
+    real = build(mode="real")
+    assert (real.n_real, real.n_synthetic) == (64, 0)
+    control = build(mode="real+synthetic", synthetic_ratio=0.0)
+    assert control.n_synthetic == 0 and len(control.labels) == 64
+    mixed = build(mode="real+synthetic", synthetic_ratio=0.5)
+    assert (mixed.n_real, mixed.n_synthetic, len(mixed.labels)) == (64, 32, 96)
+    assert torch.equal(mixed.images[:64], data.train.images)
+    assert mixed.synthetic_labels == (16, 16)
+    synthetic = build(mode="synthetic")
+    assert (synthetic.n_real, synthetic.n_synthetic) == (0, 64)
+
+
+def test_synthetic_modes_need_a_checkpoint(make_cfg, data, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="--gan-checkpoint"):
+        train_classifier(make_cfg(mode="synthetic"), data, out_dir=tmp_path, device=CPU, seed=0)
+
+
+def test_synthetic_only_trains_and_tests_on_real(make_cfg, data, gan_checkpoint: Path,
+                                                 tmp_path: Path) -> None:
+    result = train_classifier(make_cfg(mode="synthetic", epochs=1), data, out_dir=tmp_path,
+                              device=CPU, seed=0, generator_checkpoint=gan_checkpoint)
+    proto = result.metrics["protocol"]
+    assert (proto["n_train_real"], proto["n_train_synthetic"]) == (0, 64)
+    assert proto["generator_checkpoint"] == str(gan_checkpoint)
+    assert result.metrics["confusion_matrix"]["test"][0][0] >= 0  # scored on the real test set
+
+
+def test_discriminator_classifier_is_pretrained_from_the_trial_gan(
+    make_cfg, data, gan_checkpoint: Path, tmp_path: Path
+) -> None:
+    from ganlab.classify import load_classifier
+    from ganlab.gan import load_discriminator
+
+    cfg = make_cfg(model=PluginRef("discriminator", {"freeze_epochs": 1}), epochs=1)
+    result = train_classifier(cfg, data, out_dir=tmp_path, device=CPU, seed=0,
+                              generator_checkpoint=gan_checkpoint)
+    model, meta = load_classifier(result.checkpoint)  # rebuilt without the GAN file
+    assert "checkpoint" not in meta["classifier"]
+    assert meta["classifier"]["discriminator"] == {"name": "dcgan", "ndf": 8}
+    disc, _ = load_discriminator(gan_checkpoint)
+    first = next(iter(disc.features.state_dict()))
+    # trunk frozen during the only epoch: still the GAN's weights
+    assert torch.equal(model.trunk.state_dict()[first], disc.features.state_dict()[first])
