@@ -82,6 +82,13 @@ def test_a_second_run_reuses_every_finished_run(full_study: Path) -> None:
     assert _text(result).count(": cached") == 5  # 1 baseline run + 4 ablation runs
 
 
+def test_ablate_prints_the_table_from_cached_runs(full_study: Path) -> None:
+    result = runner.invoke(app, ["study", "ablate", str(full_study.parent / "full.toml")])
+    assert result.exit_code == 0, result.output
+    text = _text(result)
+    assert text.count("cached") == 4 and "classifier.synthetic_ratio = 0.0" in text
+
+
 def test_report_has_every_section_and_is_self_contained(full_study: Path) -> None:
     result = runner.invoke(app, ["study", "report", "full", "--output", str(full_study)])
     assert result.exit_code == 0, result.output

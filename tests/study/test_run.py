@@ -38,6 +38,23 @@ def test_a_rerun_continues_the_study_and_runs_only_missing_trials(write_study) -
             "lr"] == pytest.approx(t.params["classifier.optimizer.lr"])
         assert (trial_dir / "classifier").is_dir() and "test.accuracy" in metrics
     assert optuna.artifacts.get_all_artifact_meta(study.trials[0], storage=study._storage)
+    # per-epoch values were reported to the pruner
+    reported = study.trials[0].intermediate_values
+    assert list(reported) == [1] and 0.0 <= reported[1] <= 1.0
+
+
+def test_multi_objective_study_with_nsga2(write_study) -> None:
+    path = write_study("multi", n_trials=2, sampler='{name = "nsga2"}', extra="")
+    text = path.read_text().replace(
+        'n_trials = 2', 'n_trials = 2\nobjectives = [{metric = "val.roc_auc", direction = '
+        '"maximize"}, {metric = "val.accuracy", direction = "maximize"}]')
+    path.write_text(text)
+    summary = optimize_study(load_config(path))
+    assert summary.n_finished == 2
+    assert [d.name for d in summary.study.directions] == ["MAXIMIZE", "MAXIMIZE"]
+    for t in summary.study.trials:
+        assert t.values == [t.user_attrs["metrics"]["val.roc_auc"],
+                            t.user_attrs["metrics"]["val.accuracy"]]
 
 
 @pytest.fixture
