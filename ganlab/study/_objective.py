@@ -126,6 +126,9 @@ class TrialObjective:
                 gan_dir=self.layout.gan_cache / gan_cache_key(trial_cfg, self.cfg.study.seed),
             )
             values = self._objective_values(result.metrics)
+        except KeyboardInterrupt:
+            trial.set_user_attr("fail_reason", "interrupted (Ctrl-C); rerun to continue")
+            raise
         except optuna.TrialPruned:
             trial.set_user_attr("seconds", round(time.time() - start, 2))
             self.on_event({"event": "trial_end", "trial": trial.number, "state": "PRUNED"})

@@ -18,14 +18,18 @@ from ganlab.study._optimize import MAX_CONSECUTIVE_FAILURES
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 
-def test_a_rerun_continues_the_study_and_runs_only_missing_trials(write_study) -> None:
+@pytest.mark.parametrize("storage", ["journal", "sqlite"])
+def test_a_rerun_continues_the_study_and_runs_only_missing_trials(
+    write_study, tmp_path, storage: str
+) -> None:
     cfg = load_config(write_study(n_trials=2))
-    first = optimize_study(cfg)
+    url = None if storage == "journal" else f"sqlite:///{tmp_path}/optuna.db"
+    first = optimize_study(cfg, storage=url)
     assert (first.n_finished, first.n_started) == (2, 2)
     values = {t.number: t.values for t in first.study.trials}
-    again = optimize_study(cfg)  # same command again: nothing missing
+    again = optimize_study(cfg, storage=url)  # same command again: nothing missing
     assert (again.n_finished, again.n_started) == (2, 0)
-    more = optimize_study(cfg, n_trials=3)
+    more = optimize_study(cfg, n_trials=3, storage=url)
     assert (more.n_finished, more.n_started) == (3, 1)
     study = open_study("tiny", output=cfg.study.output)
     assert {t.number: t.values for t in study.trials if t.number < 2} == values
