@@ -93,8 +93,12 @@ def run(
 
     from ganlab.config import load_config
     from ganlab.study import run_study
+    from ganlab.study._optimize import check_run_options
+    from ganlab.study._space import expand_search_space
 
     cfg = load_config(study_file, profile=profile)
+    check_run_options(cfg, jobs=jobs, storage=storage, device=device)
+    expand_search_space(cfg)  # search-space mistakes before the progress display
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     total = n_trials if n_trials is not None else cfg.study.n_trials
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),

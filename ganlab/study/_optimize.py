@@ -100,18 +100,13 @@ def optimize_study(
         on_event: Progress callback; with ``jobs > 1`` it receives ``poll`` events only.
         pipeline: The per-run function (``run_pipeline``; swappable for library users).
     """
-    from ganlab.device import resolve_device
     from ganlab.study._space import expand_search_space
 
-    if jobs < 1:
-        raise ConfigError(f"--jobs: expected at least 1 worker, got {jobs}")
+    check_run_options(cfg, jobs=jobs, storage=storage, device=device)
     n_trials = cfg.study.n_trials if n_trials is None else n_trials
     timeout = cfg.study.timeout if timeout is None else timeout
     url = storage if storage is not None else cfg.study.storage
     device_name = device or cfg.study.device
-    resolve_device(device_name)  # fail fast on "cuda" without a GPU
-    if jobs > 1 and url == ":memory:":
-        raise ConfigError("--jobs > 1 needs a shared storage; drop --storage :memory:")
     layout = StudyLayout.of(cfg.study.name, cfg.study.output)
     layout.root.mkdir(parents=True, exist_ok=True)
     params = expand_search_space(cfg)
@@ -131,6 +126,20 @@ def optimize_study(
     return OptimizeSummary(cfg.study.name, n_finished,
                            sum(t.number not in before for t in trials), failed_dead,
                            best_trial_info(study), study)
+
+
+def check_run_options(
+    cfg: Config, *, jobs: int = 1, storage: str | None = None, device: str | None = None
+) -> None:
+    """Fail fast on options that cannot work (before anything starts)."""
+    from ganlab.device import resolve_device
+
+    if jobs < 1:
+        raise ConfigError(f"--jobs: expected at least 1 worker, got {jobs}")
+    resolve_device(device or cfg.study.device)  # "cuda" without a GPU
+    url = storage if storage is not None else cfg.study.storage
+    if jobs > 1 and url == ":memory:":
+        raise ConfigError("--jobs > 1 needs a shared storage; drop --storage :memory:")
 
 
 def best_trial_info(study: optuna.Study) -> dict[str, Any] | None:

@@ -12,7 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import SEARCH, TINY, run_cli_subprocess
+from study_helpers import SEARCH, TINY, run_cli_subprocess
 from typer.testing import CliRunner
 
 from ganlab.cli import app
@@ -146,3 +146,13 @@ def test_dashboard_serves_the_study(full_study: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(30)
+
+
+def test_run_rejects_impossible_options_before_starting(write_study) -> None:
+    path = write_study()
+    result = runner.invoke(app, ["study", "run", str(path), "--jobs", "2", "--storage",
+                                 ":memory:"])
+    assert result.exit_code == 1 and "needs a shared storage" in _text(result)
+    result = runner.invoke(app, ["study", "run", str(path), "--storage", "mysql-ish"])
+    assert result.exit_code == 1 and "expected a database URL" in _text(result)
+    assert not (path.parent / "runs" / "tiny" / "trials").exists()

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import optuna
 import pytest
-from conftest import run_cli_subprocess
 from optuna.trial import TrialState
+from study_helpers import run_cli_subprocess
 
 from ganlab.study import StudyLayout
 from ganlab.study._storage import database_url

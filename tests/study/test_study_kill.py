@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 import optuna
-from conftest import run_cli_subprocess
 from optuna.trial import TrialState
+from study_helpers import run_cli_subprocess
 
 from ganlab.study import DIED_REASON, StudyLayout, open_storage
 
