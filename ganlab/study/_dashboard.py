@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ganlab.study._inspect import study_record
 from ganlab.study._layout import StudyLayout
-from ganlab.study._storage import open_storage
+from ganlab.study._storage import open_storage, recorded_url
 
 
 def serve_dashboard(
@@ -30,7 +30,7 @@ def serve_dashboard(
 
     rec = study_record(name, output)
     layout = StudyLayout.of(name, output)
-    url = storage if storage is not None else rec.get("storage")
+    url = recorded_url(rec.get("storage"), storage)
     if url == ":memory:":
         raise GanlabError(f"study {name!r} was run in memory; there is no storage to serve")
     layout.artifacts.mkdir(parents=True, exist_ok=True)

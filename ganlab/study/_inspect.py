@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ganlab.errors import GanlabError
 from ganlab.study._layout import StudyLayout
-from ganlab.study._storage import fail_reason, open_storage
+from ganlab.study._storage import fail_reason, open_storage, recorded_url
 
 if TYPE_CHECKING:
     import optuna
@@ -63,7 +63,7 @@ def open_study(
     import optuna
 
     rec = study_record(name, output)
-    url = storage if storage is not None else rec.get("storage")
+    url = recorded_url(rec.get("storage"), storage)
     if url == ":memory:":
         raise GanlabError(f"study {name!r} was run in memory; nothing was stored to load")
     store = open_storage(url, StudyLayout.of(name, output))

@@ -23,7 +23,7 @@ from ganlab.errors import ConfigError, GanlabError
 from ganlab.study._layout import StudyLayout
 from ganlab.study._objective import EventFn, TrialObjective
 from ganlab.study._pipeline import RunResult, run_pipeline
-from ganlab.study._storage import WorkerToken, fail_dead_trials, open_storage
+from ganlab.study._storage import WorkerToken, fail_dead_trials, open_storage, redact_url
 
 if TYPE_CHECKING:
     import optuna
@@ -166,7 +166,7 @@ def _record_study(cfg: Config, layout: StudyLayout, url: str | None) -> None:
     atomic_write_json(path, {
         "name": cfg.study.name,
         "source": str(cfg.source),
-        "storage": url if url is not None else previous.get("storage"),
+        "storage": redact_url(url) if url is not None else previous.get("storage"),
         "config": config_to_dict(cfg),
     })
 

@@ -36,7 +36,7 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ganlab.errors import ConfigError
+from ganlab.errors import ConfigError, GanlabError
 
 if TYPE_CHECKING:
     import optuna
@@ -332,3 +332,36 @@ def _requeue(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
 def fail_reason(trial: optuna.trial.FrozenTrial) -> str:
     """Why a FAIL trial failed (a trial failed by a heartbeat has no reason of its own)."""
     return str(trial.user_attrs.get("fail_reason") or DIED_REASON)
+
+
+def redact_url(url: str | None) -> str | None:
+    """``url`` with any password replaced by ``***``, safe to write into ``study.json``."""
+    if not url or "://" not in url or "@" not in url:
+        return url
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - not an SQLAlchemy URL: keep it as it is
+        return url
+
+
+def recorded_url(recorded: str | None, given: str | None) -> str | None:
+    """The storage URL to reopen a study with: ``given``, else the recorded one.
+
+    A recorded URL whose password was redacted needs the real one again, from ``--storage`` or
+    the ``GANLAB_STORAGE`` environment variable.
+    """
+    import os
+
+    if given is not None:
+        return given
+    if recorded and ":***@" in recorded:
+        env = os.environ.get("GANLAB_STORAGE")
+        if env:
+            return env
+        raise GanlabError(
+            f"the study's storage {recorded} needs its password, which ganlab does not store; "
+            "pass --storage URL or set GANLAB_STORAGE"
+        )
+    return recorded
