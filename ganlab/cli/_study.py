@@ -80,6 +80,14 @@ def run(
     storage: StorageOpt = None,
     device: DeviceOpt = None,
     profile: ProfileOpt = None,
+    trials_only: Annotated[
+        bool,
+        typer.Option(
+            "--trials-only",
+            help="Run only the Optuna trials (extra workers of a shared study); skip the "
+            "baselines, ablation and ensemble stages.",
+        ),
+    ] = False,
 ) -> None:
     """Run or resume a study: its trials, then its baselines, ablation and ensemble."""
     import optuna
@@ -105,7 +113,8 @@ def run(
                TimeElapsedColumn())
     with Progress(*columns, console=console) as progress:
         summary = run_study(cfg, n_trials=n_trials, timeout=timeout, jobs=jobs, storage=storage,
-                            device=device, on_event=_Progress(progress, total))
+                            device=device, on_event=_Progress(progress, total),
+                            trials_only=trials_only)
     opt = summary.optimize
     console.print(f"study [bold]{opt.study_name}[/]: {opt.n_finished} finished trials "
                   f"({opt.n_started} started now); stages: {', '.join(summary.stages)}")
@@ -140,11 +149,13 @@ def ablate(study_file: StudyFile, device: DeviceOpt = None, profile: ProfileOpt 
 
 
 @app.command("report")
-def report(name: StudyName, output: OutputOpt = Path("runs")) -> None:
+def report(
+    name: StudyName, output: OutputOpt = Path("runs"), storage: StorageOpt = None
+) -> None:
     """Write runs/<NAME>/report/index.html and report.md from stored results."""
     from ganlab.study import write_report
 
-    path = write_report(name, output=output)
+    path = write_report(name, output=output, storage=storage)
     console.print(f"report: {path} (and {path.with_name('report.md')})")
 
 

@@ -52,8 +52,8 @@ class SynthConfig:
 class SplitConfig:
     """How images are split into train, validation and test sets."""
 
-    val: float = 0.15  # fraction of lesion groups in the validation set
-    test: float = 0.15  # fraction of lesion groups in the held-out test set
+    val: float = 0.15  # fraction of images in the validation set (lesion groups kept whole)
+    test: float = 0.15  # fraction of images in the held-out test set (groups kept whole)
     folds: int = 0  # k-fold cross-validation over train+val when >= 2 (0 = a single split)
     group_near_duplicates: bool = True  # keep perceptual-hash near-duplicates on one side
     hash_distance: int = 4  # max Hamming distance (of 64) between pHashes of one lesion group

@@ -33,14 +33,19 @@ SECTIONS = (
 _TABLE = ("accuracy", "precision", "recall", "f1", "roc_auc")
 
 
-def write_report(name: str, *, output: str | Path = "runs") -> Path:
-    """Write the report of study ``name``; returns the path of ``index.html``."""
+def write_report(
+    name: str, *, output: str | Path = "runs", storage: str | None = None
+) -> Path:
+    """Write the report of study ``name``; returns the path of ``index.html``.
+
+    ``storage`` overrides the recorded storage URL (needed when its password was redacted).
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     layout = StudyLayout.of(name, output)
     cfg = study_config(name, output)
-    study = open_study(name, output=output)
+    study = open_study(name, output=output, storage=storage)
     out = layout.report
     img = out / "img"
     if img.exists():

@@ -40,8 +40,13 @@ def run_study(
     device: str | None = None,
     on_event: EventFn | None = None,
     pipeline: Callable[..., RunResult] = run_pipeline,
+    trials_only: bool = False,
 ) -> StudyRunSummary:
-    """Run or resume every stage of a study file (arguments as :func:`optimize_study`)."""
+    """Run or resume every stage of a study file (arguments as :func:`optimize_study`).
+
+    ``trials_only`` stops after the Optuna trials: extra workers that join a shared study
+    (``--storage postgresql://...``) leave the baselines, ablation and ensemble to one machine.
+    """
     from ganlab.device import resolve_device
     from ganlab.study._ablation import run_ablation
     from ganlab.study._baselines import run_baselines
@@ -51,6 +56,8 @@ def run_study(
         cfg, n_trials=n_trials, timeout=timeout, jobs=jobs, storage=storage, device=device,
         on_event=on_event, pipeline=pipeline,
     ), stages=["optimize"])
+    if trials_only:
+        return summary
     dev = resolve_device(device or cfg.study.device)
     if cfg.baselines is not None and cfg.baselines.models:
         summary.baselines = run_baselines(cfg, device=dev, on_event=on_event)

@@ -156,3 +156,15 @@ def test_run_rejects_impossible_options_before_starting(write_study) -> None:
     result = runner.invoke(app, ["study", "run", str(path), "--storage", "mysql-ish"])
     assert result.exit_code == 1 and "expected a database URL" in _text(result)
     assert not (path.parent / "runs" / "tiny" / "trials").exists()
+
+
+def test_trials_only_skips_the_later_stages(tmp_path: Path, synth_root: Path) -> None:
+    text = TINY.format(name="only", output=tmp_path / "runs", n_trials=1, data=synth_root,
+                       gan="false", mode="real", epochs=1, sampler='{name = "random"}')
+    study_file = tmp_path / "only.toml"
+    study_file.write_text(text + SEARCH + EXTRA)
+    result = runner.invoke(app, ["study", "run", str(study_file), "--trials-only"])
+    assert result.exit_code == 0, result.output
+    assert "stages: optimize" in _text(result)
+    assert "ablation" not in _text(result).split("stages:")[1].split("best")[0]
+    assert not (tmp_path / "runs" / "only" / "ablation").exists()
