@@ -16,6 +16,8 @@ from typer.core import TyperGroup
 
 from ganlab.errors import GanlabError
 
+PROFILE_HELP = "Apply the \\[profiles.NAME] table of the study file first."
+
 console = Console()
 err_console = Console(stderr=True)
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ganlab.cli._app import console, make_app
+from ganlab.cli._app import PROFILE_HELP, console, make_app
 
 app = make_app("Check study files against the schema and the installed plugins.")
 
@@ -16,7 +16,7 @@ app = make_app("Check study files against the schema and the installed plugins."
 def check(
     study_file: Annotated[Path, typer.Argument(help="The study file (TOML).")],
     profile: Annotated[
-        str | None, typer.Option("--profile", "-p", help="Apply [profiles.NAME] first.")
+        str | None, typer.Option("--profile", "-p", help=PROFILE_HELP)
     ] = None,
 ) -> None:
     """Validate a study file (schema, plugins, parameters) and print the resolved config."""

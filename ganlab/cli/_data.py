@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ganlab.cli._app import console, make_app
+from ganlab.cli._app import PROFILE_HELP, console, make_app
 
 app = make_app("Inspect image sets, generate the synthetic set, preview filters, write splits.")
 
@@ -17,7 +17,7 @@ PositiveOption = Annotated[
     str, typer.Option("--positive-class", help="Class treated as positive (label 1).")
 ]
 ProfileOption = Annotated[
-    str | None, typer.Option("--profile", "-p", help="Apply [profiles.NAME] of the study first.")
+    str | None, typer.Option("--profile", "-p", help=PROFILE_HELP)
 ]
 
 
@@ -94,7 +94,7 @@ def synth(
 @app.command("preview")
 def preview(
     study_file: Annotated[
-        Path | None, typer.Argument(help="Study file whose [data] table to preview.")
+        Path | None, typer.Argument(help="Study file whose \\[data] table to preview.")
     ] = None,
     out: Annotated[Path, typer.Option("--out", help="PNG file to write.")] = Path("grid.png"),
     root: Annotated[

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ganlab.cli._app import console, make_app
+from ganlab.cli._app import PROFILE_HELP, console, make_app
 
 app = make_app("Train GANs, sample checkpoints and score generated images (FID/KID).")
 
@@ -33,7 +33,7 @@ def train(
     ] = None,
     device: DeviceOption = None,
     profile: Annotated[
-        str | None, typer.Option("--profile", "-p", help="Apply [profiles.NAME] first.")
+        str | None, typer.Option("--profile", "-p", help=PROFILE_HELP)
     ] = None,
     epochs: Annotated[
         int | None, typer.Option("--epochs", min=1, help="Override gan.epochs.")
