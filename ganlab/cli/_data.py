@@ -82,11 +82,18 @@ def synth(
     n: Annotated[int, typer.Option("--n", min=2, help="Number of images.")] = 600,
     seed: Annotated[int, typer.Option("--seed", help="Generator seed.")] = 0,
     image_size: Annotated[int, typer.Option("--image-size", min=16, help="Side in px.")] = 96,
+    difficulty: Annotated[
+        float,
+        typer.Option(
+            "--difficulty", min=0.0, max=1.0,
+            help="0..1: how much benign and malignant appearances overlap.",
+        ),
+    ] = 0.0,
 ) -> None:
     """Generate the labelled synthetic dermoscopy-like set (ABCD-rule lesions)."""
     from ganlab.data import synthesize
 
-    counts = synthesize(out, n, seed, image_size)
+    counts = synthesize(out, n, seed, image_size, difficulty)
     parts = ", ".join(f"{v:,} {k}" for k, v in counts.items())
     console.print(f"wrote {parts} ({image_size}x{image_size} PNG) to {out}", highlight=False)
 

@@ -28,7 +28,7 @@ _POSITIVE = {
     "n", "image_size", "batch_size", "epochs", "n_critic", "sample_every", "checkpoint_every",
     "nz", "n_trials", "n_fake", "top_k", "bootstrap", "hash_distance",
 }
-_NON_NEGATIVE = {"patience", "workers", "folds", "synthetic_ratio", "timeout"}
+_NON_NEGATIVE = {"patience", "workers", "folds", "synthetic_ratio", "timeout", "difficulty"}
 _FRACTIONS = {"val", "test", "fixed_threshold"}
 
 

@@ -46,6 +46,7 @@ class SynthConfig:
     n: int = 600  # number of images to generate (about half benign, half malignant)
     seed: int = 0  # generator seed; the same seed gives the same images
     image_size: int = 96  # side of the generated square images in pixels
+    difficulty: float = 0.0  # 0..1: how much benign and malignant appearances overlap
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ class DataConfig:
     filters: tuple[PluginRef, ...] = ()  # preprocessing chain, applied once and cached
     augmentations: tuple[PluginRef, ...] = ()  # batch augmentations applied during training
     split: SplitConfig = field(default_factory=SplitConfig)  # train/val/test split
-    cache_dir: str | None = None  # preprocessed-image cache (default: <output>/cache)
+    cache_dir: str | None = None  # preprocessed-image cache (default: <output>/<study>/cache)
     workers: int = 0  # preprocessing processes (0 = all cores)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
 SPLIT_CSV = "split.csv"
 SPLIT_JSON = "split.json"
+SYNTH_RECORD = "synth.json"  # settings of a generated synthetic set, inside its root
 
 
 def _resolve(path: str, base_dir: Path) -> Path:
@@ -42,13 +44,20 @@ def _resolve(path: str, base_dir: Path) -> Path:
     return (p if p.is_absolute() else Path(base_dir) / p).resolve()
 
 
-def ensure_synthetic(root: Path, *, n: int, seed: int, image_size: int) -> bool:
+def ensure_synthetic(
+    root: Path, *, n: int, seed: int, image_size: int, difficulty: float = 0.0
+) -> bool:
     """Generate the synthetic set into ``root`` unless it exists; safe between processes.
+
+    The settings are recorded in ``root/synth.json``; an existing set made with other settings
+    is an error rather than silently reused.
 
     Returns:
         Whether this call generated it.
     """
+    settings = {"n": n, "seed": seed, "image_size": image_size, "difficulty": difficulty}
     if root.exists():
+        _check_synth_settings(root, settings)
         return False
     root.parent.mkdir(parents=True, exist_ok=True)
     with file_lock(root.parent / f".{root.name}.lock"):
@@ -56,12 +65,26 @@ def ensure_synthetic(root: Path, *, n: int, seed: int, image_size: int) -> bool:
             return False
         tmp = Path(tempfile.mkdtemp(prefix=f".{root.name}.", dir=root.parent))
         try:
-            synthesize(tmp, n, seed, image_size)
+            synthesize(tmp, n, seed, image_size, difficulty)
+            (tmp / SYNTH_RECORD).write_text(json.dumps(settings, indent=2) + "\n")
             os.replace(tmp, root)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
     return True
+
+
+def _check_synth_settings(root: Path, settings: dict[str, Any]) -> None:
+    record = root / SYNTH_RECORD
+    if not record.exists():
+        return  # a folder the user made: use it as it is
+    made = json.loads(record.read_text())
+    made.setdefault("difficulty", 0.0)
+    if made != settings:
+        raise DataError(
+            f"{root} holds a synthetic set made with {made}, but data.synth asks for "
+            f"{settings}; delete {root} to regenerate it, or point data.root elsewhere"
+        )
 
 
 def resolve_sources(cfg: DataConfig, base_dir: Path) -> SourceList:
@@ -78,7 +101,7 @@ def resolve_sources(cfg: DataConfig, base_dir: Path) -> SourceList:
     root = _resolve(cfg.root, base_dir)
     if cfg.synth is not None:
         ensure_synthetic(root, n=cfg.synth.n, seed=cfg.synth.seed,
-                         image_size=cfg.synth.image_size)
+                         image_size=cfg.synth.image_size, difficulty=cfg.synth.difficulty)
     return list_folder(root, positive_class=cfg.positive_class)
 
 

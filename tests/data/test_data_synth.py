@@ -45,3 +45,37 @@ def test_refuses_existing_set(tmp_path: Path) -> None:
         synthesize(tmp_path, 2, image_size=16)
     with pytest.raises(DataError, match="at least 2"):
         synthesize(tmp_path / "x", 1)
+
+
+def test_difficulty_makes_the_classes_overlap() -> None:
+    """A colour-histogram floor separates difficulty 0 far better than difficulty 0.9."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import cross_val_predict
+
+    def auc(difficulty: float) -> float:
+        feats, labels = [], []
+        for i in range(160):
+            rgb, label = draw_lesion(0, i, 32, difficulty)
+            hist, _ = np.histogramdd(rgb.reshape(-1, 3), bins=(4, 4, 4), range=[(0, 256)] * 3)
+            feats.append(np.log1p(hist.ravel()))
+            labels.append(label)
+        prob = cross_val_predict(LogisticRegression(max_iter=2000), np.array(feats),
+                                 np.array(labels), cv=4, method="predict_proba")[:, 1]
+        return roc_auc_score(labels, prob)
+
+    easy, hard = auc(0.0), auc(0.9)
+    assert easy > 0.9
+    assert hard < easy - 0.2
+
+
+def test_settings_of_an_existing_set_are_checked(tmp_path: Path) -> None:
+    from ganlab.data._prepare import ensure_synthetic
+    from ganlab.errors import DataError
+
+    root = tmp_path / "synth"
+    assert ensure_synthetic(root, n=6, seed=0, image_size=16, difficulty=0.5)
+    assert not ensure_synthetic(root, n=6, seed=0, image_size=16, difficulty=0.5)
+    with pytest.raises(DataError, match="delete"):
+        ensure_synthetic(root, n=6, seed=0, image_size=16, difficulty=0.2)
