@@ -115,6 +115,7 @@ def train_classifier(
     augment: Callable[[Tensor], Tensor] | None = None,
     generator_checkpoint: Path | None = None,
     report: Callable[[int, dict], None] | None = None,
+    show_progress: bool = True,
 ) -> ClassifyResult:
     """Train ``cfg.model`` on ``data`` (a :class:`~ganlab.data.PreparedData`) and score it.
 
@@ -125,6 +126,7 @@ def train_classifier(
     plots to ``out_dir``. A ``discriminator`` classifier without a ``checkpoint`` parameter is
     initialised from ``generator_checkpoint`` (the trial's GAN). ``report(epoch, metrics)`` runs
     after each epoch (1-based) and may raise ``optuna.TrialPruned``, which propagates.
+    ``show_progress=False`` turns off the progress bar and epoch lines (a study shows its own).
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -155,7 +157,7 @@ def train_classifier(
     augment_fn = augment if cfg.augment else None
     started = time.perf_counter()
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[info]}"),
-                  TimeElapsedColumn(), transient=True) as progress:
+                  TimeElapsedColumn(), transient=True, disable=not show_progress) as progress:
         task = progress.add_task("classifier", total=cfg.epochs * len(train.labels), info="")
         for epoch in range(1, cfg.epochs + 1):
             hook = getattr(model, "on_epoch_start", None)
@@ -178,11 +180,13 @@ def train_classifier(
                    "img_per_s": len(train.labels) / max(seconds, 1e-9)}
             history.append(row)
             progress.update(task, info=f"loss {train_loss:.3f} val_{cfg.monitor} {value:.3f}")
-            progress.console.print(
-                f"epoch {epoch}/{cfg.epochs}: train_loss {train_loss:.4f}  val_loss "
-                f"{val_loss:.4f}  val_{cfg.monitor} {value:.4f}  {row['img_per_s']:.0f} img/s",
-                highlight=False,
-            )
+            if show_progress:
+                progress.console.print(
+                    f"epoch {epoch}/{cfg.epochs}: train_loss {train_loss:.4f}  val_loss "
+                    f"{val_loss:.4f}  val_{cfg.monitor} {value:.4f}  "
+                    f"{row['img_per_s']:.0f} img/s",
+                    highlight=False,
+                )
             if _improved(value, best, minimise):
                 best, best_epoch, stale = value, epoch, 0
                 best_state = copy.deepcopy(model.state_dict())
