@@ -208,8 +208,7 @@ def _plugin_ref(value: Any, prefix: str, path: str) -> PluginRef:
             f'{prefix}{path}: expected a plugin table such as {{name = "adam", lr = 0.0002}} '
             f"or a plugin name, got {value!r}"
         )
-    params = {k: v for k, v in value.items() if k != "name"}
-    return PluginRef(value["name"], params)
+    return PluginRef.from_dict(value)
 
 
 def _dataclass(value: Any, tp: type, prefix: str, path: str) -> Any:

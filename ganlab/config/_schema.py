@@ -38,6 +38,11 @@ class PluginRef:
         """The reference in its file form."""
         return {"name": self.name, **self.params}
 
+    @classmethod
+    def from_dict(cls, value: dict[str, Any]) -> PluginRef:
+        """The inverse of :meth:`as_dict`: ``{"name": ..., **params}`` -> ``PluginRef``."""
+        return cls(value["name"], {k: v for k, v in value.items() if k != "name"})
+
 
 @dataclass(frozen=True)
 class SynthConfig:

@@ -52,11 +52,6 @@ def read_checkpoint(path: str | Path, *, map_location: str | torch.device = "cpu
     return state
 
 
-def _ref(value: dict[str, Any]) -> PluginRef:
-    params = {k: v for k, v in value.items() if k != "name"}
-    return PluginRef(value["name"], params)
-
-
 def load_generator(
     path: str | Path, *, device: str | torch.device = "cpu"
 ) -> tuple[nn.Module, dict[str, Any]]:
@@ -64,7 +59,7 @@ def load_generator(
     state = read_checkpoint(path)
     meta = state["meta"]
     net = build_generator(
-        _ref(meta["generator"]), nz=meta["nz"], image_size=meta["image_size"],
+        PluginRef.from_dict(meta["generator"]), nz=meta["nz"], image_size=meta["image_size"],
         channels=meta["channels"], num_classes=meta["num_classes"],
     )
     net.load_state_dict(state["generator"])
@@ -78,7 +73,7 @@ def load_discriminator(
     state = read_checkpoint(path)
     meta = state["meta"]
     net = build_discriminator(
-        _ref(meta["discriminator"]), image_size=meta["image_size"],
+        PluginRef.from_dict(meta["discriminator"]), image_size=meta["image_size"],
         channels=meta["channels"], num_classes=meta["num_classes"],
     )
     net.load_state_dict(state["discriminator"])

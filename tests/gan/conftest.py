@@ -42,9 +42,5 @@ def make_cfg():
 
 
 @pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny tensors run fastest on one thread (no OpenMP barriers on a shared 2-core box)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+def _one_thread(one_torch_thread: None) -> None:
+    """Every test here runs on one torch thread (``one_torch_thread`` in tests/conftest.py)."""

@@ -14,12 +14,7 @@ from ganlab.registry import CLASSIFIERS, DISCRIMINATORS
 STRUCT = {"num_classes": 2, "image_size": 32, "channels": 3}
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_compact_cnn_shapes_and_bad_parameters() -> None:
