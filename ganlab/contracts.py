@@ -102,3 +102,20 @@ def declare_space(**space: dict[str, Any]) -> Any:
         return factory
 
     return wrap
+
+
+# --- classifier training capabilities (clstrain; reconciled with arch's section at merge) ---
+@runtime_checkable
+class EpochHook(Protocol):
+    """A classifier with ``on_epoch_start(epoch)``: the trainer calls it with the 0-based epoch
+    before each training epoch (e.g. to unfreeze a pretrained trunk after a few epochs)."""
+
+    def on_epoch_start(self, epoch: int) -> None: ...
+
+
+@runtime_checkable
+class RebuildsParams(Protocol):
+    """A classifier whose ``rebuild_params`` (a dict) overrides its plugin parameters in saved
+    checkpoints, e.g. to drop a path only needed to initialise weights the checkpoint holds."""
+
+    rebuild_params: dict[str, Any]

@@ -55,7 +55,10 @@ def filter_refs(protocol: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 def rebuild_ref(name: str, params: Mapping[str, Any], model: nn.Module) -> dict[str, Any]:
     """The plugin reference that rebuilds ``model`` (its ``rebuild_params`` override)."""
-    merged = {**params, **getattr(model, "rebuild_params", {})}
+    from ganlab.contracts import RebuildsParams
+
+    override = model.rebuild_params if isinstance(model, RebuildsParams) else {}
+    merged = {**params, **override}
     return plain({"name": name, **{k: v for k, v in merged.items() if v is not None}})
 
 

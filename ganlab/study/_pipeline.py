@@ -131,7 +131,7 @@ def run_pipeline(
             augment=augment if clf_cfg.augment else None,
             generator_checkpoint=result.gan_checkpoint if clf_cfg.mode != "real" else None,
             report=clf_report,
-            show_progress=False,  # the study shows epochs through its own progress display
+            resume=True,  # an interrupted trial continues its classifier from the last epoch
         )
         classify_metrics = clf.metrics
         result.predictions = Path(clf.predictions)
