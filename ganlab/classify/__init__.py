@@ -8,9 +8,11 @@ from ganlab.classify._floors import colour_histograms, trivial_floors
 from ganlab.classify._run import classify_from_config, floors_from_config
 from ganlab.classify._synthetic import TrainingSet, build_training_set, synthesize
 from ganlab.classify._train import MONITORS, ClassifyResult, train_classifier
+from ganlab.classify._trainer import ClassifierTrainer
 
 __all__ = [
     "MONITORS",
+    "ClassifierTrainer",
     "ClassifyResult",
     "Prediction",
     "TrainingSet",
