@@ -5,7 +5,7 @@ from __future__ import annotations
 from ganlab.classify._checkpoint import load_classifier, save_classifier
 from ganlab.classify._evaluate import Prediction, evaluate_folder, predict_images
 from ganlab.classify._floors import colour_histograms, trivial_floors
-from ganlab.classify._run import classify_from_config, floors_from_config
+from ganlab.classify._run import classifier_data, classify_from_config, floors_from_config
 from ganlab.classify._synthetic import TrainingSet, build_training_set, synthesize
 from ganlab.classify._train import MONITORS, ClassifyResult, train_classifier
 from ganlab.classify._trainer import ClassifierTrainer
@@ -17,6 +17,7 @@ __all__ = [
     "Prediction",
     "TrainingSet",
     "build_training_set",
+    "classifier_data",
     "classify_from_config",
     "colour_histograms",
     "evaluate_folder",

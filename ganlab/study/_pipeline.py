@@ -96,7 +96,7 @@ def run_pipeline(
             (``gan_result.json``) is reused instead of retrained; runs with the same data, GAN
             settings and seed pass the same ``gan-cache/<key>`` folder to train it once.
     """
-    from ganlab.classify import train_classifier
+    from ganlab.classify import classifier_data, train_classifier
     from ganlab.data import build_augmentation, prepare_data
     from ganlab.seeding import seed_everything
 
@@ -122,9 +122,13 @@ def run_pipeline(
             params = {**clf_cfg.model.params, "checkpoint": str(result.gan_checkpoint)}
             clf_cfg = dataclasses.replace(clf_cfg, model=PluginRef("discriminator", params))
         clf_report = (lambda e, m: report("classifier", e, m)) if report else None
+        clf_data = data
+        if classifier_data(cfg) is not cfg.data:  # classifier.image_size differs from the GAN's
+            clf_data = prepare_data(classifier_data(cfg), base_dir=Path(cfg.base_dir),
+                                    work_dir=work_dir)
         clf = train_classifier(
             clf_cfg,
-            data,
+            clf_data,
             out_dir=out_dir / "classifier",
             device=device,
             seed=seed,

@@ -200,3 +200,30 @@ def test_ema_weights_are_the_ones_kept(make_cfg, data, tmp_path: Path) -> None:
         assert all(torch.equal(best[k], ema[k]) for k in best)
     assert all(torch.equal(raw[k], best[k]) for k in best)  # fit() loads the best EMA weights
     assert model is trainer.model
+
+
+def test_one_host_sync_per_epoch(make_cfg, data, tmp_path: Path, monkeypatch) -> None:
+    """No ``float(loss)``, ``loss.item()`` or ``if isfinite(loss)`` per step: the losses are
+    summed on the device and read once at the end of the epoch."""
+    cfg = make_cfg(epochs=1, batch_size=8, ema_decay=0.9, mixup_alpha=0.2, schedule="cosine")
+    trainer = ClassifierTrainer(cfg, _Hooked(), data.train.images, data.train.labels,
+                                data.val.images, data.val.labels, out_dir=tmp_path, device=CPU,
+                                seed=0, meta={})
+    import traceback
+
+    reads: list[str] = []
+    for name in ("item", "__float__", "__bool__", "tolist"):
+        original = getattr(torch.Tensor, name)
+
+        def spy(self, *a, _name=name, _original=original, **k):
+            caller = traceback.extract_stack(limit=2)[0].filename
+            # torch.optim reads its step counter, a CPU tensor also on a GPU: no device sync
+            if f"torch{os.sep}optim" not in caller:
+                reads.append(_name)
+            return _original(self, *a, **k)
+
+        monkeypatch.setattr(torch.Tensor, name, spy)
+    trainer.train_epoch()
+    monkeypatch.undo()
+    assert len(trainer.batches) == 8
+    assert reads == ["__float__"]
