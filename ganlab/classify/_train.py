@@ -23,7 +23,7 @@ from ganlab.classify._outputs import (
     write_predictions,
 )
 from ganlab.classify._recipe import check_recipe
-from ganlab.classify._synthetic import build_training_set
+from ganlab.classify._synthetic import TrainingSet, build_training_set
 from ganlab.classify._trainer import ClassifierTrainer
 from ganlab.config import ClassifierConfig
 from ganlab.device import autocast_dtype
@@ -86,6 +86,38 @@ def _meta(cfg: ClassifierConfig, data: PreparedData, model_ref: dict[str, Any], 
                   "n_train": n_train, "image_size": int(data.train.images.shape[-1])})
 
 
+def _protocol(cfg: ClassifierConfig, data: PreparedData, trainer: ClassifierTrainer,
+              train: TrainingSet, model_ref: dict[str, Any], generator_checkpoint: Path | None,
+              *, resumed_at: int | None, device: torch.device, seed: int) -> dict[str, Any]:
+    """The ``protocol`` block of metrics.json: how this model was trained."""
+    train_seconds = sum(row["wall_seconds"] for row in trainer.history)
+    return {
+        "data": data.protocol,
+        "classifier": model_ref,
+        "optimizer": cfg.optimizer.as_dict(),
+        "mode": cfg.mode,
+        "synthetic_ratio": cfg.synthetic_ratio,
+        "generator_checkpoint": str(generator_checkpoint) if train.n_synthetic else None,
+        "n_train_real": train.n_real,
+        "n_train_synthetic": train.n_synthetic,
+        "synthetic_per_label": list(train.synthetic_labels),
+        "class_weighting": cfg.class_weighting,
+        "augment": trainer.augment is not None,
+        "recipe": {k: trainer.meta[k] for k in RECIPE_KEYS},
+        "tta": cfg.tta,
+        "monitor": cfg.monitor,
+        "best_epoch": trainer.early.best_epoch,
+        "epochs_run": len(trainer.history),
+        "resumed_at_epoch": resumed_at,
+        "train_seconds": round(train_seconds, 2),
+        "seed": seed,
+        "device": str(device),
+        "amp": str(trainer.amp_dtype).replace("torch.", "") if trainer.amp_dtype else "off",
+        "bootstrap": cfg.bootstrap,
+        "class_names": list(data.class_names),
+    }
+
+
 def train_classifier(
     cfg: ClassifierConfig,
     data: PreparedData,
@@ -131,32 +163,8 @@ def train_classifier(
     )
     resumed_at = trainer.epoch if resume and trainer.resume() else None
     model = trainer.fit(report)
-    train_seconds = sum(row["wall_seconds"] for row in trainer.history)
-    protocol = {
-        "data": data.protocol,
-        "classifier": model_ref,
-        "optimizer": cfg.optimizer.as_dict(),
-        "mode": cfg.mode,
-        "synthetic_ratio": cfg.synthetic_ratio,
-        "generator_checkpoint": str(generator_checkpoint) if train.n_synthetic else None,
-        "n_train_real": train.n_real,
-        "n_train_synthetic": train.n_synthetic,
-        "synthetic_per_label": list(train.synthetic_labels),
-        "class_weighting": cfg.class_weighting,
-        "augment": augment_fn is not None,
-        "recipe": {k: trainer.meta[k] for k in RECIPE_KEYS},
-        "tta": cfg.tta,
-        "monitor": cfg.monitor,
-        "best_epoch": trainer.early.best_epoch,
-        "epochs_run": len(trainer.history),
-        "resumed_at_epoch": resumed_at,
-        "train_seconds": round(train_seconds, 2),
-        "seed": seed,
-        "device": str(device),
-        "amp": str(trainer.amp_dtype).replace("torch.", "") if trainer.amp_dtype else "off",
-        "bootstrap": cfg.bootstrap,
-        "class_names": list(data.class_names),
-    }
+    protocol = _protocol(cfg, data, trainer, train, model_ref, generator_checkpoint,
+                         resumed_at=resumed_at, device=device, seed=seed)
     return score_and_write(cfg, data, model, out_dir=out_dir, device=device, seed=seed,
                            protocol=protocol, model_ref=model_ref, history=trainer.history)
 
