@@ -22,6 +22,7 @@ from ganlab.classify._outputs import (
     write_plots,
     write_predictions,
 )
+from ganlab.classify._pretrain import with_gan_checkpoint
 from ganlab.classify._recipe import check_recipe
 from ganlab.classify._synthetic import TrainingSet, build_training_set
 from ganlab.classify._trainer import ClassifierTrainer
@@ -66,10 +67,7 @@ def _build_model(cfg: ClassifierConfig, image_size: int,
                  generator_checkpoint: Path | None) -> tuple[nn.Module, dict[str, Any]]:
     from ganlab.registry import CLASSIFIERS
 
-    params = dict(cfg.model.params)
-    if cfg.model.name == "discriminator" and params.get("checkpoint") is None \
-            and generator_checkpoint is not None:
-        params["checkpoint"] = str(generator_checkpoint)  # GAN pretraining from this trial's GAN
+    params = dict(with_gan_checkpoint(cfg.model, generator_checkpoint).params)  # GAN pretraining
     model = CLASSIFIERS.create(cfg.model.name, num_classes=2, image_size=image_size, channels=3,
                                **params)
     return model, rebuild_ref(cfg.model.name, params, model)
@@ -140,7 +138,8 @@ def train_classifier(
     ``checkpoint.pt`` of the same setup in ``out_dir`` is continued exactly. Then chooses the
     decision threshold on validation and writes ``model.pt``, ``metrics.json``,
     ``predictions.csv`` and plots to ``out_dir``. A classifier plugin that wants a GAN checkpoint
-    gets ``generator_checkpoint`` (the trial's GAN). ``report(epoch, metrics)`` runs after each
+    (``UsesGanCheckpoint``) gets ``generator_checkpoint`` (the trial's GAN) when its keyword is
+    unset. ``report(epoch, metrics)`` runs after each
     epoch (1-based) and may raise ``optuna.TrialPruned``, which propagates; ``progress`` gets
     the trainer's step and epoch events (the library draws no progress bar).
     """
