@@ -34,10 +34,10 @@ def _runs(root: Path) -> dict[str, list[Path]]:
     return out
 
 
-def _fmt(values: list[float]) -> str:
+def _fmt(values: list[float], digits: int = 3) -> str:
     if len(values) == 1:
-        return f"{values[0]:.3f}"
-    return f"{statistics.mean(values):.3f} ± {statistics.stdev(values):.3f}"
+        return f"{values[0]:.{digits}f}"
+    return f"{statistics.mean(values):.{digits}f} ± {statistics.stdev(values):.{digits}f}"
 
 
 def model_rows(runs: dict[str, list[Path]]) -> None:
@@ -48,7 +48,7 @@ def model_rows(runs: dict[str, list[Path]]) -> None:
         cells = [_fmt([m["test"][k]["value"] for m in ms]) for k in METRICS]
         epochs = ", ".join(f"{m['protocol']['best_epoch']}/{m['protocol']['epochs_run']}"
                            for m in ms)
-        minutes = _fmt([m["protocol"]["train_seconds"] / 60 for m in ms])
+        minutes = _fmt([m["protocol"]["train_seconds"] / 60 for m in ms], 1)
         print(f"| {model} | {len(ms)} | " + " | ".join(cells) + f" | {epochs} | {minutes} |")
     print()
     for dirs in runs.values():
