@@ -33,6 +33,8 @@ def check_recipe(cfg: ClassifierConfig) -> None:
         raise ConfigError(
             f"classifier.ema_decay: {cfg.ema_decay!r} must be 0 (off) or in (0, 1), e.g. 0.998"
         )
+    if cfg.max_minutes is not None and cfg.max_minutes < 0:
+        raise ConfigError(f"classifier.max_minutes: {cfg.max_minutes!r} must be >= 0 (or unset)")
     if cfg.image_size is not None and cfg.image_size < 8:
         raise ConfigError(f"classifier.image_size: {cfg.image_size!r} must be >= 8 (or unset)")
     for name in ("epochs", "batch_size"):

@@ -78,7 +78,7 @@ def _meta(cfg: ClassifierConfig, data: PreparedData, model_ref: dict[str, Any], 
     """What a training checkpoint must share with the run that resumes it."""
     recipe = {k: v for k, v in dataclasses.asdict(cfg).items()
               if k not in ("model", "optimizer", "bootstrap", "tta", "threshold",
-                           "fixed_threshold", "enabled")}
+                           "fixed_threshold", "enabled", "max_minutes")}
     return plain({"classifier": model_ref, "optimizer": cfg.optimizer.as_dict(), **recipe,
                   "augment": augmented, "filters": filter_refs(data.protocol), "seed": seed,
                   "n_train": n_train, "image_size": int(data.train.images.shape[-1])})
@@ -106,6 +106,7 @@ def _protocol(cfg: ClassifierConfig, data: PreparedData, trainer: ClassifierTrai
         "monitor": cfg.monitor,
         "best_epoch": trainer.early.best_epoch,
         "epochs_run": len(trainer.history),
+        "stopped_by_time_limit": trainer.out_of_time and trainer.epoch < cfg.epochs,
         "resumed_at_epoch": resumed_at,
         "train_seconds": round(train_seconds, 2),
         "seed": seed,

@@ -158,8 +158,16 @@ class ClassifierTrainer:
         return self.ema.module if self.ema is not None else self.model
 
     @property
+    def out_of_time(self) -> bool:
+        """True once the epochs' wall time reaches ``cfg.max_minutes`` (at least one epoch
+        runs; the schedule still spans ``cfg.epochs``; the best weights so far are kept)."""
+        limit = self.cfg.max_minutes
+        spent = sum(row["wall_seconds"] for row in self.history)
+        return limit is not None and bool(self.history) and spent >= 60.0 * limit
+
+    @property
     def done(self) -> bool:
-        return self.epoch >= self.cfg.epochs or self.early.stopped
+        return self.epoch >= self.cfg.epochs or self.early.stopped or self.out_of_time
 
     def save(self) -> Path:
         """Write a resumable checkpoint of the current epoch (atomically)."""

@@ -146,6 +146,7 @@ class ClassifierConfig:
     ema_decay: float = 0.0  # EMA of weights (timm ModelEmaV3), evaluated and saved (0 = off)
     image_size: int | None = None  # input side: data prepared at this size (default data's)
     amp: Literal["auto", "off", "bf16"] = "auto"  # auto: bf16 on a GPU, off on the CPU
+    max_minutes: float | None = None  # stop after the epoch that reaches this training time
 
 
 @dataclass(frozen=True)

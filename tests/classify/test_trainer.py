@@ -227,3 +227,16 @@ def test_one_host_sync_per_epoch(make_cfg, data, tmp_path: Path, monkeypatch) ->
     monkeypatch.undo()
     assert len(trainer.batches) == 8
     assert reads == ["__float__"]
+
+
+def test_max_minutes_stops_after_the_epoch_and_resumes_to_scoring(make_cfg, data, tmp_path):
+    limited = train_classifier(make_cfg(epochs=4, max_minutes=0.0), data, out_dir=tmp_path,
+                               device=CPU, seed=0)
+    protocol = limited.metrics["protocol"]
+    assert protocol["epochs_run"] == 1 and protocol["stopped_by_time_limit"] is True
+    # the limit is not part of the setup: a longer limit continues the same run
+    more = train_classifier(make_cfg(epochs=4, max_minutes=60.0), data, out_dir=tmp_path,
+                            device=CPU, seed=0, resume=True)
+    assert more.metrics["protocol"]["resumed_at_epoch"] == 1
+    assert more.metrics["protocol"]["epochs_run"] == 4
+    assert more.metrics["protocol"]["stopped_by_time_limit"] is False
