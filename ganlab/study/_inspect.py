@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from ganlab.errors import GanlabError
 from ganlab.study._layout import StudyLayout
-from ganlab.study._storage import fail_reason, open_storage, recorded_url
+from ganlab.study._storage import open_storage, recorded_url
+from ganlab.study._workers import fail_reason
 
 if TYPE_CHECKING:
     import optuna

@@ -23,7 +23,8 @@ from ganlab.errors import ConfigError, GanlabError
 from ganlab.study._layout import StudyLayout
 from ganlab.study._objective import EventFn, TrialObjective
 from ganlab.study._pipeline import RunResult, run_pipeline
-from ganlab.study._storage import WorkerToken, fail_dead_trials, open_storage, redact_url
+from ganlab.study._storage import open_storage, redact_url
+from ganlab.study._workers import WorkerToken, fail_dead_trials
 
 if TYPE_CHECKING:
     import optuna
