@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ganlab.config._dump import redact_url
 from ganlab.errors import ConfigError, GanlabError
 from ganlab.study._journal import FlockLock, repair_journal
 from ganlab.study._workers import MAX_RETRY
@@ -84,7 +85,7 @@ def open_storage(
             last = exc
             time.sleep(0.2 + random.random() * 0.5 * (attempt + 1))
     raise ConfigError(
-        f"--storage {_redact(url)}: cannot open the database: {type(last).__name__}: "
+        f"--storage {redact_url(url)}: cannot open the database: {type(last).__name__}: "
         f"{str(last).splitlines()[0] if str(last) else ''}. Check that the server runs and the "
         "URL (user, host, port, database) is right; PostgreSQL needs the psycopg2-binary "
         "package (`pip install psycopg2-binary`)."
@@ -111,15 +112,7 @@ def describe_storage(url: str | None, layout: StudyLayout) -> str:
     """A printable form of the storage (passwords removed)."""
     if url is None:
         return str(layout.journal)
-    return _redact(url)
-
-
-def _redact(url: str) -> str:
-    if "://" in url and "@" in url:
-        scheme, rest = url.split("://", 1)
-        cred, host = rest.rsplit("@", 1)
-        return f"{scheme}://{cred.split(':', 1)[0]}@{host}"
-    return url
+    return redact_url(url)
 
 
 def _silence_experimental_warnings() -> None:
@@ -130,23 +123,13 @@ def _silence_experimental_warnings() -> None:
     warnings.filterwarnings("ignore", category=ExperimentalWarning)
 
 
-def redact_url(url: str | None) -> str | None:
-    """``url`` with any password replaced by ``***``, safe to write into ``study.json``."""
-    if not url or "://" not in url or "@" not in url:
-        return url
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - not an SQLAlchemy URL: keep it as it is
-        return url
-
-
 def recorded_url(recorded: str | None, given: str | None) -> str | None:
     """The storage URL to reopen a study with: ``given``, else the recorded one.
 
-    A recorded URL whose password was redacted needs the real one again, from ``--storage`` or
-    the ``GANLAB_STORAGE`` environment variable.
+    A recorded URL whose password was redacted (``user:***@``) needs the password again: from
+    ``--storage`` (``given``), the ``GANLAB_STORAGE`` environment variable, or, for PostgreSQL,
+    libpq's own ``PGPASSWORD`` / ``PGPASSFILE`` (``~/.pgpass``): then the URL is used without a
+    password and the driver finds it there.
     """
     import os
 
@@ -156,8 +139,19 @@ def recorded_url(recorded: str | None, given: str | None) -> str | None:
         env = os.environ.get("GANLAB_STORAGE")
         if env:
             return env
+        if recorded.startswith("postgres") and _libpq_password_available():
+            return recorded.replace(":***@", "@", 1)
         raise GanlabError(
             f"the study's storage {recorded} needs its password, which ganlab does not store; "
-            "pass --storage URL or set GANLAB_STORAGE"
+            "pass --storage URL, set GANLAB_STORAGE, or (PostgreSQL) set PGPASSWORD or "
+            "PGPASSFILE (~/.pgpass)"
         )
     return recorded
+
+
+def _libpq_password_available() -> bool:
+    import os
+
+    if os.environ.get("PGPASSWORD") or os.environ.get("PGPASSFILE"):
+        return True
+    return (Path.home() / ".pgpass").is_file()
