@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ganlab.io import atomic_write_json, atomic_write_text
 from ganlab.study._pipeline import RunResult, gan_cache_key, run_pipeline
+from ganlab.study._seeds import SEED_ATTR, trial_seed
 
 if TYPE_CHECKING:
     import optuna
@@ -111,6 +112,7 @@ class TrialObjective:
         out_dir = self.layout.trial_dir(trial.number)
         out_dir.mkdir(parents=True, exist_ok=True)
         trial.set_user_attr("dir", str(out_dir))
+        trial.set_user_attr(SEED_ATTR, trial_seed(self.cfg.study.seed, trial.number))
         trial_cfg, sampled = sample_config(trial, self.cfg, self.params)
         trial.set_user_attr("config_values", sampled)
         self.on_event({"event": "trial_start", "trial": trial.number, "values": sampled})

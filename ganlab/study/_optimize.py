@@ -53,18 +53,26 @@ def finished_states() -> tuple[Any, ...]:
 
 
 def load_or_create_study(
-    cfg: Config, storage: Any, *, worker_index: int = 0, params: list | None = None
+    cfg: Config, storage: Any, *, params: list | None = None
 ) -> optuna.Study:
-    """Create the study in ``storage`` or join it; its directions must match the file's."""
+    """Create the study in ``storage`` or join it; its directions must match the file's.
+
+    The sampler is re-seeded per trial (:mod:`ganlab.study._seeds`), so workers and restarts
+    never draw the same parameters.
+    """
     import optuna
 
     from ganlab.study._samplers import create_pruner, create_sampler
+    from ganlab.study._seeds import per_trial_sampler
     from ganlab.study._space import expand_search_space
 
     params = expand_search_space(cfg) if params is None else params
     directions = [o.direction for o in cfg.study.objectives]
-    sampler = create_sampler(cfg.study.sampler, seed=cfg.study.seed + 7919 * worker_index,
-                             params=params, n_objectives=len(directions))
+    sampler = per_trial_sampler(
+        lambda seed: create_sampler(cfg.study.sampler, seed=seed, params=params,
+                                    n_objectives=len(directions)),
+        cfg.study.seed,
+    )
     pruner = create_pruner(cfg.study.pruner)
     study = optuna.create_study(storage=storage, study_name=cfg.study.name, sampler=sampler,
                                 pruner=pruner, directions=directions, load_if_exists=True)
@@ -236,8 +244,7 @@ def _process_main(
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     layout = StudyLayout.of(cfg.study.name, cfg.study.output)
     params = expand_search_space(cfg)
-    study = load_or_create_study(cfg, open_storage(url, layout), worker_index=worker_index,
-                                 params=params)
+    study = load_or_create_study(cfg, open_storage(url, layout), params=params)
     _worker_loop(cfg, study, layout, params, device_name, n_trials, deadline, None, run_pipeline)
 
 
