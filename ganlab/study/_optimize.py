@@ -15,6 +15,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -24,7 +25,7 @@ from ganlab.study._layout import StudyLayout
 from ganlab.study._objective import EventFn, TrialObjective
 from ganlab.study._pipeline import RunResult, run_pipeline
 from ganlab.study._storage import open_storage, redact_url
-from ganlab.study._workers import WorkerToken, fail_dead_trials
+from ganlab.study._workers import RUN_ATTR, WorkerToken, fail_dead_trials
 
 if TYPE_CHECKING:
     import optuna
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from ganlab.config import Config
 
 MAX_CONSECUTIVE_FAILURES = 5  # a worker stops after this many failed trials in a row
+WAIT_POLL_S = 1.0  # how often a worker waiting for other workers' last trials looks again
 
 
 @dataclass
@@ -122,19 +124,26 @@ def optimize_study(
     store = open_storage(url, layout)
     study = load_or_create_study(cfg, store, params=params)
     _record_study(cfg, layout, url)
-    failed_dead = fail_dead_trials(study, layout)
+    objectives = [o.metric for o in cfg.study.objectives]
+    failed_dead = fail_dead_trials(study, layout, objectives=objectives)
     deadline = time.time() + timeout if timeout else None
-    before = {t.number for t in study.get_trials(deepcopy=False)}
+    run_id = uuid.uuid4().hex  # marks the trials this call starts (its "started now")
     if jobs == 1:
         _worker_loop(cfg, study, layout, params, device_name, n_trials, deadline, on_event,
-                     pipeline)
+                     pipeline, run_id)
     else:
-        _run_processes(cfg, url, layout, device_name, n_trials, deadline, jobs, study, on_event)
+        _run_processes(cfg, url, layout, device_name, n_trials, deadline, jobs, study, on_event,
+                       run_id)
     trials = study.get_trials(deepcopy=False)
     n_finished = sum(t.state in finished_states() for t in trials)
+    if n_finished < n_trials and (deadline is None or time.time() < deadline):
+        raise GanlabError(
+            f"study {cfg.study.name!r} stopped with {n_finished} of {n_trials} finished trials; "
+            "rerun to continue"
+        )
     return OptimizeSummary(cfg.study.name, n_finished,
-                           sum(t.number not in before for t in trials), failed_dead,
-                           best_trial_info(study), study)
+                           sum(t.user_attrs.get(RUN_ATTR) == run_id for t in trials),
+                           failed_dead, best_trial_info(study), study)
 
 
 def check_run_options(
@@ -190,26 +199,38 @@ def _worker_loop(
     deadline: float | None,
     on_event: EventFn | None,
     pipeline: Callable[..., RunResult],
+    run_id: str,
 ) -> None:
+    """Run trials until the study has ``n_trials`` finished ones (or the deadline passes).
+
+    When the remaining trials are all RUNNING in other workers, this worker waits for them
+    instead of leaving: one that fails (or whose worker dies, detected after the heartbeat
+    grace period) leaves room for another trial, so a study never ends short.
+    """
     from optuna.artifacts import FileSystemArtifactStore
-    from optuna.trial import TrialState
 
     from ganlab.device import resolve_device
 
     layout.artifacts.mkdir(parents=True, exist_ok=True)
     token = WorkerToken(layout)
     objective = TrialObjective(
-        cfg, layout, params, device=resolve_device(device_name), worker_attrs=token.attrs(),
+        cfg, layout, params, device=resolve_device(device_name),
+        worker_attrs={**token.attrs(), RUN_ATTR: run_id},
         artifact_store=FileSystemArtifactStore(str(layout.artifacts)), on_event=on_event,
         pipeline=pipeline,
     )
+    objectives = [o.metric for o in cfg.study.objectives]
     failures: list[str] = []
     try:
         while deadline is None or time.time() < deadline:
-            trials = study.get_trials(deepcopy=False)
-            taken = sum(t.state in (*finished_states(), TrialState.RUNNING) for t in trials)
-            if taken >= n_trials:
+            finished, running = _count(study)
+            if finished >= n_trials:
                 break
+            if finished + running >= n_trials:  # the rest run elsewhere: wait for them
+                time.sleep(WAIT_POLL_S)
+                fail_dead_trials(study, layout, objectives=objectives)
+                _fail_stale(study)
+                continue
             study.optimize(objective, n_trials=1, gc_after_trial=True)
             if objective.last_failed:
                 trial = study.get_trials(deepcopy=False)[objective.last_trial]
@@ -225,6 +246,24 @@ def _worker_loop(
         token.close()
 
 
+def _count(study: optuna.Study) -> tuple[int, int]:
+    """(finished, running) trials of the whole study."""
+    from optuna.trial import TrialState
+
+    trials = study.get_trials(deepcopy=False)
+    finished = sum(t.state in finished_states() for t in trials)
+    return finished, sum(t.state == TrialState.RUNNING for t in trials)
+
+
+def _fail_stale(study: optuna.Study) -> None:
+    """Fail trials whose heartbeat stopped (RDB storages; a no-op elsewhere)."""
+    from optuna.storages import fail_stale_trials
+    from optuna.storages._heartbeat import is_heartbeat_enabled
+
+    if is_heartbeat_enabled(study._storage):
+        fail_stale_trials(study)
+
+
 def _process_main(
     cfg: Config,
     url: str | None,
@@ -233,6 +272,7 @@ def _process_main(
     deadline: float | None,
     worker_index: int,
     threads: int,
+    run_id: str,
 ) -> None:
     """Entry point of a spawned worker process."""
     import optuna
@@ -245,7 +285,8 @@ def _process_main(
     layout = StudyLayout.of(cfg.study.name, cfg.study.output)
     params = expand_search_space(cfg)
     study = load_or_create_study(cfg, open_storage(url, layout), params=params)
-    _worker_loop(cfg, study, layout, params, device_name, n_trials, deadline, None, run_pipeline)
+    _worker_loop(cfg, study, layout, params, device_name, n_trials, deadline, None, run_pipeline,
+                 run_id)
 
 
 def _run_processes(
@@ -258,12 +299,13 @@ def _run_processes(
     jobs: int,
     study: optuna.Study,
     on_event: EventFn | None,
+    run_id: str,
 ) -> None:
     ctx = multiprocessing.get_context("spawn")
     threads = max(1, (os.cpu_count() or 1) // jobs)
     procs = [
         ctx.Process(target=_process_main, name=f"ganlab-worker-{i}",
-                    args=(cfg, url, device_name, n_trials, deadline, i + 1, threads))
+                    args=(cfg, url, device_name, n_trials, deadline, i + 1, threads, run_id))
         for i in range(jobs)
     ]
     for p in procs:

@@ -13,6 +13,7 @@ import fcntl
 import os
 import socket
 import uuid
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -23,7 +24,9 @@ if TYPE_CHECKING:
 DIED_REASON = "worker died (heartbeat lost or killed)"
 MAX_RETRY = 2  # a trial whose worker dies is re-queued at most this many times
 HOST_ATTR, PID_ATTR, TOKEN_ATTR = "ganlab:host", "ganlab:pid", "ganlab:worker"
-UNCLAIMED_AFTER = 120.0  # seconds a RUNNING trial may go without recording its worker
+UNCLAIMED_AFTER = 30.0  # seconds a RUNNING trial may go without recording its worker
+UNCLAIMED_REASON = "worker died before recording itself (no worker attributes, no heartbeat)"
+RUN_ATTR = "ganlab:run"  # the ``study run`` call that started a trial (its "started now")
 
 
 class WorkerToken:
@@ -61,7 +64,8 @@ def _worker_alive(layout: StudyLayout, trial: optuna.trial.FrozenTrial) -> bool:
     """Whether the worker that runs ``trial`` still lives; unknown (other host) counts as alive.
 
     A trial without worker attributes is dead once it is older than :data:`UNCLAIMED_AFTER`
-    seconds (its worker died between starting it and recording itself).
+    seconds, the heartbeat grace period (its worker died between starting it and recording
+    itself; a live worker records itself within milliseconds).
     """
     import datetime
 
@@ -97,8 +101,14 @@ def _worker_alive(layout: StudyLayout, trial: optuna.trial.FrozenTrial) -> bool:
     return token is None  # the worker wrote a token but its lock file is gone: it ended
 
 
-def fail_dead_trials(study: optuna.Study, layout: StudyLayout) -> list[int]:
-    """Mark RUNNING trials of dead local workers FAIL with :data:`DIED_REASON` and re-queue them.
+def fail_dead_trials(
+    study: optuna.Study, layout: StudyLayout, *, objectives: Sequence[str] = ()
+) -> list[int]:
+    """Mark RUNNING trials of dead local workers FAIL with the reason and re-queue them.
+
+    A dead worker's trial whose ``metrics.json`` is on disk had finished: only the journal
+    record of its end was lost (a torn last line). It is marked COMPLETE again with the
+    ``objectives`` values from that file instead of failed.
 
     Returns:
         The numbers of the trials marked failed.
@@ -111,8 +121,14 @@ def fail_dead_trials(study: optuna.Study, layout: StudyLayout) -> list[int]:
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         if _worker_alive(layout, trial):
             continue
+        values = _finished_values(layout, trial, objectives)
+        reason = DIED_REASON if HOST_ATTR in trial.user_attrs else UNCLAIMED_REASON
         try:
-            storage.set_trial_user_attr(trial._trial_id, "fail_reason", DIED_REASON)
+            if values is not None:
+                storage.set_trial_state_values(trial._trial_id, state=TrialState.COMPLETE,
+                                               values=values)
+                continue
+            storage.set_trial_user_attr(trial._trial_id, "fail_reason", reason)
             if not storage.set_trial_state_values(trial._trial_id, state=TrialState.FAIL):
                 continue
         except UpdateFinishedTrialError:
@@ -120,6 +136,25 @@ def fail_dead_trials(study: optuna.Study, layout: StudyLayout) -> list[int]:
         failed.append(trial.number)
         _requeue(study, trial)
     return failed
+
+
+def _finished_values(
+    layout: StudyLayout, trial: optuna.trial.FrozenTrial, objectives: Sequence[str]
+) -> list[float] | None:
+    """The objective values in the trial's ``metrics.json`` (written last by a finished run)."""
+    import json
+    import math
+    from pathlib import Path
+
+    if not objectives:
+        return None
+    path = Path(trial.user_attrs.get("dir") or layout.trial_dir(trial.number)) / "metrics.json"
+    try:
+        metrics = json.loads(path.read_text())
+        values = [float(metrics[name]) for name in objectives]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return None if any(math.isnan(v) for v in values) else values
 
 
 def _requeue(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
@@ -137,7 +172,7 @@ def _requeue(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
         "failed_trial": trial.system_attrs.get("failed_trial", trial.number),
         "retry_history": history,
     }
-    dropped = ("fail_reason", HOST_ATTR, PID_ATTR, TOKEN_ATTR)
+    dropped = ("fail_reason", HOST_ATTR, PID_ATTR, TOKEN_ATTR, RUN_ATTR)
     user_attrs = {k: v for k, v in trial.user_attrs.items() if k not in dropped}
     study.add_trial(
         optuna.trial.create_trial(
