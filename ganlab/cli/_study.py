@@ -1,4 +1,4 @@
-"""`ganlab study` commands: run, ablate, report, list, show, dashboard."""
+"""`ganlab study` commands: run, ablate, report, list, show, repair, dashboard."""
 
 from __future__ import annotations
 
@@ -188,6 +188,18 @@ def show(name: StudyName, output: OutputOpt = Path("runs"), storage: StorageOpt 
                       "; ".join(f"{k}={fmt_value(v)}" for k, v in r["params"].items()),
                       fmt_value(r["seconds"]), r["reason"])
     console.print(table)
+
+
+@app.command("repair")
+def repair(name: StudyName, output: OutputOpt = Path("runs")) -> None:
+    """Rebuild a study's journal file from its intact records (after a corrupt line)."""
+    from ganlab.study._inspect import repair_study
+
+    res = repair_study(name, output=output)
+    console.print(f"repaired {res['journal']}: kept {res['kept']} records, dropped "
+                  f"{len(res['dropped'])} corrupt line(s) at byte(s) {res['dropped']}, "
+                  f"{res['placeholders']} lost trial creation(s) replaced; the original is "
+                  f"in {res['backup']}", highlight=False)
 
 
 @app.command("dashboard")

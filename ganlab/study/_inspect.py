@@ -130,3 +130,25 @@ def fmt_value(v: Any) -> str:
     if isinstance(v, (list, tuple)):
         return ", ".join(fmt_value(x) for x in v)
     return "" if v is None else str(v)
+
+
+def repair_study(name: str, output: str | Path = "runs") -> dict[str, Any]:
+    """Rebuild the journal of study ``name`` from its intact records (see ``rebuild_journal``).
+
+    Returns:
+        What was done: ``journal``, ``backup``, ``dropped`` byte offsets, ``placeholders``,
+        ``kept`` records.
+    """
+    from ganlab.study._journal import rebuild_journal
+
+    rec = study_record(name, output)
+    url = rec.get("storage")
+    if url is not None and not str(url).endswith(".journal"):
+        raise GanlabError(
+            f"study {name!r} is stored in {url}, not in a journal file; a database storage "
+            "needs no repair by ganlab"
+        )
+    path = Path(url) if url else StudyLayout.of(name, output).journal
+    if not path.is_file():
+        raise GanlabError(f"{path}: no journal file to repair")
+    return {"journal": path, **rebuild_journal(path)}

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from ganlab.config._dump import redact_url
 from ganlab.errors import ConfigError, GanlabError
-from ganlab.study._journal import FlockLock, repair_journal
+from ganlab.study._journal import FlockLock, check_journal, repair_journal
 from ganlab.study._workers import MAX_RETRY
 
 if TYPE_CHECKING:
@@ -56,6 +56,7 @@ def open_storage(
         path = layout.journal if url is None else Path(url)
         path.parent.mkdir(parents=True, exist_ok=True)
         repair_journal(path)
+        check_journal(path, layout.root.name)
         backend = JournalFileBackend(str(path), lock_obj=FlockLock(f"{path}.lock"))  # type: ignore[arg-type]
         return JournalStorage(backend)
     if "://" not in url:
