@@ -150,12 +150,19 @@ def ablate(study_file: StudyFile, device: DeviceOpt = None, profile: ProfileOpt 
 
 @app.command("report")
 def report(
-    name: StudyName, output: OutputOpt = Path("runs"), storage: StorageOpt = None
+    name: StudyName,
+    output: OutputOpt = Path("runs"),
+    storage: StorageOpt = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Report folder (default: runs/<NAME>/report); the study "
+                     "folder itself may then be read-only."),
+    ] = None,
 ) -> None:
     """Write runs/<NAME>/report/index.html and report.md from stored results."""
     from ganlab.study import write_report
 
-    path = write_report(name, output=output, storage=storage)
+    path = write_report(name, output=output, storage=storage, out=out)
     console.print(f"report: {path} (and {path.with_name('report.md')})")
 
 

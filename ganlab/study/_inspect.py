@@ -60,14 +60,17 @@ def study_config(name: str, output: str | Path = "runs") -> Config:
 def open_study(
     name: str, *, output: str | Path = "runs", storage: str | None = None
 ) -> optuna.Study:
-    """Load a stored study from its recorded storage (or ``storage``)."""
+    """Load a stored study from its recorded storage (or ``storage``), only to read it.
+
+    Nothing is written (no lock file, no repair), so a read-only folder can be inspected.
+    """
     import optuna
 
     rec = study_record(name, output)
     url = recorded_url(rec.get("storage"), storage)
     if url == ":memory:":
         raise GanlabError(f"study {name!r} was run in memory; nothing was stored to load")
-    store = open_storage(url, StudyLayout.of(name, output))
+    store = open_storage(url, StudyLayout.of(name, output), read_only=True)
     try:
         return optuna.load_study(study_name=name, storage=store)
     except KeyError as exc:

@@ -35,6 +35,7 @@ def open_storage(
     *,
     heartbeat_interval: int = 10,
     grace_period: int = 30,
+    read_only: bool = False,
 ) -> BaseStorage:
     """The storage of a study.
 
@@ -45,6 +46,8 @@ def open_storage(
         layout: The study's folders.
         heartbeat_interval: Seconds between heartbeats of a running trial (RDB storages).
         grace_period: Seconds without heartbeat before a trial counts as dead (RDB storages).
+        read_only: Only read (``study show``, ``list``, ``report``): a journal is neither
+            created nor repaired and no lock file is made, so a read-only folder works.
     """
     import optuna
     from optuna.storages import JournalStorage, RDBStorage, RetryHeartbeatStaleTrialCallback
@@ -54,8 +57,12 @@ def open_storage(
         return optuna.storages.InMemoryStorage()
     if url is None or url.endswith(".journal"):
         path = layout.journal if url is None else Path(url)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        repair_journal(path)
+        if read_only:
+            if not path.is_file():
+                raise GanlabError(f"{path}: no journal file; the study has no stored trials")
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            repair_journal(path)
         check_journal(path, layout.root.name)
         backend = JournalFileBackend(str(path), lock_obj=FlockLock(f"{path}.lock"))  # type: ignore[arg-type]
         return JournalStorage(backend)
