@@ -11,10 +11,11 @@ beating for ``grace_period`` seconds is marked FAIL and re-queued with the same 
 
 from __future__ import annotations
 
+import functools
 import random
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ganlab.config._dump import redact_url
 from ganlab.errors import ConfigError, GanlabError
@@ -51,7 +52,6 @@ def open_storage(
     """
     import optuna
     from optuna.storages import JournalStorage, RDBStorage, RetryHeartbeatStaleTrialCallback
-    from optuna.storages.journal import JournalFileBackend
 
     if url == ":memory:":
         return optuna.storages.InMemoryStorage()
@@ -64,7 +64,7 @@ def open_storage(
             path.parent.mkdir(parents=True, exist_ok=True)
             repair_journal(path)
         check_journal(path, layout.root.name)
-        backend = JournalFileBackend(str(path), lock_obj=FlockLock(f"{path}.lock"))  # type: ignore[arg-type]
+        backend = NamedJournalFileBackend(str(path), lock_obj=FlockLock(f"{path}.lock"))  # type: ignore[arg-type]
         return JournalStorage(backend)
     if "://" not in url:
         raise ConfigError(
@@ -98,6 +98,29 @@ def open_storage(
         "URL (user, host, port, database) is right; PostgreSQL needs the psycopg2-binary "
         "package (`pip install psycopg2-binary`)."
     ) from last
+
+
+@functools.cache
+def _named_backend_class() -> type:
+    from optuna.storages.journal import JournalFileBackend
+
+    class NamedJournalFileBackend(JournalFileBackend):
+        """Optuna's journal file backend whose write errors name the journal file."""
+
+        def append_logs(self, logs: list[dict[str, Any]]) -> None:
+            try:
+                super().append_logs(logs)
+            except OSError as exc:
+                if exc.filename:
+                    raise
+                raise type(exc)(exc.errno, exc.strerror, self._file_path) from exc
+
+    return NamedJournalFileBackend
+
+
+def NamedJournalFileBackend(*args: Any, **kwargs: Any) -> Any:  # noqa: N802 - a lazy class
+    """Optuna's ``JournalFileBackend``, naming the file in write errors (optuna imported late)."""
+    return _named_backend_class()(*args, **kwargs)
 
 
 def database_url(url: str) -> str:
