@@ -88,6 +88,11 @@ def run(
             "baselines, ablation and ensemble stages.",
         ),
     ] = False,
+    gpus: Annotated[
+        str | None,
+        typer.Option("--gpus", help="GPU ids for the workers, e.g. 0,1: worker i runs on GPU "
+                     "i mod N only (default: every visible GPU)."),
+    ] = None,
 ) -> None:
     """Run or resume a study: its trials, then its baselines, ablation and ensemble."""
     import optuna
@@ -101,6 +106,7 @@ def run(
 
     from ganlab.config import load_config
     from ganlab.study import run_study
+    from ganlab.study._gpus import parse_gpus
     from ganlab.study._optimize import check_run_options
     from ganlab.study._space import expand_search_space
 
@@ -114,7 +120,7 @@ def run(
     with Progress(*columns, console=console) as progress:
         summary = run_study(cfg, n_trials=n_trials, timeout=timeout, jobs=jobs, storage=storage,
                             device=device, on_event=_Progress(progress, total),
-                            trials_only=trials_only)
+                            trials_only=trials_only, gpus=parse_gpus(gpus))
     opt = summary.optimize
     console.print(f"study [bold]{opt.study_name}[/]: {opt.n_finished} finished trials "
                   f"({opt.n_started} started now); stages: {', '.join(summary.stages)}")

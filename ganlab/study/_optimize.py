@@ -7,7 +7,8 @@ storage stop when the study has enough. Before each trial a worker checks ``fini
 
 ``--jobs J`` starts J processes (``multiprocessing`` spawn): each one opens the storage itself
 and runs trials until the study is full. Processes, not threads: the GIL and torch's own
-thread pool make threads useless for training; each process gets ``cores / J`` torch threads.
+thread pool make threads useless for training; each process gets ``cores / J`` torch threads
+and one GPU (round-robin, see :mod:`ganlab.study._gpus`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ganlab.errors import ConfigError, GanlabError
+from ganlab.study._gpus import GPU_ATTR, assign_gpus, device_in_process, only_gpu
 from ganlab.study._layout import StudyLayout
 from ganlab.study._objective import EventFn, TrialObjective
 from ganlab.study._pipeline import RunResult, run_pipeline
@@ -98,6 +100,7 @@ def optimize_study(
     device: str | None = None,
     on_event: EventFn | None = None,
     pipeline: Callable[..., RunResult] = run_pipeline,
+    gpus: list[str] | None = None,
 ) -> OptimizeSummary:
     """Run (or continue) the Optuna study of ``cfg`` until it has ``n_trials`` finished trials.
 
@@ -110,6 +113,8 @@ def optimize_study(
         device: ``auto``, ``cpu`` or ``cuda`` (default ``study.device``).
         on_event: Progress callback; with ``jobs > 1`` it receives ``poll`` events only.
         pipeline: The per-run function (``run_pipeline``; swappable for library users).
+        gpus: GPU ids the workers are pinned to, round-robin (default: every visible GPU);
+            see :mod:`ganlab.study._gpus`.
     """
     from ganlab.study._space import expand_search_space
 
@@ -118,6 +123,7 @@ def optimize_study(
     timeout = cfg.study.timeout if timeout is None else timeout
     url = storage if storage is not None else cfg.study.storage
     device_name = device or cfg.study.device
+    pinned = assign_gpus(jobs, gpus, device_name)
     layout = StudyLayout.of(cfg.study.name, cfg.study.output)
     layout.root.mkdir(parents=True, exist_ok=True)
     params = expand_search_space(cfg)
@@ -129,11 +135,13 @@ def optimize_study(
     deadline = time.time() + timeout if timeout else None
     run_id = uuid.uuid4().hex  # marks the trials this call starts (its "started now")
     if jobs == 1:
+        if pinned[0] is not None:
+            device_name = device_in_process(pinned[0])
         _worker_loop(cfg, study, layout, params, device_name, n_trials, deadline, on_event,
-                     pipeline, run_id)
+                     pipeline, {RUN_ATTR: run_id, GPU_ATTR: pinned[0]})
     else:
-        _run_processes(cfg, url, layout, device_name, n_trials, deadline, jobs, study, on_event,
-                       run_id)
+        _run_processes(cfg, url, layout, device_name, n_trials, deadline, pinned, study,
+                       on_event, run_id)
     trials = study.get_trials(deepcopy=False)
     n_finished = sum(t.state in finished_states() for t in trials)
     if n_finished < n_trials and (deadline is None or time.time() < deadline):
@@ -199,7 +207,7 @@ def _worker_loop(
     deadline: float | None,
     on_event: EventFn | None,
     pipeline: Callable[..., RunResult],
-    run_id: str,
+    attrs: dict[str, Any],
 ) -> None:
     """Run trials until the study has ``n_trials`` finished ones (or the deadline passes).
 
@@ -215,7 +223,7 @@ def _worker_loop(
     token = WorkerToken(layout)
     objective = TrialObjective(
         cfg, layout, params, device=resolve_device(device_name),
-        worker_attrs={**token.attrs(), RUN_ATTR: run_id},
+        worker_attrs={**token.attrs(), **{k: v for k, v in attrs.items() if v is not None}},
         artifact_store=FileSystemArtifactStore(str(layout.artifacts)), on_event=on_event,
         pipeline=pipeline,
     )
@@ -270,11 +278,11 @@ def _process_main(
     device_name: str,
     n_trials: int,
     deadline: float | None,
-    worker_index: int,
     threads: int,
     run_id: str,
+    gpu: str | None,
 ) -> None:
-    """Entry point of a spawned worker process."""
+    """Entry point of a spawned worker process (started with ``gpu`` as its only GPU)."""
     import optuna
     import torch
 
@@ -285,8 +293,10 @@ def _process_main(
     layout = StudyLayout.of(cfg.study.name, cfg.study.output)
     params = expand_search_space(cfg)
     study = load_or_create_study(cfg, open_storage(url, layout), params=params)
+    if gpu is not None:
+        device_name = "cuda"  # CUDA_VISIBLE_DEVICES holds just this GPU: it is cuda:0
     _worker_loop(cfg, study, layout, params, device_name, n_trials, deadline, None, run_pipeline,
-                 run_id)
+                 {RUN_ATTR: run_id, GPU_ATTR: gpu})
 
 
 def _run_processes(
@@ -296,20 +306,22 @@ def _run_processes(
     device_name: str,
     n_trials: int,
     deadline: float | None,
-    jobs: int,
+    gpus: list[str | None],
     study: optuna.Study,
     on_event: EventFn | None,
     run_id: str,
 ) -> None:
+    jobs = len(gpus)
     ctx = multiprocessing.get_context("spawn")
     threads = max(1, (os.cpu_count() or 1) // jobs)
     procs = [
         ctx.Process(target=_process_main, name=f"ganlab-worker-{i}",
-                    args=(cfg, url, device_name, n_trials, deadline, i + 1, threads, run_id))
+                    args=(cfg, url, device_name, n_trials, deadline, threads, run_id, gpus[i]))
         for i in range(jobs)
     ]
-    for p in procs:
-        p.start()
+    for p, gpu in zip(procs, gpus, strict=True):
+        with only_gpu(gpu):  # the child starts with this GPU as its only visible one
+            p.start()
     try:
         while any(p.is_alive() for p in procs):
             if on_event is not None:
