@@ -142,6 +142,12 @@ def optimize_study(
     else:
         _run_processes(cfg, url, layout, device_name, n_trials, deadline, pinned, study,
                        on_event, run_id)
+    return _summary(cfg, study, n_trials, deadline, run_id, failed_dead)
+
+
+def _summary(cfg: Config, study: optuna.Study, n_trials: int, deadline: float | None,
+             run_id: str, failed_dead: list[int]) -> OptimizeSummary:
+    """What the call did; a study short of ``n_trials`` before its deadline is an error."""
     trials = study.get_trials(deepcopy=False)
     n_finished = sum(t.state in finished_states() for t in trials)
     if n_finished < n_trials and (deadline is None or time.time() < deadline):

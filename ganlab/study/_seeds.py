@@ -42,7 +42,10 @@ def per_trial_sampler(
             self._inner = factory(study_seed)
 
         def __getattr__(self, name: str) -> Any:  # sampler-specific attributes
-            return getattr(self.__dict__["_inner"], name)
+            inner = self.__dict__.get("_inner")
+            if inner is None:
+                raise AttributeError(name)
+            return getattr(inner, name)
 
         def before_trial(self, study: optuna.Study, trial: FrozenTrial) -> None:
             self._inner = factory(trial_seed(study_seed, trial.number))

@@ -51,21 +51,12 @@ def open_storage(
             created nor repaired and no lock file is made, so a read-only folder works.
     """
     import optuna
-    from optuna.storages import JournalStorage, RDBStorage, RetryHeartbeatStaleTrialCallback
+    from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
 
     if url == ":memory:":
         return optuna.storages.InMemoryStorage()
     if url is None or url.endswith(".journal"):
-        path = layout.journal if url is None else Path(url)
-        if read_only:
-            if not path.is_file():
-                raise GanlabError(f"{path}: no journal file; the study has no stored trials")
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            repair_journal(path)
-        check_journal(path, layout.root.name)
-        backend = NamedJournalFileBackend(str(path), lock_obj=FlockLock(f"{path}.lock"))  # type: ignore[arg-type]
-        return JournalStorage(backend)
+        return _open_journal(layout.journal if url is None else Path(url), layout, read_only)
     if "://" not in url:
         raise ConfigError(
             f"--storage {url!r}: expected a database URL such as "
@@ -98,6 +89,21 @@ def open_storage(
         "URL (user, host, port, database) is right; PostgreSQL needs the psycopg2-binary "
         "package (`pip install psycopg2-binary`)."
     ) from last
+
+
+def _open_journal(path: Path, layout: StudyLayout, read_only: bool) -> BaseStorage:
+    """The journal storage at ``path``: repaired (torn last line) and checked (corrupt lines)."""
+    from optuna.storages import JournalStorage
+
+    if read_only:
+        if not path.is_file():
+            raise GanlabError(f"{path}: no journal file; the study has no stored trials")
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        repair_journal(path)
+    check_journal(path, layout.root.name)
+    backend = NamedJournalFileBackend(str(path), lock_obj=FlockLock(f"{path}.lock"))
+    return JournalStorage(backend)
 
 
 @functools.cache
