@@ -108,17 +108,20 @@ class Doc:
         return "\n".join(parts)
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|#~!])")
+_MD_SPECIAL = re.compile(r"([\\`*\[\]|~])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 
 
 def md_escape(text: str) -> str:
     """``text`` as literal Markdown inline text, escaped like the HTML report escapes it.
 
-    HTML is neutralised (``<`` ``>`` ``&``), Markdown syntax characters are backslash-escaped,
-    and newlines become spaces (a table cell or heading is one line).
+    HTML is neutralised (``<`` ``>`` ``&``), Markdown syntax characters are backslash-escaped
+    (an underscore inside a word cannot start emphasis and stays as it is, so config paths such
+    as ``classifier.synthetic_ratio`` read plainly), a leading ``#`` too, and newlines become
+    spaces (a table cell or heading is one line).
     """
     text = html.escape(str(text), quote=False).replace("\r", " ").replace("\n", " ")
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    text = _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), text)
+    return "\\" + text if text.startswith("#") else text
 
 
 def _longest_backtick_run(text: str) -> int:
