@@ -32,14 +32,23 @@ def trial_seed(study_seed: int, number: int) -> int:
 def per_trial_sampler(
     factory: Callable[[int], optuna.samplers.BaseSampler], study_seed: int
 ) -> optuna.samplers.BaseSampler:
-    """A sampler that delegates to ``factory(trial_seed(study_seed, n))`` for trial ``n``."""
-    from optuna.samplers import BaseSampler
+    """A sampler that delegates to ``factory(trial_seed(study_seed, n))`` for trial ``n``.
+
+    Optuna's grid sampler is returned as ``factory(study_seed)`` itself: its seed fixes the
+    order of the grid that its stored ``grid_id``s index, so it must be the same in every
+    worker; it already gives each trial an unvisited grid point.
+    """
+    from optuna.samplers import BaseSampler, GridSampler
+
+    first = factory(study_seed)
+    if isinstance(first, GridSampler):
+        return first
 
     class PerTrialSeedSampler(BaseSampler):
         """Delegates every call to an inner sampler re-created (re-seeded) per trial."""
 
         def __init__(self) -> None:
-            self._inner = factory(study_seed)
+            self._inner = first
 
         def __getattr__(self, name: str) -> Any:  # sampler-specific attributes
             inner = self.__dict__.get("_inner")
