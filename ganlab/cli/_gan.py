@@ -113,12 +113,21 @@ def fid(
 ) -> None:
     """FID (and KID) between two image folders, printed with its measurement protocol."""
     from ganlab.device import resolve_device
+    from ganlab.errors import WeightsError
     from ganlab.io import atomic_write_json
     from ganlab.metrics import build_backbone, compute_fid
 
     torch_device = resolve_device(device)
-    net = build_backbone(backbone, inception_weights=inception_weights,
-                         classifier_checkpoint=classifier_ckpt, device=torch_device)
+    clf = None
+    if backbone == "classifier":
+        if classifier_ckpt is None:
+            raise WeightsError("--backbone classifier needs --classifier-ckpt PATH (the model.pt "
+                               "written by `ganlab classify train`)")
+        from ganlab.classify import classifier_backbone
+
+        clf = classifier_backbone(classifier_ckpt, device=torch_device)
+    net = build_backbone(backbone, inception_weights=inception_weights, classifier=clf,
+                         device=torch_device)
     result = compute_fid(real_dir, fake_dir, backbone=net, kid=kid)
     table = Table(title=f"FID {real_dir} vs {fake_dir}")
     table.add_column("field")
