@@ -23,6 +23,15 @@ DeviceOption = Annotated[
 ]
 
 
+def say_inception_notice(fid_cfg: object) -> None:
+    """Print once, at the start of a run, that Inception FID/KID will be skipped (if so)."""
+    from ganlab.metrics import inception_notice
+
+    notice = inception_notice(fid_cfg)
+    if notice:
+        console.print(f"[yellow]note[/]: {notice}", highlight=False)
+
+
 @app.command("train")
 def train(
     study_file: Annotated[Path, typer.Argument(help="The study file (TOML).")],
@@ -48,6 +57,7 @@ def train(
 
     cfg = load_config(study_file, profile=profile,
                       overrides={"gan.epochs": epochs} if epochs else None)
+    say_inception_notice(cfg.gan.fid)
     torch_device = resolve_device(device or cfg.study.device)
     study_dir = Path(cfg.study.output) / cfg.study.name
     data = prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=study_dir)
@@ -170,14 +180,11 @@ def metrics(
     from ganlab.config import load_config
     from ganlab.data import prepare_data
     from ganlab.device import resolve_device
-    from ganlab.metrics import inception_notice
     from ganlab.study import evaluate_gan
 
     overrides = {"gan.metrics.tstr": tstr} if tstr is not None else None
     cfg = load_config(study_file, profile=profile, overrides=overrides)
-    notice = inception_notice(cfg.gan.fid)
-    if notice:
-        console.print(f"[yellow]note[/]: {notice}", highlight=False)
+    say_inception_notice(cfg.gan.fid)
     torch_device = resolve_device(device or cfg.study.device)
     study_dir = Path(cfg.study.output) / cfg.study.name
     data = prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=study_dir)

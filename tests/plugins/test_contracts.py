@@ -27,6 +27,8 @@ TINY_PARAMS: dict[tuple[str, str], dict] = {
     ("classifiers", "compact_cnn"): {"width": 8},
     ("generators", "dcgan"): {"ngf": 8},
     ("discriminators", "dcgan"): {"ndf": 8},
+    ("generators", "resnet"): {"ngf": 4},
+    ("discriminators", "resnet"): {"ndf": 4},
 }
 
 CASES = list(plugin_cases())
