@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +19,22 @@ def study_dir(cfg: Config) -> Path:
     return Path(cfg.study.output) / cfg.study.name
 
 
+def classifier_data(cfg: Config) -> Any:
+    """``cfg.data`` at ``classifier.image_size`` when that is set (the filter chain runs on
+    the full-size images, then the chain's output is resized to that side)."""
+    size = cfg.classifier.image_size
+    if size is None or size == cfg.data.image_size:
+        return cfg.data
+    return dataclasses.replace(cfg.data, image_size=size)
+
+
 def prepare(cfg: Config) -> Any:
-    """The study's :class:`~ganlab.data.PreparedData` (cached by ganlab.data)."""
+    """The study's :class:`~ganlab.data.PreparedData` for the classifier (cached by
+    ganlab.data)."""
     from ganlab.data import prepare_data
 
-    return prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=study_dir(cfg))
+    return prepare_data(classifier_data(cfg), base_dir=Path(cfg.base_dir),
+                        work_dir=study_dir(cfg))
 
 
 def classify_from_config(
@@ -31,8 +44,11 @@ def classify_from_config(
     device: torch.device,
     seed: int | None = None,
     generator_checkpoint: Path | None = None,
+    progress: Callable[[dict], None] | None = None,
+    resume: bool = False,
 ) -> ClassifyResult:
-    """Prepare the study's data and train its classifier (``ganlab classify train``)."""
+    """Prepare the study's data and train its classifier (``ganlab classify train``); with
+    ``resume`` an interrupted run in the same output folder continues from its last epoch."""
     from ganlab.data import build_augmentation
 
     data = prepare(cfg)
@@ -40,7 +56,7 @@ def classify_from_config(
     return train_classifier(
         cfg.classifier, data, out_dir=out_dir or study_dir(cfg) / "classify", device=device,
         seed=cfg.study.seed if seed is None else seed, augment=augment,
-        generator_checkpoint=generator_checkpoint,
+        generator_checkpoint=generator_checkpoint, progress=progress, resume=resume,
     )
 
 

@@ -157,6 +157,16 @@ class ClassifierConfig:
     augment: bool = True  # apply data.augmentations to training batches
     tta: bool = False  # test-time augmentation (average over flips)
     bootstrap: int = 1000  # bootstrap resamples for 95% confidence intervals
+    schedule: Literal["constant", "cosine"] = "constant"  # learning rate per step: cosine to 0
+    warmup_epochs: float = 0.0  # linear learning-rate warm-up from 0 over this many epochs
+    label_smoothing: float = 0.0  # cross-entropy label smoothing (0 = hard labels)
+    mixup_alpha: float = 0.0  # mixup Beta(alpha, alpha) strength (0 = off; timm Mixup)
+    cutmix_alpha: float = 0.0  # cutmix Beta(alpha, alpha) strength (0 = off; timm Mixup)
+    mixup_prob: float = 1.0  # probability that a batch is mixed when mixup or cutmix is on
+    ema_decay: float = 0.0  # EMA of weights (timm ModelEmaV3), evaluated and saved (0 = off)
+    image_size: int | None = None  # input side: data prepared at this size (default data's)
+    amp: Literal["auto", "off", "bf16"] = "auto"  # auto: bf16 on a GPU, off on the CPU
+    max_minutes: float | None = None  # stop after the epoch that reaches this training time
 
 
 @dataclass(frozen=True)

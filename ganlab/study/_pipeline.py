@@ -104,7 +104,7 @@ def run_pipeline(
             (``gan_result.json``) is reused instead of retrained; runs with the same data, GAN
             settings and seed pass the same ``gan-cache/<key>`` folder to train it once.
     """
-    from ganlab.classify import train_classifier, with_gan_checkpoint
+    from ganlab.classify import classifier_data, train_classifier, with_gan_checkpoint
     from ganlab.data import build_augmentation, prepare_data
     from ganlab.seeding import seed_everything
 
@@ -136,16 +136,20 @@ def run_pipeline(
         model = with_gan_checkpoint(clf_cfg.model, result.gan_checkpoint)  # GAN pretraining
         clf_cfg = dataclasses.replace(clf_cfg, model=model)
         clf_report = (lambda e, m: report("classifier", e, m)) if report else None
+        clf_data = data
+        if classifier_data(cfg) is not cfg.data:  # classifier.image_size differs from the GAN's
+            clf_data = prepare_data(classifier_data(cfg), base_dir=Path(cfg.base_dir),
+                                    work_dir=work_dir)
         clf = train_classifier(
             clf_cfg,
-            data,
+            clf_data,
             out_dir=out_dir / "classifier",
             device=device,
             seed=seed,
             augment=augment if clf_cfg.augment else None,
             generator_checkpoint=result.gan_checkpoint if clf_cfg.mode != "real" else None,
             report=clf_report,
-            show_progress=False,  # the study shows epochs through its own progress display
+            resume=True,  # an interrupted trial continues its classifier from the last epoch
         )
         classify_metrics = clf.metrics
         result.predictions = Path(clf.predictions)
