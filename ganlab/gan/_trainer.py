@@ -17,6 +17,7 @@ from typing import Any
 import torch
 
 from ganlab.config import GanConfig
+from ganlab.contracts import ReportsDiscriminatorCollapse
 from ganlab.device import autocast_dtype, use_channels_last
 from ganlab.errors import TrainingError
 from ganlab.gan._build import build_discriminator, build_generator, build_loss, build_optimizers
@@ -114,7 +115,9 @@ class GanTrainer:
             GRID_SIZE, nz=cfg.nz, num_classes=self.num_classes, seed=seed
         )
         self.real_diversity = mean_pairwise_distance(train.images[:GRID_SIZE])
-        self.monitor = HealthMonitor(watch_d_collapse=getattr(self.loss, "watch_d_collapse", True))
+        watch = (self.loss.watch_d_collapse
+                 if isinstance(self.loss, ReportsDiscriminatorCollapse) else True)
+        self.monitor = HealthMonitor(watch_d_collapse=watch)
         self.collapse = ClassCollapseDetector(  # per-class collapse (ganlab.gan._collapse)
             train.images, train.labels if self.num_classes else None, self.class_names,
             ratio=cfg.metrics.collapse_ratio, fail=cfg.metrics.collapse == "fail", seed=seed,
