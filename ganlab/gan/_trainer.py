@@ -273,14 +273,14 @@ class GanTrainer:
             last = self.epoch == cfg.epochs
             if self.epoch % cfg.sample_every == 0 or last or self.epoch == 1:
                 save_grid(samples, self.out_dir / "samples" / f"epoch_{self.epoch:04d}.png")
-            saved = False
-            if self.epoch % cfg.checkpoint_every == 0 or last:
-                self.save()
-                saved = True
             if (self.epoch % cfg.sample_every == 0 or last) and cfg.metrics.collapse != "off":
                 measured, reason = self.collapse.check(self.epoch, samples, self.fixed_y)
                 entry["class_diversity"] = {k: round(m["ratio"], 4) for k, m in measured.items()}
                 entry["class_collapse"] = reason  # per-class collapse; ganlab.study flags it
+            saved = False
+            if self.epoch % cfg.checkpoint_every == 0 or last:
+                self.save()
+                saved = True
             atomic_write_json(self.out_dir / "history.json", self.history)
             if report is not None:
                 try:
