@@ -245,8 +245,9 @@ class Registry:
         except PluginError:
             raise
         except (TypeError, ValueError) as exc:
+            own = {k: v for k, v in kwargs.items() if k not in self.structural}
             raise PluginError(
-                f"{self.singular} plugin {name!r} rejected its parameters {kwargs}: "
+                f"{self.singular} plugin {name!r} rejected its parameters {own}: "
                 f"{type(exc).__name__}: {exc}"
             ) from exc
 

@@ -15,7 +15,14 @@ from typing import Any
 
 from ganlab.contracts import UsesGanCheckpoint, capabilities
 from ganlab.registry import registry_for
-from ganlab.testing._checks import BATCH, SIZE, ContractError, _batch, check_search_space
+from ganlab.testing._checks import (
+    BATCH,
+    SIZE,
+    ContractError,
+    _batch,
+    _tiny_space,
+    check_search_space,
+)
 
 
 @dataclass
@@ -46,7 +53,8 @@ def build(kind: str, name: str, **params: Any) -> Built:
     import torch
 
     reg = registry_for(kind)
-    structural = {"nz": 16, "image_size": SIZE, "channels": 3, "num_classes": 2}
+    structural = {"nz": 16, "image_size": SIZE, "channels": 3, "num_classes": 2, "seed": 0,
+                  "search_space": _tiny_space(), "n_objectives": 1}
     args: tuple[Any, ...] = (torch.nn.Linear(2, 2).parameters(),) if reg.positional else ()
 
     def rebuild(**p: Any) -> Any:
