@@ -22,7 +22,7 @@ from ganlab.study._report import SECTIONS, write_report
 from ganlab.study._run import StudyRunSummary, run_study
 from ganlab.study._samplers import create_pruner, create_sampler
 from ganlab.study._space import SearchParam, apply_values, expand_search_space, sample_config
-from ganlab.study._stats import mean_ci, seed_paired_bootstrap
+from ganlab.study._stats import mean_ci
 from ganlab.study._storage import DIED_REASON, fail_dead_trials, open_storage, repair_journal
 
 __all__ = [
@@ -62,7 +62,6 @@ __all__ = [
     "run_pipeline",
     "run_study",
     "sample_config",
-    "seed_paired_bootstrap",
     "serve_dashboard",
     "study_config",
     "trial_rows",
