@@ -100,9 +100,7 @@ def run(
     )
 
     from ganlab.config import load_config
-    from ganlab.study import run_study
-    from ganlab.study._optimize import check_run_options
-    from ganlab.study._space import expand_search_space
+    from ganlab.study import check_run_options, expand_search_space, run_study
 
     cfg = load_config(study_file, profile=profile)
     check_run_options(cfg, jobs=jobs, storage=storage, device=device)
@@ -131,8 +129,7 @@ def ablate(study_file: StudyFile, device: DeviceOpt = None, profile: ProfileOpt 
     """Run (or resume) only the ablation of a study file and print its tables."""
     from ganlab.config import load_config
     from ganlab.device import resolve_device
-    from ganlab.study import run_ablation
-    from ganlab.study._stats import format_mean_ci
+    from ganlab.study import format_mean_ci, run_ablation
 
     cfg = load_config(study_file, profile=profile)
     res = run_ablation(cfg, device=resolve_device(device or cfg.study.device),
@@ -176,8 +173,7 @@ def list_cmd(output: OutputOpt = Path("runs")) -> None:
 @app.command("show")
 def show(name: StudyName, output: OutputOpt = Path("runs"), storage: StorageOpt = None) -> None:
     """Show every trial of a study: state, values, sampled parameters, failure reasons."""
-    from ganlab.study import open_study, trial_rows
-    from ganlab.study._inspect import fmt_value
+    from ganlab.study import fmt_value, open_study, trial_rows
 
     study = open_study(name, output=output, storage=storage)
     table = Table(title=f"study {name}: " + ", ".join(d.name.lower() for d in study.directions))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ganlab.registry._space import ParamSpec
+from ganlab.registry import ParamSpec
 
 # Config path of every plugin field -> the plugin kind (registry) it names. A path to a list
 # (``data.filters``) holds several plugin tables. Validation and the docs read this table.

@@ -305,7 +305,7 @@ def train_gan(
     (weights, optimizers, RNG states, history); without it the run starts over. FID/KID are
     computed at the end when ``cfg.fid.enabled`` and the backbone's weights are available.
     """
-    from ganlab.metrics._fid import plan_training_fid
+    from ganlab.metrics import plan_training_fid
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

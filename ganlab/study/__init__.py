@@ -9,6 +9,7 @@ from ganlab.study._dashboard import serve_dashboard
 from ganlab.study._ensemble import build_ensembles, combine, vote_weights
 from ganlab.study._inspect import (
     StudyInfo,
+    fmt_value,
     list_studies,
     open_study,
     study_config,
@@ -16,13 +17,18 @@ from ganlab.study._inspect import (
 )
 from ganlab.study._layout import StudyLayout
 from ganlab.study._objective import TrialObjective, metric_from_epoch
-from ganlab.study._optimize import OptimizeSummary, load_or_create_study, optimize_study
+from ganlab.study._optimize import (
+    OptimizeSummary,
+    check_run_options,
+    load_or_create_study,
+    optimize_study,
+)
 from ganlab.study._pipeline import RunResult, flat_metrics, load_run, needs_gan, run_pipeline
 from ganlab.study._report import SECTIONS, write_report
 from ganlab.study._run import StudyRunSummary, run_study
 from ganlab.study._samplers import create_pruner, create_sampler
 from ganlab.study._space import SearchParam, apply_values, expand_search_space, sample_config
-from ganlab.study._stats import mean_ci
+from ganlab.study._stats import format_mean_ci, mean_ci
 from ganlab.study._storage import DIED_REASON, fail_dead_trials, open_storage, repair_journal
 
 __all__ = [
@@ -44,7 +50,10 @@ __all__ = [
     "combine",
     "create_pruner",
     "create_sampler",
+    "check_run_options",
     "expand_search_space",
+    "fmt_value",
+    "format_mean_ci",
     "fail_dead_trials",
     "flat_metrics",
     "list_studies",

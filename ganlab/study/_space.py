@@ -15,8 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ganlab.config import config_from_dict, config_to_dict, get_path, set_path
-from ganlab.config._schema import PLUGIN_FIELDS
+from ganlab.config import PLUGIN_FIELDS, config_from_dict, config_to_dict, get_path, set_path
 from ganlab.errors import ConfigError
 from ganlab.registry import ParamSpec, Registry, parse_spec, registry_for
 
