@@ -60,9 +60,12 @@ def train(
     from ganlab.classify import classify_from_config
     from ganlab.config import load_config
     from ganlab.device import resolve_device
+    from ganlab.study import StudyLayout
 
     cfg = load_config(study, profile=profile)
-    result = classify_from_config(cfg, out_dir=out, device=resolve_device(device), seed=seed,
+    work_dir = StudyLayout.of(cfg.study.name, cfg.study.output).root
+    result = classify_from_config(cfg, work_dir=work_dir, out_dir=out,
+                                  device=resolve_device(device), seed=seed,
                                   generator_checkpoint=gan_checkpoint)
     proto = result.metrics["protocol"]
     console.print(_metrics_table(
@@ -125,9 +128,11 @@ def floors(
     """Score the trivial floors (majority class, colour-histogram logistic regression)."""
     from ganlab.classify import floors_from_config
     from ganlab.config import load_config
+    from ganlab.study import StudyLayout
 
     cfg = load_config(study, profile=profile)
-    results = floors_from_config(cfg, out_dir=out, seed=seed)
+    work_dir = StudyLayout.of(cfg.study.name, cfg.study.output).root
+    results = floors_from_config(cfg, work_dir=work_dir, out_dir=out, seed=seed)
     for name, metrics in results.items():
         console.print(_metrics_table(f"floor: {name}", metrics, ["val", "test"]))
         console.print(_threshold_line(metrics["threshold"]))
