@@ -169,7 +169,8 @@ class GanTrainer:
         if diff:
             raise TrainingError(
                 f"{self.checkpoint_path} was written by a different GAN setup ({', '.join(diff)} "
-                "differ). Rerun with --no-resume to start over, or use another --out folder."
+                "differ)", path=("resume", "out_dir"),
+                hint="start over without resuming, or use another output folder",
             )
         self.generator.load_state_dict(state["generator"])
         self.discriminator.load_state_dict(state["discriminator"])

@@ -153,6 +153,9 @@ def test_run_rejects_impossible_options_before_starting(write_study) -> None:
     result = runner.invoke(app, ["study", "run", str(path), "--jobs", "2", "--storage",
                                  ":memory:"])
     assert result.exit_code == 1 and "needs a shared storage" in _text(result)
+    assert "(options: --jobs, --storage)" in _text(result)  # library paths shown as flags
+    result = runner.invoke(app, ["study", "run", str(path), "--jobs", "0"])
+    assert result.exit_code == 1 and "--jobs: expected at least 1 worker" in _text(result)
     result = runner.invoke(app, ["study", "run", str(path), "--storage", "mysql-ish"])
     assert result.exit_code == 1 and "expected a database URL" in _text(result)
     assert not (path.parent / "runs" / "tiny" / "trials").exists()
