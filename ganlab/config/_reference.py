@@ -29,14 +29,6 @@ _PLURAL = {"integer": "integers", "number": "numbers", "string": "strings", "any
 _WORDS = {int: "integer", float: "number", bool: "boolean", str: "string", Any: "any value"}
 
 
-@dataclasses.dataclass
-class _Field:
-    name: str
-    type: str
-    default: str
-    comment: str
-
-
 def _comments() -> dict[int, str]:
     source = inspect.getsource(_schema)
     out: dict[int, str] = {}
