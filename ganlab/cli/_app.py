@@ -1,7 +1,8 @@
 """The root Typer app: error handling shared by every command.
 
 A :class:`~ganlab.errors.GanlabError` raised anywhere below a command is printed as one red
-line and the process exits with status 1, without a traceback. Library errors name config paths
+line and the process exits with status 1, without a traceback; so is an ``OSError`` of a full
+disk or a missing permission (with the path it was writing). Library errors name config paths
 and arguments (``GanlabError.paths``), never flags: :data:`PATH_FLAGS` turns them into the
 running command's options. (Typer >= 0.16 vendors click, so
 exits are raised as ``typer.Exit``; ``click.exceptions.Exit`` would escape as a traceback.)
@@ -17,6 +18,7 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from ganlab.errors import GanlabError
+from ganlab.io import disk_fault
 
 PROFILE_HELP = "Apply the \\[profiles.NAME] table of the study file first."
 
@@ -73,6 +75,13 @@ class GanlabGroup(TyperGroup):
         except GanlabError as exc:
             message = escape(user_message(exc, ctx.meta.get("ganlab.command")))
             err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+        except OSError as exc:
+            line = disk_fault(exc)  # a full disk or a permission problem: one line, the path
+            if line is None:
+                raise
+            err_console.print(f"[bold red]error:[/] {escape(line)}", highlight=False,
+                              soft_wrap=True)
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             err_console.print("[yellow]interrupted[/]: completed work is saved; rerun to resume.")

@@ -22,6 +22,7 @@ from ganlab.device import autocast_dtype, use_channels_last
 from ganlab.errors import TrainingError
 from ganlab.gan._build import build_discriminator, build_generator, build_loss, build_optimizers
 from ganlab.gan._checkpoint import read_checkpoint, save_checkpoint
+from ganlab.gan._collapse import ClassCollapseDetector
 from ganlab.gan._monitor import HealthMonitor
 from ganlab.gan._plots import plot_history
 from ganlab.gan._rng import capture_rng, restore_rng
@@ -117,6 +118,10 @@ class GanTrainer:
         watch = (self.loss.watch_d_collapse
                  if isinstance(self.loss, ReportsDiscriminatorCollapse) else True)
         self.monitor = HealthMonitor(watch_d_collapse=watch)
+        self.collapse = ClassCollapseDetector(  # per-class collapse (ganlab.gan._collapse)
+            train.images, train.labels if self.num_classes else None, self.class_names,
+            ratio=cfg.metrics.collapse_ratio, fail=cfg.metrics.collapse == "fail", seed=seed,
+        )
         self.epoch = 0
         self.history: list[dict] = []
 
@@ -273,6 +278,10 @@ class GanTrainer:
             if self.epoch % cfg.checkpoint_every == 0 or last:
                 self.save()
                 saved = True
+            if (self.epoch % cfg.sample_every == 0 or last) and cfg.metrics.collapse != "off":
+                measured, reason = self.collapse.check(self.epoch, samples, self.fixed_y)
+                entry["class_diversity"] = {k: round(m["ratio"], 4) for k, m in measured.items()}
+                entry["class_collapse"] = reason  # per-class collapse; ganlab.study flags it
             atomic_write_json(self.out_dir / "history.json", self.history)
             if report is not None:
                 try:
