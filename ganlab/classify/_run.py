@@ -1,4 +1,8 @@
-"""Config-level entry points used by ``ganlab classify``: prepare the data, then train or score."""
+"""Config-level entry points used by ``ganlab classify``: prepare the data, then train or score.
+
+``work_dir`` is the study's folder (``ganlab.study.StudyLayout``; the CLI passes its root): the
+split and the preprocessing cache live there, and outputs default to ``work_dir/classify``.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +18,6 @@ from ganlab.classify._train import ClassifyResult, train_classifier
 from ganlab.config import Config
 
 
-def study_dir(cfg: Config) -> Path:
-    """``<study.output>/<study.name>``."""
-    return Path(cfg.study.output) / cfg.study.name
-
-
 def classifier_data(cfg: Config) -> Any:
     """``cfg.data`` at ``classifier.image_size`` when that is set (the filter chain runs on
     the full-size images, then the chain's output is resized to that side)."""
@@ -28,18 +27,18 @@ def classifier_data(cfg: Config) -> Any:
     return dataclasses.replace(cfg.data, image_size=size)
 
 
-def prepare(cfg: Config) -> Any:
+def prepare(cfg: Config, work_dir: Path) -> Any:
     """The study's :class:`~ganlab.data.PreparedData` for the classifier (cached by
     ganlab.data)."""
     from ganlab.data import prepare_data
 
-    return prepare_data(classifier_data(cfg), base_dir=Path(cfg.base_dir),
-                        work_dir=study_dir(cfg))
+    return prepare_data(classifier_data(cfg), base_dir=Path(cfg.base_dir), work_dir=work_dir)
 
 
 def classify_from_config(
     cfg: Config,
     *,
+    work_dir: Path,
     out_dir: Path | None = None,
     device: torch.device,
     seed: int | None = None,
@@ -51,22 +50,22 @@ def classify_from_config(
     ``resume`` an interrupted run in the same output folder continues from its last epoch."""
     from ganlab.data import build_augmentation
 
-    data = prepare(cfg)
+    data = prepare(cfg, work_dir)
     augment = build_augmentation(cfg.data.augmentations) if cfg.classifier.augment else None
     return train_classifier(
-        cfg.classifier, data, out_dir=out_dir or study_dir(cfg) / "classify", device=device,
+        cfg.classifier, data, out_dir=out_dir or work_dir / "classify", device=device,
         seed=cfg.study.seed if seed is None else seed, augment=augment,
         generator_checkpoint=generator_checkpoint, progress=progress, resume=resume,
     )
 
 
 def floors_from_config(
-    cfg: Config, *, out_dir: Path | None = None, seed: int | None = None
+    cfg: Config, *, work_dir: Path, out_dir: Path | None = None, seed: int | None = None
 ) -> dict[str, dict[str, Any]]:
     """Prepare the study's data and score the trivial floors (``ganlab classify floors``)."""
     c = cfg.classifier
     return trivial_floors(
-        prepare(cfg), seed=cfg.study.seed if seed is None else seed, n_boot=c.bootstrap,
-        threshold=c.threshold, fixed_threshold=c.fixed_threshold,
-        out_dir=out_dir or study_dir(cfg) / "classify",
+        prepare(cfg, work_dir), seed=cfg.study.seed if seed is None else seed,
+        n_boot=c.bootstrap, threshold=c.threshold, fixed_threshold=c.fixed_threshold,
+        out_dir=out_dir or work_dir / "classify",
     )

@@ -65,10 +65,13 @@ def train(
     from ganlab.classify import classify_from_config
     from ganlab.config import load_config
     from ganlab.device import resolve_device
+    from ganlab.study import StudyLayout
 
     cfg = load_config(study, profile=profile)
+    work_dir = StudyLayout.of(cfg.study.name, cfg.study.output).root
     with ClassifierProgress(console, cfg.classifier.monitor) as progress:
-        result = classify_from_config(cfg, out_dir=out, device=resolve_device(device), seed=seed,
+        result = classify_from_config(cfg, work_dir=work_dir, out_dir=out,
+                                      device=resolve_device(device), seed=seed,
                                       generator_checkpoint=gan_checkpoint,
                                       progress=progress.update, resume=resume)
     proto = result.metrics["protocol"]
@@ -172,9 +175,11 @@ def floors(
     """Score the trivial floors (majority class, colour-histogram logistic regression)."""
     from ganlab.classify import floors_from_config
     from ganlab.config import load_config
+    from ganlab.study import StudyLayout
 
     cfg = load_config(study, profile=profile)
-    results = floors_from_config(cfg, out_dir=out, seed=seed)
+    work_dir = StudyLayout.of(cfg.study.name, cfg.study.output).root
+    results = floors_from_config(cfg, work_dir=work_dir, out_dir=out, seed=seed)
     for name, metrics in results.items():
         console.print(_metrics_table(f"floor: {name}", metrics, ["val", "test"]))
         console.print(_threshold_line(metrics["threshold"]))

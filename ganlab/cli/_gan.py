@@ -54,12 +54,13 @@ def train(
     from ganlab.data import build_augmentation, prepare_data
     from ganlab.device import resolve_device
     from ganlab.gan import train_gan
+    from ganlab.study import StudyLayout
 
     cfg = load_config(study_file, profile=profile,
                       overrides={"gan.epochs": epochs} if epochs else None)
     say_inception_notice(cfg.gan.fid)
     torch_device = resolve_device(device or cfg.study.device)
-    study_dir = Path(cfg.study.output) / cfg.study.name
+    study_dir = StudyLayout.of(cfg.study.name, cfg.study.output).root
     data = prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=study_dir)
     with GanProgress(console) as progress:
         result = train_gan(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ganlab.config._dump import config_to_dict, config_to_toml, to_plain
+from ganlab.config._dump import config_to_dict, config_to_toml, redact_url, to_plain
 from ganlab.config._loader import config_from_dict, load_config, read_toml
 from ganlab.config._paths import apply_overrides, get_path, set_path
 from ganlab.config._schema import (
@@ -45,6 +45,7 @@ __all__ = [
     "config_from_dict",
     "config_to_dict",
     "config_to_toml",
+    "redact_url",
     "get_path",
     "load_config",
     "read_toml",

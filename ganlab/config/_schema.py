@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ganlab.registry._space import ParamSpec
+from ganlab.registry import ParamSpec
 
 # Config path of every plugin field -> the plugin kind (registry) it names. A path to a list
 # (``data.filters``) holds several plugin tables. Validation and the docs read this table.
@@ -26,6 +26,8 @@ PLUGIN_FIELDS: dict[str, str] = {
     "classifier.model": "classifiers",
     "classifier.optimizer": "optimizers",
     "baselines.models": "classifiers",
+    "study.sampler": "samplers",
+    "study.pruner": "pruners",
 }
 
 
@@ -188,8 +190,8 @@ class StudySection:
     timeout: float | None = None  # stop starting trials after this many seconds
     device: Literal["auto", "cpu", "cuda"] = "auto"  # auto: cuda when available
     objectives: tuple[ObjectiveConfig, ...] = (ObjectiveConfig(),)  # one or more objectives
-    sampler: PluginRef = PluginRef("tpe")  # tpe, random, grid, cmaes, nsga2
-    pruner: PluginRef = PluginRef("median")  # median, hyperband, none
+    sampler: PluginRef = PluginRef("tpe")  # Optuna sampler: tpe, random, grid, cmaes, nsga2, ...
+    pruner: PluginRef = PluginRef("median")  # Optuna pruner: median, hyperband, none, ...
     storage: str | None = None  # Optuna storage URL (default: journal file in the output folder)
 
 

@@ -174,7 +174,8 @@ class GanTrainer:
         if diff:
             raise TrainingError(
                 f"{self.checkpoint_path} was written by a different GAN setup ({', '.join(diff)} "
-                "differ). Rerun with --no-resume to start over, or use another --out folder."
+                "differ)", path=("resume", "out_dir"),
+                hint="start over without resuming, or use another output folder",
             )
         self.generator.load_state_dict(state["generator"])
         self.discriminator.load_state_dict(state["discriminator"])
@@ -314,7 +315,7 @@ def train_gan(
     (weights, optimizers, RNG states, history); without it the run starts over. FID/KID are
     computed at the end when ``cfg.fid.enabled`` and the backbone's weights are available.
     """
-    from ganlab.metrics._fid import plan_training_fid
+    from ganlab.metrics import plan_training_fid
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -139,7 +139,7 @@ def evaluate_gan(
         "flat"}``; ``flat`` holds the ``gan.*`` numbers a study records.
     """
     from ganlab.classify import classifier_backbone
-    from ganlab.gan._collapse import ClassCollapseDetector
+    from ganlab.gan import ClassCollapseDetector
 
     m = cfg.gan.metrics
     out_dir = Path(out_dir)

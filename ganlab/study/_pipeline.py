@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ganlab.config import config_to_dict
-from ganlab.io import atomic_write_json
+from ganlab.io import atomic_write_json, file_lock
 from ganlab.study._gan_metrics import wants_gan_metrics
 
 if TYPE_CHECKING:
@@ -222,16 +222,13 @@ def _train_or_reuse_gan(
     augment: Any,
     report: ReportFn | None,
 ) -> dict[str, Any]:
-    import fcntl
-
     from ganlab.gan import train_gan
 
     done = gan_dir / "gan_result.json"
     gan_dir.mkdir(parents=True, exist_ok=True)
     # one process trains a shared GAN; the others wait and reuse it (the kernel drops the
     # lock if the trainer dies, and the next one resumes from its checkpoint)
-    with open(gan_dir.parent / f"{gan_dir.name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with file_lock(gan_dir.parent / f"{gan_dir.name}.lock"):
         _set_aside_if_unreadable(gan_dir)
         if done.exists():
             summary = json.loads(done.read_text())
