@@ -102,3 +102,34 @@ def declare_space(**space: dict[str, Any]) -> Any:
         return factory
 
     return wrap
+
+
+# --- GAN training capabilities (discriminator augmentation) ---
+@runtime_checkable
+class GanAugmentation(Protocol):
+    """Batch -> batch applied to real AND fake images before the discriminator.
+
+    Must be differentiable (gradients reach the generator through the fake batch), draw its
+    parameters per sample from the global torch RNG or the optional ``generator`` keyword, and
+    keep shape, device and dtype. Values may leave [-1, 1] (e.g. a brightness shift).
+    """
+
+    def __call__(self, batch: torch.Tensor) -> torch.Tensor: ...
+
+
+@runtime_checkable
+class AdaptiveGanAugmentation(Protocol):
+    """A GAN augmentation that tunes itself from the discriminator's logits (e.g. ADA's p).
+
+    The trainer calls ``observe(d_real)`` with the detached real logits (B,) after every
+    discriminator step, logs ``stats()`` (names -> floats) in each epoch's history, and saves
+    ``state_dict()`` (plain numbers) in checkpoints and restores it with ``load_state_dict``.
+    """
+
+    def observe(self, d_real: torch.Tensor) -> None: ...
+
+    def stats(self) -> dict[str, float]: ...
+
+    def state_dict(self) -> dict[str, Any]: ...
+
+    def load_state_dict(self, state: dict[str, Any]) -> None: ...

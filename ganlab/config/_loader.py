@@ -26,10 +26,12 @@ from ganlab.registry._space import ParamSpec, parse_spec
 
 _POSITIVE = {
     "n", "image_size", "batch_size", "epochs", "n_critic", "sample_every", "checkpoint_every",
-    "nz", "n_trials", "n_fake", "top_k", "bootstrap", "hash_distance",
+    "nz", "n_trials", "n_fake", "top_k", "bootstrap", "hash_distance", "every",
 }
-_NON_NEGATIVE = {"patience", "workers", "folds", "synthetic_ratio", "timeout", "difficulty"}
-_FRACTIONS = {"val", "test", "fixed_threshold"}
+_NON_NEGATIVE = {
+    "patience", "workers", "folds", "synthetic_ratio", "timeout", "difficulty", "gamma",
+}
+_FRACTIONS = {"val", "test", "fixed_threshold", "decay"}
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:

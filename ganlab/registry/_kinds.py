@@ -1,4 +1,4 @@
-"""The seven plugin kinds and their contracts (see ``docs/plugins.md``)."""
+"""The plugin kinds and their contracts (see ``docs/plugins.md``)."""
 
 from __future__ import annotations
 
@@ -39,9 +39,20 @@ CLASSIFIERS = Registry(
     contract="A classifier factory returns an nn.Module; forward(x) -> (B, num_classes) logits.",
 )
 
+GAN_AUGMENTATIONS = Registry(
+    "gan_augmentations",
+    contract=(
+        "A GAN augmentation factory returns a differentiable callable on float (B, C, H, W) "
+        "batches, applied to real and fake images before the discriminator; see GanAugmentation."
+    ),
+)
+
 REGISTRIES: dict[str, Registry] = {
     r.kind: r
-    for r in (FILTERS, AUGMENTATIONS, GENERATORS, DISCRIMINATORS, LOSSES, OPTIMIZERS, CLASSIFIERS)
+    for r in (
+        FILTERS, AUGMENTATIONS, GENERATORS, DISCRIMINATORS, LOSSES, OPTIMIZERS, CLASSIFIERS,
+        GAN_AUGMENTATIONS,
+    )
 }
 
 
