@@ -133,3 +133,14 @@ class AdaptiveGanAugmentation(Protocol):
     def state_dict(self) -> dict[str, Any]: ...
 
     def load_state_dict(self, state: dict[str, Any]) -> None: ...
+
+
+@runtime_checkable
+class ReportsDiscriminatorCollapse(Protocol):
+    """A GAN loss that says whether "D loss near 0 while G loss explodes" means failure for it.
+
+    ``watch_d_collapse`` False (e.g. WGAN-GP, whose critic loss has no floor) turns that
+    health check off; losses without the attribute are watched.
+    """
+
+    watch_d_collapse: bool

@@ -21,7 +21,7 @@ from typing import Any
 import torch
 
 from ganlab.config import GanConfig
-from ganlab.contracts import AdaptiveGanAugmentation
+from ganlab.contracts import AdaptiveGanAugmentation, ReportsDiscriminatorCollapse
 from ganlab.device import autocast_dtype, use_channels_last
 from ganlab.errors import TrainingError
 from ganlab.gan._build import (
@@ -136,7 +136,11 @@ class GanTrainer:
             GRID_SIZE, nz=cfg.nz, num_classes=self.num_classes, seed=seed
         )
         self.real_diversity = mean_pairwise_distance(train.images[:GRID_SIZE])
-        self.monitor = HealthMonitor(watch_d_collapse=getattr(self.loss, "watch_d_collapse", True))
+        watch = (
+            bool(self.loss.watch_d_collapse)
+            if isinstance(self.loss, ReportsDiscriminatorCollapse) else True
+        )
+        self.monitor = HealthMonitor(watch_d_collapse=watch)
         self.epoch = 0
         self.history: list[dict] = []
         self.history_log = HistoryLog(self.out_dir / "history.jsonl")

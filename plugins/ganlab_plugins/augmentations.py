@@ -140,10 +140,19 @@ def color_jitter(
     if not 0 <= hue <= 0.5:
         raise ValueError(f"hue must be in [0, 0.5], got {hue!r}")
     p = _check_p(p)
+    # The YIQ round trip is constant: invert it once here, not on every batch.
+    rgb2yiq = torch.tensor(_RGB2YIQ, dtype=torch.float64)
+    yiq2rgb = torch.linalg.inv(rgb2yiq)
+    consts: dict[tuple, tuple[torch.Tensor, torch.Tensor]] = {}
 
     def augment(batch: torch.Tensor, *, generator: torch.Generator | None = None) -> torch.Tensor:
         if batch.shape[1] != 3:
             raise ValueError(f"color_jitter needs RGB batches (C = 3), got C = {batch.shape[1]}")
+        key = (batch.device, batch.dtype)
+        if key not in consts:
+            consts[key] = (rgb2yiq.to(batch.device, batch.dtype),
+                           yiq2rgb.to(batch.device, batch.dtype))
+        to_yiq, to_rgb = consts[key]
         b, dev = batch.shape[0], batch.device
         keep = _applied(b, p, generator, dev).view(-1, 1, 1, 1)
 
@@ -158,12 +167,11 @@ def color_jitter(
         gray = (x * gray_w).sum(1, keepdim=True)
         x = ((x - gray) * factor(saturation) + gray).clamp(0, 1)
         angle = _uniform(b, -hue, hue, generator, dev) * 2 * math.pi
-        to_yiq = torch.tensor(_RGB2YIQ, device=dev, dtype=batch.dtype)
         cos, sin = angle.cos().to(batch.dtype), angle.sin().to(batch.dtype)
         rot = torch.zeros(b, 3, 3, device=dev, dtype=batch.dtype)
         rot[:, 0, 0], rot[:, 1, 1], rot[:, 1, 2] = 1, cos, -sin
         rot[:, 2, 1], rot[:, 2, 2] = sin, cos
-        mat = torch.linalg.inv(to_yiq) @ rot @ to_yiq  # (B, 3, 3)
+        mat = to_rgb @ rot @ to_yiq  # (B, 3, 3)
         x = torch.einsum("bij,bjhw->bihw", mat, x).clamp(0, 1)
         return torch.where(keep, x * 2 - 1, batch)
 
