@@ -5,6 +5,7 @@ from __future__ import annotations
 from ganlab.classify._checkpoint import load_classifier, save_classifier
 from ganlab.classify._evaluate import Prediction, evaluate_folder, predict_images
 from ganlab.classify._floors import colour_histograms, trivial_floors
+from ganlab.classify._pretrain import gan_checkpoint_param, with_gan_checkpoint
 from ganlab.classify._run import classify_from_config, floors_from_config
 from ganlab.classify._synthetic import TrainingSet, build_training_set, synthesize
 from ganlab.classify._train import MONITORS, ClassifyResult, train_classifier
@@ -19,10 +20,12 @@ __all__ = [
     "colour_histograms",
     "evaluate_folder",
     "floors_from_config",
+    "gan_checkpoint_param",
     "load_classifier",
     "predict_images",
     "save_classifier",
     "synthesize",
     "train_classifier",
     "trivial_floors",
+    "with_gan_checkpoint",
 ]

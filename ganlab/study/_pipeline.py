@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ganlab.config import PluginRef, config_to_dict
+from ganlab.config import config_to_dict
 from ganlab.io import atomic_write_json
 
 if TYPE_CHECKING:
@@ -40,12 +40,18 @@ class RunResult:
 
 
 def needs_gan(cfg: Config) -> bool:
-    """Whether this config trains a GAN: synthesis, a discriminator classifier, or FID/KID."""
+    """Whether this config trains a GAN: synthesis, GAN pretraining, FID/KID, or GAN only.
+
+    GAN pretraining: the classifier plugin has the ``UsesGanCheckpoint`` capability and the
+    study file leaves its checkpoint keyword unset.
+    """
+    from ganlab.classify import gan_checkpoint_param
+
     if not cfg.gan.enabled:
         return False
     clf = cfg.classifier
     uses_gan = clf.enabled and (
-        clf.mode != "real" or clf.model.name == "discriminator"
+        clf.mode != "real" or gan_checkpoint_param(clf.model) is not None
     )
     gan_objective = any(o.metric.startswith("gan.") for o in cfg.study.objectives)
     return uses_gan or gan_objective or not clf.enabled
@@ -96,7 +102,7 @@ def run_pipeline(
             (``gan_result.json``) is reused instead of retrained; runs with the same data, GAN
             settings and seed pass the same ``gan-cache/<key>`` folder to train it once.
     """
-    from ganlab.classify import train_classifier
+    from ganlab.classify import train_classifier, with_gan_checkpoint
     from ganlab.data import build_augmentation, prepare_data
     from ganlab.seeding import seed_everything
 
@@ -118,9 +124,8 @@ def run_pipeline(
     classify_metrics = None
     if cfg.classifier.enabled:
         clf_cfg = cfg.classifier
-        if clf_cfg.model.name == "discriminator" and "checkpoint" not in clf_cfg.model.params:
-            params = {**clf_cfg.model.params, "checkpoint": str(result.gan_checkpoint)}
-            clf_cfg = dataclasses.replace(clf_cfg, model=PluginRef("discriminator", params))
+        model = with_gan_checkpoint(clf_cfg.model, result.gan_checkpoint)  # GAN pretraining
+        clf_cfg = dataclasses.replace(clf_cfg, model=model)
         clf_report = (lambda e, m: report("classifier", e, m)) if report else None
         clf = train_classifier(
             clf_cfg,

@@ -62,8 +62,9 @@ def test_resume_loads_to_the_cpu_and_places_tensors(make_cfg, train_set, tmp_pat
 
 @pytest.mark.slow
 def test_compile_with_a_gradient_penalty_uses_the_uncompiled_module() -> None:
-    from ganlab.gan._build import build_discriminator
     from ganlab_plugins.losses import wgan_gp
+
+    from ganlab.gan._build import build_discriminator
 
     torch._dynamo.reset()
     d = build_discriminator(PluginRef("dcgan", {"ndf": 4, "norm": "none"}), image_size=16,
