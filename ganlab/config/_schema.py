@@ -22,6 +22,8 @@ PLUGIN_FIELDS: dict[str, str] = {
     "gan.optimizer": "optimizers",
     "gan.d_optimizer": "optimizers",
     "gan.augment": "gan_augmentations",
+    "gan.metrics.feature_classifier": "classifiers",
+    "gan.metrics.tstr_classifier": "classifiers",
     "classifier.model": "classifiers",
     "classifier.optimizer": "optimizers",
     "baselines.models": "classifiers",
@@ -81,6 +83,7 @@ class DataConfig:
     split: SplitConfig = field(default_factory=SplitConfig)  # train/val/test split
     cache_dir: str | None = None  # preprocessed-image cache (default: <output>/<study>/cache)
     workers: int = 0  # preprocessing processes (0 = all cores)
+    follow_symlinks: bool = False  # read files that are symlinks to outside root (else skipped)
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,22 @@ class R1Config:
 
 
 @dataclass(frozen=True)
+class GanMetricsConfig:
+    """Offline GAN metrics: per-class precision/recall/density/coverage, TSTR, collapse."""
+
+    enabled: bool = False  # score the GAN after training (on when an objective names one)
+    n_per_class: int = 1000  # images per class compared (real train images and generated)
+    k: int = 5  # nearest neighbours of precision, recall, density and coverage
+    feature_classifier: PluginRef = PluginRef("compact_cnn")  # feature net, real train side
+    feature_epochs: int = 10  # epochs of the feature classifier (trained once per study)
+    tstr: bool = True  # train on synthetic only, test on the real test side (gan.tstr_*)
+    tstr_classifier: PluginRef = PluginRef("compact_cnn")  # classifier trained for TSTR
+    tstr_epochs: int = 10  # epochs of the TSTR classifier (early stopping on real val)
+    collapse_ratio: float = 0.25  # a class collapses below this share of its real diversity
+    collapse: Literal["flag", "fail", "off"] = "flag"  # per-class collapse: record, or fail
+
+
+@dataclass(frozen=True)
 class GanConfig:
     """The GAN: architectures, loss, optimizers and training schedule."""
 
@@ -137,6 +156,7 @@ class GanConfig:
     data_augment: bool = True  # also apply data.augmentations to real batches (the paper does)
     ema: EmaConfig | None = None  # generator EMA, e.g. {decay = 0.999}; off when absent
     r1: R1Config | None = None  # R1 penalty on real images, e.g. {gamma = 1.0, every = 16}
+    metrics: GanMetricsConfig = field(default_factory=GanMetricsConfig)  # offline GAN metrics
 
 
 @dataclass(frozen=True)
@@ -164,7 +184,7 @@ class ClassifierConfig:
 class ObjectiveConfig:
     """One metric the study optimises."""
 
-    metric: str = "val.roc_auc"  # recorded metric: val.<m>, test.<m>, gan.fid, gan.kid, ...
+    metric: str = "val.roc_auc"  # recorded metric: val.<m>, test.<m>, gan.fid, gan.tstr_roc_auc...
     direction: Literal["maximize", "minimize"] = "maximize"  # optimisation direction
 
 

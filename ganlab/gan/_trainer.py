@@ -32,6 +32,7 @@ from ganlab.gan._build import (
     build_optimizers,
 )
 from ganlab.gan._checkpoint import read_checkpoint, save_checkpoint
+from ganlab.gan._collapse import ClassCollapseDetector
 from ganlab.gan._ema import GeneratorEma
 from ganlab.gan._history import HistoryLog
 from ganlab.gan._monitor import HealthMonitor
@@ -141,6 +142,10 @@ class GanTrainer:
             if isinstance(self.loss, ReportsDiscriminatorCollapse) else True
         )
         self.monitor = HealthMonitor(watch_d_collapse=watch)
+        self.collapse = ClassCollapseDetector(  # per-class collapse (ganlab.gan._collapse)
+            train.images, train.labels if self.num_classes else None, self.class_names,
+            ratio=cfg.metrics.collapse_ratio, fail=cfg.metrics.collapse == "fail", seed=seed,
+        )
         self.epoch = 0
         self.history: list[dict] = []
         self.history_log = HistoryLog(self.out_dir / "history.jsonl")
@@ -344,6 +349,10 @@ class GanTrainer:
             if self.epoch % cfg.checkpoint_every == 0 or last:
                 self.save()
                 saved = True
+            if (self.epoch % cfg.sample_every == 0 or last) and cfg.metrics.collapse != "off":
+                measured, reason = self.collapse.check(self.epoch, samples, self.fixed_y)
+                entry["class_diversity"] = {k: round(m["ratio"], 4) for k, m in measured.items()}
+                entry["class_collapse"] = reason  # per-class collapse; ganlab.study flags it
             self.history_log.append(entry)  # O(1) per epoch; history.json is written at the end
             if report is not None:
                 try:

@@ -7,6 +7,7 @@ from ganlab.study._ablation import Cell, ablation_cells, run_ablation, write_abl
 from ganlab.study._baselines import baseline_config, baseline_name, run_baselines
 from ganlab.study._dashboard import serve_dashboard
 from ganlab.study._ensemble import build_ensembles, combine, vote_weights
+from ganlab.study._gan_metrics import evaluate_gan, flat_gan_metrics, wants_gan_metrics
 from ganlab.study._inspect import (
     StudyInfo,
     list_studies,
@@ -14,6 +15,7 @@ from ganlab.study._inspect import (
     study_config,
     trial_rows,
 )
+from ganlab.study._journal import repair_journal
 from ganlab.study._layout import StudyLayout
 from ganlab.study._objective import TrialObjective, metric_from_epoch
 from ganlab.study._optimize import OptimizeSummary, load_or_create_study, optimize_study
@@ -23,7 +25,8 @@ from ganlab.study._run import StudyRunSummary, run_study
 from ganlab.study._samplers import create_pruner, create_sampler
 from ganlab.study._space import SearchParam, apply_values, expand_search_space, sample_config
 from ganlab.study._stats import mean_ci, seed_paired_bootstrap
-from ganlab.study._storage import DIED_REASON, fail_dead_trials, open_storage, repair_journal
+from ganlab.study._storage import open_storage
+from ganlab.study._workers import DIED_REASON, fail_dead_trials
 
 __all__ = [
     "DIED_REASON",
@@ -44,8 +47,10 @@ __all__ = [
     "combine",
     "create_pruner",
     "create_sampler",
+    "evaluate_gan",
     "expand_search_space",
     "fail_dead_trials",
+    "flat_gan_metrics",
     "flat_metrics",
     "list_studies",
     "load_or_create_study",
@@ -67,6 +72,7 @@ __all__ = [
     "study_config",
     "trial_rows",
     "vote_weights",
+    "wants_gan_metrics",
     "write_ablation_tables",
     "write_report",
 ]

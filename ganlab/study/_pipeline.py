@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ganlab.config import config_to_dict
 from ganlab.io import atomic_write_json
+from ganlab.study._gan_metrics import wants_gan_metrics
 
 if TYPE_CHECKING:
     import torch
@@ -37,6 +38,7 @@ class RunResult:
     gan_checkpoint: Path | None = None
     sample_grids: list[Path] = field(default_factory=list)
     plots: list[Path] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)  # warnings about the run (GAN collapse)
 
 
 def needs_gan(cfg: Config) -> bool:
@@ -119,8 +121,15 @@ def run_pipeline(
                                   report)
         result.gan_checkpoint = Path(gan["checkpoint"])
         result.sample_grids = [Path(p) for p in gan["sample_grids"]]
-        gan_metrics = gan["metrics"]
+        gan_metrics = dict(gan["metrics"])
         atomic_write_json(out_dir / "gan_history.json", gan["history"])
+        result.flags += [h["class_collapse"] for h in gan["history"][-1:]
+                         if h.get("class_collapse")]
+        if wants_gan_metrics(cfg):
+            scored = _score_gan(cfg, data, result.gan_checkpoint, work_dir, device, seed)
+            gan_metrics.update(scored["flat"])
+            if scored["collapse"]["reason"] and not result.flags:
+                result.flags.append(scored["collapse"]["reason"])
     classify_metrics = None
     if cfg.classifier.enabled:
         clf_cfg = cfg.classifier
@@ -152,9 +161,22 @@ def run_pipeline(
         "sample_grids": [_rel(p, out_dir) for p in result.sample_grids],
         "plots": [_rel(p, out_dir) for p in result.plots],
         "class_names": list(data.class_names),
+        "flags": result.flags,
     })
     atomic_write_json(out_dir / "metrics.json", result.metrics)  # written last: marks "done"
     return result
+
+
+def _score_gan(cfg: Config, data: Any, checkpoint: Path, work_dir: Path, device: torch.device,
+               seed: int) -> dict[str, Any]:
+    """:func:`evaluate_gan` once per GAN: the figures are kept next to its checkpoint."""
+    from ganlab.study._gan_metrics import METRICS_FILE, evaluate_gan
+
+    out_dir = Path(checkpoint).parent / "metrics"
+    if (out_dir / METRICS_FILE).is_file():
+        return json.loads((out_dir / METRICS_FILE).read_text())
+    return evaluate_gan(cfg, data, checkpoint, out_dir=out_dir, work_dir=work_dir,
+                        device=device, seed=seed)
 
 
 def _rel(path: str | Path | None, base: Path) -> str | None:
@@ -206,6 +228,7 @@ def _train_or_reuse_gan(
     # lock if the trainer dies, and the next one resumes from its checkpoint)
     with open(gan_dir.parent / f"{gan_dir.name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        _set_aside_if_unreadable(gan_dir)
         if done.exists():
             summary = json.loads(done.read_text())
             summary["checkpoint"] = _abs(summary["checkpoint"], gan_dir)
@@ -224,3 +247,27 @@ def _train_or_reuse_gan(
         summary["checkpoint"] = str(Path(res.checkpoint).resolve())
         summary["sample_grids"] = [str(Path(p).resolve()) for p in res.sample_grids]
         return summary
+
+
+def _set_aside_if_unreadable(gan_dir: Path) -> None:
+    """Move a GAN folder whose checkpoint cannot be read to ``<dir>.broken-<time>``, warning.
+
+    The GAN is then trained again from scratch (once: a checkpoint it writes is readable).
+    """
+    import time
+    import warnings
+
+    from ganlab.errors import GanlabWarning, TrainingError
+    from ganlab.gan import read_checkpoint
+
+    ckpt = gan_dir / "checkpoint.pt"
+    if not ckpt.exists():
+        return
+    try:
+        read_checkpoint(ckpt)
+    except TrainingError as exc:
+        aside = gan_dir.with_name(f"{gan_dir.name}.broken-{time.strftime('%Y%m%dT%H%M%S')}")
+        os.replace(gan_dir, aside)
+        gan_dir.mkdir()
+        warnings.warn(f"{exc} Moved {gan_dir} aside to {aside}; training the GAN again.",
+                      GanlabWarning, stacklevel=2)

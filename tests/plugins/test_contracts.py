@@ -32,6 +32,8 @@ TINY_PARAMS: dict[tuple[str, str], dict] = {
     ("generators", "dcgan"): {"ngf": 8},
     ("discriminators", "dcgan"): {"ndf": 8},
     ("classifiers", "discriminator"): {"discriminator": {"name": "dcgan", "ndf": 8}},
+    ("generators", "resnet"): {"ngf": 4},
+    ("discriminators", "resnet"): {"ndf": 4},
 }
 
 CASES = list(plugin_cases())
