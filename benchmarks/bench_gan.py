@@ -6,6 +6,12 @@ dataset already in memory). ganlab runs its real path: ``GanTrainer.train_epoch`
 the device, ``d_step`` / ``g_step``). Rounds alternate between the variants so that machine
 noise hits them alike; medians are reported with GFLOP/s from ``FlopCounterMode``.
 
+The data-efficient step (``ganlab+de``: DiffAugment on real and fake, generator EMA, lazy R1
+every 16 D steps; ``ganlab+ada``: the same with ADA at p = 0.5) is timed in the same rounds and
+its ratio to the plain ganlab step printed (target: at most 1.25x the plain step's time).
+The paper-schedule estimate adds the per-epoch costs of a run (fixed-noise samples and their
+diversity every epoch, a checkpoint every 50 and a grid every 250 epochs, as ``--profile gpu``).
+
     python benchmarks/bench_gan.py                       # CPU, ~2-3 minutes
     python benchmarks/bench_gan.py --device cuda --amp bf16 --channels-last --steps 50
 """
@@ -110,7 +116,10 @@ class Reference:
 
 
 # -- ganlab's trainer ---------------------------------------------------------------------------
-def make_ganlab(data_u8: torch.Tensor, args: argparse.Namespace, *, channels_last: bool):
+def make_ganlab(
+    data_u8: torch.Tensor, args: argparse.Namespace, *, channels_last: bool,
+    extra: dict | None = None,
+):
     from ganlab.config import FidConfig, GanConfig
     from ganlab.data import ImageSet
     from ganlab.gan import GanTrainer
@@ -121,15 +130,19 @@ def make_ganlab(data_u8: torch.Tensor, args: argparse.Namespace, *, channels_las
     cfg = GanConfig(
         nz=args.nz, conditional=False, batch_size=args.batch, epochs=1,
         amp=args.amp, channels_last="on" if channels_last else "off", compile=args.compile,
-        fid=FidConfig(enabled=False),
+        fid=FidConfig(enabled=False), **(extra or {}),
     )
     out = Path(tempfile.mkdtemp(prefix="bench_gan_"))
     return GanTrainer(cfg, train, out_dir=out, device=torch.device(args.device), seed=0)
 
 
 def count_flops(fn) -> float:
-    with FlopCounterMode(display=False) as counter:
-        fn()
+    """FLOPs of ``fn``; NaN when the counter cannot follow it (R1's autograd.grad)."""
+    try:
+        with FlopCounterMode(display=False) as counter:
+            fn()
+    except RuntimeError:
+        return float("nan")
     return float(counter.get_total_flops())
 
 
@@ -141,6 +154,48 @@ def timed(fn, device: torch.device) -> float:
     if device.type == "cuda":
         torch.cuda.synchronize()
     return time.perf_counter() - start
+
+
+def data_efficient_options(augment: str) -> dict:
+    """gan.augment + gan.ema + lazy gan.r1, as in the cpu-gan-de profile (plus R1)."""
+    from ganlab.config import EmaConfig, PluginRef, R1Config
+
+    ref = (PluginRef("diffaugment") if augment == "diffaugment"
+           else PluginRef("ada", {"p": 0.5, "kimg": 1e9}))  # p held at 0.5: a busy ADA
+    return {"augment": ref, "ema": EmaConfig(decay=0.999), "r1": R1Config(gamma=1.0, every=16)}
+
+
+def per_epoch_costs(trainer) -> dict[str, float]:
+    """Seconds of the work ``fit`` does around the steps: samples, checkpoint, grid, history."""
+    from ganlab.gan._sampling import mean_pairwise_distance, save_grid
+
+    start = time.perf_counter()
+    samples = trainer.fixed_samples()
+    mean_pairwise_distance(samples)
+    t_samples = time.perf_counter() - start
+    start = time.perf_counter()
+    trainer.save()
+    t_ckpt = time.perf_counter() - start
+    start = time.perf_counter()
+    save_grid(samples, trainer.out_dir / "grid.png")
+    t_grid = time.perf_counter() - start
+    start = time.perf_counter()
+    trainer.history_log.append({"epoch": 1, "d_loss": 0.5, "g_loss": 1.0})
+    t_hist = time.perf_counter() - start
+    return {"samples": t_samples, "checkpoint": t_ckpt, "grid": t_grid, "history": t_hist}
+
+
+def schedule_estimate(rate: float, costs: dict[str, float], *, epochs: int = PAPER_EPOCHS,
+                      checkpoint_every: int = 50, sample_every: int = 250) -> dict[str, float]:
+    """Minutes of the paper's schedule: steps plus the per-epoch costs, by part."""
+    parts = {
+        "steps": epochs * PAPER_IMAGES / rate,
+        "samples": epochs * costs["samples"],
+        "history": epochs * costs["history"],
+        "checkpoints": epochs // checkpoint_every * costs["checkpoint"],
+        "grids": epochs // sample_every * costs["grid"],
+    }
+    return {k: v / 60 for k, v in parts.items()}
 
 
 def main() -> None:
@@ -155,6 +210,8 @@ def main() -> None:
     parser.add_argument("--nz", type=int, default=100)
     parser.add_argument("--steps", type=int, default=2, help="training steps per timed block")
     parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--no-data-efficient", action="store_true",
+                        help="skip the DiffAugment/ADA + EMA + lazy R1 variants")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -169,6 +226,10 @@ def main() -> None:
     trainers = {"ganlab": make_ganlab(data_u8, args, channels_last=False)}
     if args.channels_last:
         trainers["ganlab+channels_last"] = make_ganlab(data_u8, args, channels_last=True)
+    if not args.no_data_efficient:
+        for name, aug in (("ganlab+de", "diffaugment"), ("ganlab+ada", "ada")):
+            trainers[name] = make_ganlab(data_u8, args, channels_last=args.channels_last,
+                                         extra=data_efficient_options(aug))
     for name, trainer in trainers.items():
         variants[name] = trainer.train_epoch
 
@@ -197,11 +258,18 @@ def main() -> None:
         spread = f"{min(rates[name]):.1f}-{max(rates[name]):.1f}"
         print(f"{name:22s} {med:8.1f} img/s (range {spread})  ratio {med / ref_rate:5.3f}  "
               f"{flops[name] / 1e9:.3f} GFLOP/img  {med * flops[name] / 1e9:7.1f} GFLOP/s")
-    if device.type == "cuda":
-        best = max(statistics.median(rates[k]) for k in trainers)
-        minutes = PAPER_EPOCHS * PAPER_IMAGES / best / 60
-        print(f"paper schedule ({PAPER_EPOCHS} epochs x {PAPER_IMAGES} images) at {best:.0f} "
-              f"img/s: {minutes:.1f} min (paper: 95 min on an RTX 2060)")
+    plain = "ganlab+channels_last" if args.channels_last else "ganlab"
+    for name in ("ganlab+de", "ganlab+ada"):
+        if name in rates:
+            cost = statistics.median(rates[plain]) / statistics.median(rates[name])
+            print(f"{name} step time / {plain} step time: {cost:.3f}x (target <= 1.25x)")
+    best_name = max(trainers, key=lambda k: statistics.median(rates[k]))
+    best = statistics.median(rates[best_name])
+    parts = schedule_estimate(best, per_epoch_costs(trainers[best_name]))
+    breakdown = ", ".join(f"{k} {v:.1f}" for k, v in parts.items())
+    print(f"paper schedule ({PAPER_EPOCHS} epochs x {PAPER_IMAGES} images, {best_name} at "
+          f"{best:.0f} img/s): {sum(parts.values()):.1f} min = {breakdown} min "
+          "(paper: 95 min on an RTX 2060)")
 
 
 if __name__ == "__main__":

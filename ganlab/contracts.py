@@ -133,6 +133,18 @@ class Pruner(Protocol):
     def prune(self, study: Any, trial: Any) -> bool: ...
 
 
+@runtime_checkable
+class GanAugmentation(Protocol):
+    """Batch -> batch applied to real AND fake images before the discriminator (``gan.augment``).
+
+    Must be differentiable (gradients reach the generator through the fake batch), draw its
+    parameters per sample from the global torch RNG or the optional ``generator`` keyword, and
+    keep shape, device and dtype. Values may leave [-1, 1] (e.g. a brightness shift).
+    """
+
+    def __call__(self, batch: torch.Tensor) -> torch.Tensor: ...
+
+
 def declare_space(**space: dict[str, Any]) -> Any:
     """Decorator that sets ``factory.search_space`` (plain dicts work just as well)."""
 
@@ -186,6 +198,8 @@ KINDS: tuple[Kind, ...] = (
     Kind("samplers", "sampler", Sampler, "an `optuna.samplers.BaseSampler`",
          structural=("seed", "search_space", "n_objectives")),
     Kind("pruners", "pruner", Pruner, "an `optuna.pruners.BasePruner`"),
+    Kind("gan_augmentations", "gan_augmentation", GanAugmentation,
+         "a differentiable callable `batch -> batch` applied to real and fake before D"),
 )
 """Every plugin kind, in the order ganlab lists them."""
 
@@ -320,3 +334,23 @@ class UsesGanCheckpoint(Protocol):
     """
 
     gan_checkpoint_param: str
+
+
+# --- GAN training capabilities (discriminator augmentation) -----------------------------------
+@runtime_checkable
+class AdaptiveGanAugmentation(Protocol):
+    """A gan_augmentation that tunes itself from the discriminator's logits (e.g. ADA's p).
+
+    The GAN trainer (``ganlab.gan``) calls ``observe(d_real)`` with the detached real logits
+    (B,) after every discriminator step, logs ``stats()`` (names -> floats) in each epoch's
+    history, and saves ``state_dict()`` (plain numbers) in checkpoints and restores it with
+    ``load_state_dict`` on resume.
+    """
+
+    def observe(self, d_real: torch.Tensor) -> None: ...
+
+    def stats(self) -> dict[str, float]: ...
+
+    def state_dict(self) -> dict[str, Any]: ...
+
+    def load_state_dict(self, state: dict[str, Any]) -> None: ...

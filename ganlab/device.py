@@ -26,14 +26,20 @@ def resolve_device(name: str = "auto") -> torch.device:
 
 
 def autocast_dtype(setting: str, device: torch.device) -> torch.dtype | None:
-    """bf16 on a GPU for ``auto``; never on the CPU (20x slower there without native bf16)."""
+    """bf16 for ``auto`` only on GPUs with native bf16 (compute capability >= 8.0, Ampere on).
+
+    Never on the CPU (20x slower there without native bf16), nor on older GPUs such as the
+    paper's RTX 2060 (7.5), where bf16 is emulated and slower than fp32.
+    """
     import torch
 
     if setting == "off":
         return None
     if setting == "bf16":
         return torch.bfloat16
-    return torch.bfloat16 if device.type == "cuda" else None
+    if device.type != "cuda":
+        return None
+    return torch.bfloat16 if torch.cuda.get_device_capability(device) >= (8, 0) else None
 
 
 def use_channels_last(setting: str, device: torch.device) -> bool:

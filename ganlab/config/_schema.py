@@ -21,6 +21,7 @@ PLUGIN_FIELDS: dict[str, str] = {
     "gan.loss": "losses",
     "gan.optimizer": "optimizers",
     "gan.d_optimizer": "optimizers",
+    "gan.augment": "gan_augmentations",
     "gan.metrics.feature_classifier": "classifiers",
     "gan.metrics.tstr_classifier": "classifiers",
     "classifier.model": "classifiers",
@@ -99,6 +100,22 @@ class FidConfig:
 
 
 @dataclass(frozen=True)
+class EmaConfig:
+    """An exponential moving average of the generator, used for grids, metrics and synthesis."""
+
+    decay: float = 0.999  # EMA decay per generator step, in [0, 1)
+    ramp: bool = True  # use min(decay, (1 + step) / (10 + step)) so early samples are not noise
+
+
+@dataclass(frozen=True)
+class R1Config:
+    """The R1 gradient penalty on real images (Mescheder et al. 2018), for any loss."""
+
+    gamma: float = 1.0  # weight: gamma / 2 * E ||grad_x D(x)||^2 on (augmented) real images
+    every: int = 16  # lazy regularisation: apply every N discriminator steps, scaled by N
+
+
+@dataclass(frozen=True)
 class GanMetricsConfig:
     """Offline GAN metrics: per-class precision/recall/density/coverage, TSTR, collapse."""
 
@@ -137,6 +154,10 @@ class GanConfig:
     channels_last: Literal["auto", "on", "off"] = "auto"  # memory format of conv activations
     compile: bool = False  # torch.compile the networks (slow first epoch)
     fid: FidConfig = field(default_factory=FidConfig)  # FID/KID protocol
+    augment: PluginRef | None = None  # D augmentation of real and fake (diffaugment, ada)
+    data_augment: bool = True  # also apply data.augmentations to real batches (the paper does)
+    ema: EmaConfig | None = None  # generator EMA, e.g. {decay = 0.999}; off when absent
+    r1: R1Config | None = None  # R1 penalty on real images, e.g. {gamma = 1.0, every = 16}
     metrics: GanMetricsConfig = field(default_factory=GanMetricsConfig)  # offline GAN metrics
 
 

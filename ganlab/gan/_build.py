@@ -42,3 +42,12 @@ def build_optimizers(cfg: GanConfig, generator: nn.Module, discriminator: nn.Mod
     g_opt = OPTIMIZERS.create(g_ref.name, generator.parameters(), **g_ref.params)
     d_opt = OPTIMIZERS.create(d_ref.name, discriminator.parameters(), **d_ref.params)
     return g_opt, d_opt
+
+
+def build_gan_augmentation(ref: PluginRef | None) -> Any:
+    """The ``gan.augment`` plugin (applied to real and fake before D), or None."""
+    if ref is None:
+        return None
+    from ganlab.registry import GAN_AUGMENTATIONS
+
+    return GAN_AUGMENTATIONS.create(ref.name, **ref.params)

@@ -3,7 +3,9 @@
 Keys: ``generator``, ``discriminator`` (state dicts), ``g_optimizer``, ``d_optimizer``,
 ``scaler``, ``rng``, ``epoch``, ``history``, ``fixed_noise``, ``fixed_labels`` and ``meta`` =
 {``nz``, ``image_size``, ``channels``, ``num_classes``, ``class_names``, ``generator``,
-``discriminator`` (plugin refs as dicts), ``loss``, ``seed``}.
+``discriminator`` (plugin refs as dicts), ``loss``, ``seed``, ``augment``, ``ema``}; with the
+data-efficient options also ``ema`` (the EMA generator's state and update count),
+``augment_state`` (an adaptive augmentation's p) and ``d_steps`` (the lazy R1 schedule).
 """
 
 from __future__ import annotations
@@ -55,14 +57,20 @@ def read_checkpoint(path: str | Path, *, map_location: str | torch.device = "cpu
 def load_generator(
     path: str | Path, *, device: str | torch.device = "cpu"
 ) -> tuple[nn.Module, dict[str, Any]]:
-    """The trained generator of a checkpoint (in eval mode on ``device``) and its meta."""
+    """The trained generator of a checkpoint (in eval mode on ``device``) and its meta.
+
+    With ``gan.ema`` this is the EMA generator (what grids, metrics and synthesis use);
+    ``meta["ema"]`` says which one was loaded.
+    """
     state = read_checkpoint(path)
-    meta = state["meta"]
+    meta = dict(state["meta"])
     net = build_generator(
         PluginRef.from_dict(meta["generator"]), nz=meta["nz"], image_size=meta["image_size"],
         channels=meta["channels"], num_classes=meta["num_classes"],
     )
-    net.load_state_dict(state["generator"])
+    ema = state.get("ema") or {}
+    net.load_state_dict(ema["module"] if ema else state["generator"])
+    meta["ema"] = bool(ema)
     return net.to(device).eval(), meta
 
 

@@ -34,13 +34,17 @@ class HealthMonitor:
 
     def check(self, epoch: int, entry: dict[str, float], *, real_diversity: float) -> None:
         """Inspect one epoch's history entry (``d_loss``, ``g_loss``, ``d_real``, ...)."""
-        for key in ("d_loss", "g_loss", "d_real", "d_fake"):
+        for key in ("r1", "d_loss", "g_loss", "d_real", "d_fake"):
             value = entry.get(key)
             if value is not None and not math.isfinite(value):
+                r1 = (
+                    f" The R1 penalty is on (r1 = {entry['r1']}): lower gan.r1.gamma or drop "
+                    "gan.r1." if "r1" in entry else ""
+                )
                 raise TrainingError(
-                    f"training diverged at epoch {epoch}: {key} is {value}. Lower the learning "
-                    "rate (gan.optimizer.lr), use another loss, or set gan.amp = \"off\"; the "
-                    "last good checkpoint is kept (or start over without resuming)."
+                    f"training diverged at epoch {epoch}: {key} is {value}.{r1} Lower the "
+                    "learning rate (gan.optimizer.lr), use another loss, or set gan.amp = "
+                    "\"off\"; the last good checkpoint is kept (or start over without resuming)."
                 )
         if self.watch_d_collapse:
             d_wins = entry["d_loss"] < self.d_floor and entry["g_loss"] > self.g_ceiling

@@ -22,12 +22,16 @@ def capture_rng() -> dict[str, Any]:
 
 
 def restore_rng(state: dict[str, Any]) -> None:
-    """Restore states saved by :func:`capture_rng` (GPU states only when GPUs are visible)."""
+    """Restore states saved by :func:`capture_rng` (GPU states only when GPUs are visible).
+
+    The tensors may come back on any device (a checkpoint loaded with ``map_location="cuda"``):
+    each is copied to the CPU as a ``ByteTensor``/int64 first, as the setters require.
+    """
     version, internal, gauss = state["python"]
-    random.setstate((version, tuple(int(v) for v in internal.tolist()), gauss))
+    random.setstate((version, tuple(int(v) for v in internal.cpu().tolist()), gauss))
     name, keys, pos, has_gauss, cached = state["numpy"]
-    np.random.set_state((name, keys.numpy().astype(np.uint32), pos, has_gauss, cached))
-    torch.set_rng_state(state["torch"])
-    cuda = state.get("cuda") or []
+    np.random.set_state((name, keys.cpu().numpy().astype(np.uint32), pos, has_gauss, cached))
+    torch.set_rng_state(state["torch"].cpu().to(torch.uint8))
+    cuda = [s.cpu().to(torch.uint8) for s in state.get("cuda") or []]
     if cuda and torch.cuda.is_available() and len(cuda) == torch.cuda.device_count():
         torch.cuda.set_rng_state_all(cuda)

@@ -10,9 +10,12 @@ backpropagates through the same graph.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 
 import torch
 from torch import nn
+
+Augment = Callable[[torch.Tensor], torch.Tensor]
 
 
 def autocast(device: torch.device, dtype: torch.dtype | None) -> contextlib.AbstractContextManager:
@@ -31,29 +34,62 @@ def d_step(
     fake: torch.Tensor,
     labels: torch.Tensor | None,
     amp_dtype: torch.dtype | None = None,
+    augment: Augment | None = None,
+    r1_weight: float = 0.0,
+    penalty_discriminator: nn.Module | None = None,
 ) -> dict[str, torch.Tensor]:
     """Update the discriminator once on a real and a (detached) fake batch.
 
+    Args:
+        augment: Differentiable augmentation applied to both batches before D (DiffAugment).
+        r1_weight: When > 0, adds ``r1_weight / 2 * E ||grad_x D(x)||^2`` on the (augmented)
+            real batch (R1, Mescheder et al. 2018); the trainer passes ``gamma * every`` on
+            lazy steps and 0 otherwise.
+        penalty_discriminator: The module for gradient penalties (R1, and the loss's own,
+            e.g. WGAN-GP): the uncompiled discriminator when ``discriminator`` is compiled,
+            because aot_autograd has no double backward.
+
     Returns:
         ``d_loss`` and ``d_real`` / ``d_fake``: the mean of sigmoid(logit), i.e. D(x) and
-        D(G(z)) as DCGAN papers plot them; all detached.
+        D(G(z)) as DCGAN papers plot them; ``d_real_logits`` (B,); ``r1`` when computed; all
+        detached.
     """
+    raw = penalty_discriminator if penalty_discriminator is not None else discriminator
     fake = fake.detach()
+    if augment is not None:
+        real, fake = augment(real), augment(fake)
     optimizer.zero_grad(set_to_none=True)
+    out: dict[str, torch.Tensor] = {}
     with autocast(real.device, amp_dtype):
         d_real = discriminator(real, labels)
         d_fake = discriminator(fake, labels)
         value = loss.d_loss(
             d_real=d_real, d_fake=d_fake, real=real, fake=fake,
-            discriminator=discriminator, labels=labels,
+            discriminator=raw, labels=labels,
         )
+    if r1_weight > 0:
+        r1 = r1_penalty(raw, real, labels)
+        value = value + (0.5 * r1_weight) * r1
+        out["r1"] = r1.detach()
     value.backward()
     optimizer.step()
-    return {
-        "d_loss": value.detach(),
-        "d_real": torch.sigmoid(d_real.detach().float()).mean(),
-        "d_fake": torch.sigmoid(d_fake.detach().float()).mean(),
-    }
+    out.update(
+        d_loss=value.detach(),
+        d_real=torch.sigmoid(d_real.detach().float()).mean(),
+        d_fake=torch.sigmoid(d_fake.detach().float()).mean(),
+        d_real_logits=d_real.detach(),
+    )
+    return out
+
+
+def r1_penalty(
+    discriminator: nn.Module, real: torch.Tensor, labels: torch.Tensor | None
+) -> torch.Tensor:
+    """E ||grad_x D(x)||^2 over the real batch, in float32 (graph kept for the backward)."""
+    x = real.detach().float().requires_grad_(True)
+    logits = discriminator(x, labels)
+    (grad,) = torch.autograd.grad(logits.float().sum(), x, create_graph=True)
+    return grad.flatten(1).pow(2).sum(dim=1).mean()
 
 
 def g_step(
@@ -64,8 +100,12 @@ def g_step(
     fake: torch.Tensor,
     labels: torch.Tensor | None,
     amp_dtype: torch.dtype | None = None,
+    augment: Augment | None = None,
 ) -> dict[str, torch.Tensor]:
     """Update the generator once through ``fake`` (which must carry the generator's graph).
+
+    ``augment`` (the same as the discriminator step's) is applied to ``fake`` before D, so the
+    generator learns through the augmentation and never learns to produce it.
 
     The discriminator's parameters are frozen for this backward pass, so only the gradient
     with respect to its input is computed; its own gradients are untouched.
@@ -76,7 +116,7 @@ def g_step(
         p.requires_grad_(False)
     try:
         with autocast(fake.device, amp_dtype):
-            d_fake = discriminator(fake, labels)
+            d_fake = discriminator(augment(fake) if augment is not None else fake, labels)
             value = loss.g_loss(d_fake=d_fake)
         value.backward()
     finally:

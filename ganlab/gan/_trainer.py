@@ -3,6 +3,10 @@
 The whole training set moves to the device once as uint8 and each batch is converted to
 ``x / 127.5 - 1`` there (no DataLoader). Each epoch appends a history entry, may write a sample
 grid from fixed noise and a resumable checkpoint, runs the health checks and calls ``report``.
+
+Data-efficient options (``gan.augment``, ``gan.ema``, ``gan.r1``): a differentiable augmentation
+of real and fake batches before D, an EMA copy of the generator (used for grids, metrics and
+synthesis, and exported as the checkpoint's generator for classification) and a lazy R1 penalty.
 """
 
 from __future__ import annotations
@@ -17,12 +21,20 @@ from typing import Any
 import torch
 
 from ganlab.config import GanConfig
-from ganlab.contracts import ReportsDiscriminatorCollapse
+from ganlab.contracts import AdaptiveGanAugmentation, ReportsDiscriminatorCollapse
 from ganlab.device import autocast_dtype, use_channels_last
 from ganlab.errors import TrainingError
-from ganlab.gan._build import build_discriminator, build_generator, build_loss, build_optimizers
+from ganlab.gan._build import (
+    build_discriminator,
+    build_gan_augmentation,
+    build_generator,
+    build_loss,
+    build_optimizers,
+)
 from ganlab.gan._checkpoint import read_checkpoint, save_checkpoint
 from ganlab.gan._collapse import ClassCollapseDetector
+from ganlab.gan._ema import GeneratorEma
+from ganlab.gan._history import HistoryLog
 from ganlab.gan._monitor import HealthMonitor
 from ganlab.gan._plots import plot_history
 from ganlab.gan._rng import capture_rng, restore_rng
@@ -39,6 +51,8 @@ from ganlab.seeding import seed_everything
 
 GRID_SIZE = 64  # fixed-noise samples per grid (8 x 8)
 CHECKPOINT_NAME = "checkpoint.pt"
+# Meta values of checkpoints written before a key existed, so they still resume.
+_ABSENT: dict[str, Any] = {"augment": None, "ema": False}
 
 
 @dataclass
@@ -60,7 +74,8 @@ class GanTrainer:
         out_dir: Folder for the checkpoint, sample grids, history and curves.
         device: Training device.
         seed: Run seed (weights, noise, batch order).
-        augment: Optional batch augmentation applied to real batches.
+        augment: Optional batch augmentation applied to real batches (``data.augmentations``;
+            skipped when ``gan.data_augment`` is false).
         progress: Optional callback called after every step with a dict of ``epoch``,
             ``epochs``, ``step``, ``steps`` and, every 10 steps, ``d_loss`` and ``g_loss``.
     """
@@ -80,7 +95,8 @@ class GanTrainer:
             raise TrainingError("the GAN training set is empty; check data.root and the split")
         self.cfg, self.device, self.seed = cfg, torch.device(device), seed
         self.out_dir = Path(out_dir)
-        self.augment, self.progress = augment, progress
+        self.augment = augment if cfg.data_augment else None
+        self.progress = progress
         self.class_names = list(train.class_names)
         self.num_classes = len(self.class_names) if cfg.conditional else 0
         _, self.channels, size, _ = train.images.shape
@@ -100,10 +116,16 @@ class GanTrainer:
             num_classes=self.num_classes,
         )
         self.loss = build_loss(cfg.loss)
+        self.d_augment = build_gan_augmentation(cfg.augment)
         fmt = torch.channels_last if self.channels_last else torch.contiguous_format
         for net in (self.generator, self.discriminator):
             net.to(self.device, memory_format=fmt).train()
         self.g_opt, self.d_opt = build_optimizers(cfg, self.generator, self.discriminator)
+        self.ema = (
+            GeneratorEma(self.generator, decay=cfg.ema.decay, ramp=cfg.ema.ramp)
+            if cfg.ema is not None else None
+        )
+        self.d_steps = 0  # discriminator steps so far (lazy R1 schedule)
         self.g_run, self.d_run = self.generator, self.discriminator
         if cfg.compile:
             self.g_run = torch.compile(self.generator)
@@ -115,8 +137,10 @@ class GanTrainer:
             GRID_SIZE, nz=cfg.nz, num_classes=self.num_classes, seed=seed
         )
         self.real_diversity = mean_pairwise_distance(train.images[:GRID_SIZE])
-        watch = (self.loss.watch_d_collapse
-                 if isinstance(self.loss, ReportsDiscriminatorCollapse) else True)
+        watch = (
+            bool(self.loss.watch_d_collapse)
+            if isinstance(self.loss, ReportsDiscriminatorCollapse) else True
+        )
         self.monitor = HealthMonitor(watch_d_collapse=watch)
         self.collapse = ClassCollapseDetector(  # per-class collapse (ganlab.gan._collapse)
             train.images, train.labels if self.num_classes else None, self.class_names,
@@ -124,6 +148,7 @@ class GanTrainer:
         )
         self.epoch = 0
         self.history: list[dict] = []
+        self.history_log = HistoryLog(self.out_dir / "history.jsonl")
 
     # -- state ---------------------------------------------------------------------------------
     @property
@@ -142,6 +167,8 @@ class GanTrainer:
             "discriminator": self.cfg.discriminator.as_dict(),
             "loss": self.cfg.loss.as_dict(),
             "seed": self.seed,
+            "augment": self.cfg.augment.as_dict() if self.cfg.augment else None,
+            "ema": self.ema is not None,
         }
 
     def save(self) -> Path:
@@ -161,6 +188,12 @@ class GanTrainer:
                 "fixed_noise": self.fixed_z,
                 "fixed_labels": self.fixed_y,
                 "meta": self.meta(),
+                "ema": self.ema.state_dict() if self.ema is not None else {},
+                "augment_state": (
+                    self.d_augment.state_dict()
+                    if isinstance(self.d_augment, AdaptiveGanAugmentation) else {}
+                ),
+                "d_steps": self.d_steps,
             },
         )
 
@@ -168,9 +201,14 @@ class GanTrainer:
         """Continue from ``checkpoint.pt`` in ``out_dir`` if there is one; True if resumed."""
         if not self.checkpoint_path.is_file():
             return False
-        state = read_checkpoint(self.checkpoint_path, map_location=self.device)
+        # Load to the CPU: RNG states must stay CPU byte tensors, and load_state_dict moves
+        # weights and optimizer moments to each parameter's device (Adam's step stays on the CPU).
+        state = read_checkpoint(self.checkpoint_path, map_location="cpu")
         theirs, ours = state["meta"], self.meta()
-        diff = [k for k in ours if k not in ("seed", "class_names") and theirs.get(k) != ours[k]]
+        diff = [
+            k for k in ours
+            if k not in ("seed", "class_names") and theirs.get(k, _ABSENT.get(k)) != ours[k]
+        ]
         if diff:
             raise TrainingError(
                 f"{self.checkpoint_path} was written by a different GAN setup ({', '.join(diff)} "
@@ -182,8 +220,14 @@ class GanTrainer:
         self.g_opt.load_state_dict(state["g_optimizer"])
         self.d_opt.load_state_dict(state["d_optimizer"])
         self.monitor.load_state(state.get("monitor", {}))
+        if self.ema is not None:
+            self.ema.load_state_dict(state["ema"])
+        if isinstance(self.d_augment, AdaptiveGanAugmentation):
+            self.d_augment.load_state_dict(state["augment_state"])
+        self.d_steps = int(state.get("d_steps", 0))
         self.epoch = int(state["epoch"])
         self.history = list(state["history"])
+        self.history_log.rewrite(self.history)
         restore_rng(state["rng"])
         return True
 
@@ -205,7 +249,7 @@ class GanTrainer:
         perm = torch.randperm(n).to(self.device)
         zero = torch.zeros((), device=self.device)
         sums = {"d_loss": zero, "d_real": zero, "d_fake": zero, "g_loss": zero}
-        d_count = g_count = 0
+        d_count = g_count = r1_count = 0
         start = time.perf_counter()
         for i in range(steps):
             real, labels = self._batch(perm[i * bs : (i + 1) * bs])
@@ -215,16 +259,25 @@ class GanTrainer:
                 fake = self.g_run(z, labels)
             d = d_step(
                 discriminator=self.d_run, loss=self.loss, optimizer=self.d_opt, real=real,
-                fake=fake, labels=labels, amp_dtype=self.amp_dtype,
+                fake=fake, labels=labels, amp_dtype=self.amp_dtype, augment=self.d_augment,
+                r1_weight=self._r1_weight(), penalty_discriminator=self.discriminator,
             )
+            self.d_steps += 1
+            if isinstance(self.d_augment, AdaptiveGanAugmentation):
+                self.d_augment.observe(d["d_real_logits"])
             for key in ("d_loss", "d_real", "d_fake"):
                 sums[key] = sums[key] + d[key]
+            if "r1" in d:
+                sums["r1"] = sums.get("r1", zero) + d["r1"]
+                r1_count += 1
             d_count += 1
             if g_turn:
                 g = g_step(
                     discriminator=self.d_run, loss=self.loss, optimizer=self.g_opt, fake=fake,
-                    labels=labels, amp_dtype=self.amp_dtype,
+                    labels=labels, amp_dtype=self.amp_dtype, augment=self.d_augment,
                 )
+                if self.ema is not None:
+                    self.ema.update(self.generator)
                 sums["g_loss"] = sums["g_loss"] + g["g_loss"]
                 g_count += 1
             if self.progress is not None:
@@ -236,7 +289,7 @@ class GanTrainer:
                 self.progress(event)
         values = {key: float(t) for key, t in sums.items()}  # one host sync per epoch
         seconds = time.perf_counter() - start
-        return {
+        entry = {
             "epoch": self.epoch + 1,
             "d_loss": values["d_loss"] / max(d_count, 1),
             "g_loss": values["g_loss"] / max(g_count, 1),
@@ -246,17 +299,36 @@ class GanTrainer:
             "seconds": seconds,
             "steps": steps,
         }
+        if r1_count:
+            entry["r1"] = values["r1"] / r1_count
+        if isinstance(self.d_augment, AdaptiveGanAugmentation):
+            entry.update(self.d_augment.stats())
+        return entry
+
+    def _r1_weight(self) -> float:
+        """``gamma * every`` on the lazy R1 steps (every N-th D step), else 0."""
+        r1 = self.cfg.r1
+        if r1 is None or r1.gamma <= 0 or self.d_steps % r1.every:
+            return 0.0
+        return r1.gamma * r1.every
+
+    @property
+    def sampler(self) -> torch.nn.Module:
+        """The generator shown and exported: the EMA copy when there is one."""
+        return self.ema.module if self.ema is not None else self.generator
 
     def fixed_samples(self) -> torch.Tensor:
-        """The fixed-noise samples (uint8, eval mode) shown in the grids."""
-        self.generator.eval()
+        """The fixed-noise samples (uint8, eval mode) shown in the grids (EMA when enabled)."""
+        net = self.sampler
+        was_training = net.training
+        net.eval()
         try:
             with torch.no_grad(), autocast(self.device, self.amp_dtype):
                 z = self.fixed_z.to(self.device)
                 y = None if self.fixed_y is None else self.fixed_y.to(self.device)
-                return to_uint8(self.generator(z, y)).cpu()
+                return to_uint8(net(z, y)).cpu()
         finally:
-            self.generator.train()
+            net.train(was_training)
 
     def grid_paths(self) -> list[Path]:
         return sorted((self.out_dir / "samples").glob("epoch_*.png"))
@@ -282,7 +354,7 @@ class GanTrainer:
             if self.epoch % cfg.checkpoint_every == 0 or last:
                 self.save()
                 saved = True
-            atomic_write_json(self.out_dir / "history.json", self.history)
+            self.history_log.append(entry)  # O(1) per epoch; history.json is written at the end
             if report is not None:
                 try:
                     report(self.epoch, dict(entry))
@@ -292,6 +364,7 @@ class GanTrainer:
                     raise
         if not self.checkpoint_path.is_file():
             self.save()
+        atomic_write_json(self.out_dir / "history.json", self.history)
         if self.history:
             plot_history(self.history, self.out_dir / "loss_curves.png")
         return GanResult(self.checkpoint_path, list(self.history), self.grid_paths())
@@ -326,6 +399,7 @@ def train_gan(
     if not (resume and trainer.resume()):
         for old in trainer.grid_paths():
             os.remove(old)
+        trainer.history_log.rewrite([])
     result = trainer.fit(report)
     if scorer is not None:
         labels = None
@@ -334,7 +408,7 @@ def train_gan(
             pick = torch.randint(len(train.labels), (cfg.fid.n_fake,), generator=gen)
             labels = train.labels[pick]
         fake = generate(
-            trainer.generator, cfg.fid.n_fake, nz=cfg.nz, labels=labels, device=device,
+            trainer.sampler, cfg.fid.n_fake, nz=cfg.nz, labels=labels, device=device,
             seed=seed + 2,
         )
         result.metrics = scorer(train.images, fake, device=device)

@@ -24,6 +24,7 @@ OPTIMIZERS = REGISTRIES["optimizers"]
 CLASSIFIERS = REGISTRIES["classifiers"]
 SAMPLERS = REGISTRIES["samplers"]
 PRUNERS = REGISTRIES["pruners"]
+GAN_AUGMENTATIONS = REGISTRIES["gan_augmentations"]
 
 
 def registry_for(kind: str) -> Registry:

@@ -111,12 +111,40 @@ def _gan_checkpoint(b: Built) -> None:
                                             f"model without GAN pretraining)")
 
 
+def _adaptive_augmentation(b: Built) -> None:
+    import io
+
+    import torch
+
+    aug = b.obj
+    before = aug.state_dict()
+    for sign in (1.0, -1.0):
+        for _ in range(64):
+            aug.observe(torch.full((BATCH,), 3.0 * sign))
+        stats = aug.stats()
+        if not isinstance(stats, dict) or not all(isinstance(v, float) for v in stats.values()):
+            raise _fail(b, "AdaptiveGanAugmentation", f"stats() must map names to floats, got "
+                                                      f"{stats!r}")
+    state = aug.state_dict()
+    again = b.rebuild(**b.params)
+    again.load_state_dict(state)
+    if again.stats() != aug.stats():
+        raise _fail(b, "AdaptiveGanAugmentation", "load_state_dict(state_dict()) does not "
+                                                  "restore the same stats()")
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    buffer.seek(0)
+    torch.load(buffer, weights_only=True)  # checkpoints load with weights_only=True
+    aug.load_state_dict(before)
+
+
 CAPABILITY_CHECKS: dict[str, Callable[[Built], None]] = {
     "DeclaresSearchSpace": _search_space,
     "ReportsDiscriminatorCollapse": _collapse,
     "EpochHook": _epoch_hook,
     "RebuildsParams": _rebuilds_params,
     "UsesGanCheckpoint": _gan_checkpoint,
+    "AdaptiveGanAugmentation": _adaptive_augmentation,
 }
 """Capability name -> its check; one entry per capability of ``ganlab.contracts``."""
 

@@ -128,6 +128,47 @@ def check_augmentation(name: str, *, seed: int = 0, device: Any = "cpu", **param
         raise _fail("augmentations", name, "is not deterministic under torch.manual_seed")
 
 
+# -- GAN (discriminator) augmentations ---------------------------------------------------------
+def check_gan_augmentation(
+    name: str, *, seed: int = 0, device: Any = "cpu", **params: Any
+) -> None:
+    """Same shape, device and dtype; finite; input untouched; seeded; gradients reach the input.
+
+    Unlike a data augmentation, values may leave [-1, 1]; but the output must depend
+    differentiably on the batch (it is applied to the generator's images before D).
+    """
+    import torch
+
+    aug = registry_for("gan_augmentations").create(name, **params)
+    if not callable(aug):
+        raise _fail("gan_augmentations", name, f"the factory must return a callable, got "
+                                               f"{type(aug)}")
+    dev = _device(device)
+    x = _batch(seed, dev).requires_grad_(True)
+    original = x.detach().clone()
+    torch.manual_seed(seed)
+    out = aug(x)
+    if not isinstance(out, torch.Tensor) or out.shape != x.shape:
+        raise _fail("gan_augmentations", name, f"must return a tensor of shape {tuple(x.shape)}")
+    if out.device != x.device or out.dtype != x.dtype:
+        raise _fail("gan_augmentations", name, f"changed device/dtype {x.device}/{x.dtype} -> "
+                                               f"{out.device}/{out.dtype}")
+    if not torch.equal(x.detach(), original):
+        raise _fail("gan_augmentations", name, "modified its input batch in place")
+    _check_finite("gan_augmentations", name, "the output", out.detach())
+    if out is x:  # an identity at this setting (e.g. ADA at p = 0) is differentiable
+        return
+    if not out.requires_grad:
+        raise _fail("gan_augmentations", name, "is not differentiable: no gradient reaches "
+                                               "the batch (the generator would learn nothing)")
+    (grad,) = torch.autograd.grad(out.sum(), x)
+    if not torch.isfinite(grad).all() or not grad.abs().sum() > 0:
+        raise _fail("gan_augmentations", name, "gives a zero or non-finite gradient")
+    torch.manual_seed(seed)
+    if not torch.equal(out.detach(), aug(x).detach()):
+        raise _fail("gan_augmentations", name, "is not deterministic under torch.manual_seed")
+
+
 # -- generators and discriminators ------------------------------------------------------------
 def check_generator(
     name: str,
@@ -384,6 +425,7 @@ CHECKS: dict[str, Callable[..., None]] = {
     "classifiers": check_classifier,
     "samplers": check_sampler,
     "pruners": check_pruner,
+    "gan_augmentations": check_gan_augmentation,
 }
 
 

@@ -28,6 +28,7 @@ from ganlab.testing._checks import (
     check_classifier,
     check_discriminator,
     check_filter,
+    check_gan_augmentation,
     check_generator,
     check_loss,
     check_optimizer,
@@ -147,3 +148,13 @@ class PrunerContract(PluginContract):
 
     def test_contract(self) -> None:
         check_pruner(self.plugin, **self.params)
+
+
+class GanAugmentationContract(PluginContract):
+    """Same shape/device/dtype, finite, input untouched, seeded, differentiable (gan.augment)."""
+
+    kind = "gan_augmentations"
+    device: ClassVar[str] = "cpu"
+
+    def test_contract(self) -> None:
+        check_gan_augmentation(self.plugin, device=self.device, **self.params)

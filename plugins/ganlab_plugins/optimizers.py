@@ -22,6 +22,16 @@ def _positive_lr(lr: float) -> float:
     return float(lr)
 
 
+def _fused(params: list, fused: bool | None) -> bool | None:
+    """``fused=None`` means: the fused kernel when every parameter is a CUDA float tensor."""
+    if fused is not None:
+        return fused
+    tensors = [p for group in params for p in (group["params"] if isinstance(group, dict)
+                                                else [group])]
+    ok = bool(tensors) and all(t.is_cuda and t.is_floating_point() for t in tensors)
+    return True if ok else None
+
+
 def adam(
     params: Iterable,
     *,
@@ -29,10 +39,17 @@ def adam(
     betas: Sequence[float] = (0.5, 0.999),
     eps: float = 1e-8,
     weight_decay: float = 0.0,
+    fused: bool | None = None,
 ) -> torch.optim.Optimizer:
-    """Adam (the paper's: lr 2e-4, betas 0.5/0.999)."""
+    """Adam (the paper's: lr 2e-4, betas 0.5/0.999).
+
+    Args:
+        fused: The fused CUDA kernel; default: on when every parameter is on a GPU.
+    """
+    params = list(params)
     return torch.optim.Adam(
-        params, lr=_positive_lr(lr), betas=_betas(betas), eps=eps, weight_decay=weight_decay
+        params, lr=_positive_lr(lr), betas=_betas(betas), eps=eps, weight_decay=weight_decay,
+        fused=_fused(params, fused),
     )
 
 
@@ -46,10 +63,17 @@ def adamw(
     betas: Sequence[float] = (0.5, 0.999),
     eps: float = 1e-8,
     weight_decay: float = 1e-2,
+    fused: bool | None = None,
 ) -> torch.optim.Optimizer:
-    """AdamW: Adam with decoupled weight decay."""
+    """AdamW: Adam with decoupled weight decay.
+
+    Args:
+        fused: The fused CUDA kernel; default: on when every parameter is on a GPU.
+    """
+    params = list(params)
     return torch.optim.AdamW(
-        params, lr=_positive_lr(lr), betas=_betas(betas), eps=eps, weight_decay=weight_decay
+        params, lr=_positive_lr(lr), betas=_betas(betas), eps=eps, weight_decay=weight_decay,
+        fused=_fused(params, fused),
     )
 
 
