@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from ganlab.cli._app import console, make_app
+from ganlab.cli._app import FormatOpt, OutputFormat, console, make_app, wants_json
 
 app = make_app("Run Optuna studies over the pipeline; ablations, baselines, ensembles, reports.")
 
@@ -160,10 +161,17 @@ def report(
 
 
 @app.command("list")
-def list_cmd(output: OutputOpt = Path("runs")) -> None:
+def list_cmd(output: OutputOpt = Path("runs"), fmt: FormatOpt = OutputFormat.table) -> None:
     """List the studies under --output with their trial counts and best values."""
+    import dataclasses
+    import json
+
     from ganlab.study import list_studies
 
+    if wants_json(fmt):
+        typer.echo(json.dumps([dataclasses.asdict(s) for s in list_studies(output)], indent=2,
+                              default=str))
+        return
     table = Table(title=f"studies in {output}/")
     for col in ("name", "complete", "pruned", "failed", "running", "best", "storage"):
         table.add_column(col)
@@ -174,19 +182,28 @@ def list_cmd(output: OutputOpt = Path("runs")) -> None:
 
 
 @app.command("show")
-def show(name: StudyName, output: OutputOpt = Path("runs"), storage: StorageOpt = None) -> None:
+def show(name: StudyName, output: OutputOpt = Path("runs"), storage: StorageOpt = None,
+         fmt: FormatOpt = OutputFormat.table) -> None:
     """Show every trial of a study: state, values, sampled parameters, failure reasons."""
+    import json
+
     from ganlab.study import open_study, trial_rows
     from ganlab.study._inspect import fmt_value
 
     study = open_study(name, output=output, storage=storage)
-    table = Table(title=f"study {name}: " + ", ".join(d.name.lower() for d in study.directions))
-    for col in ("#", "state", "value(s)", "sampled values", "s", "note"):
-        table.add_column(col, overflow="fold")
+    if wants_json(fmt):
+        typer.echo(json.dumps(trial_rows(study), indent=2, default=str))
+        return
+    names = study.metric_names or [f"objective {i}" for i in range(len(study.directions))]
+    table = Table(title=f"study {name}: " + ", ".join(
+        f"{n} ({d.name.lower()})" for n, d in zip(names, study.directions, strict=True)))
+    for col in ("#", "state", *names, "sampled values", "s", "note"):
+        table.add_column(escape(col), overflow="fold")
     for r in trial_rows(study):
-        table.add_row(str(r["number"]), r["state"], fmt_value(r["values"]),
-                      "; ".join(f"{k}={fmt_value(v)}" for k, v in r["params"].items()),
-                      fmt_value(r["seconds"]), r["reason"])
+        values = r["values"] or [None] * len(names)
+        table.add_row(str(r["number"]), r["state"], *(fmt_value(v) for v in values),
+                      escape("; ".join(f"{k}={fmt_value(v)}" for k, v in r["params"].items())),
+                      fmt_value(r["seconds"]), escape(r["reason"]))
     console.print(table)
 
 
