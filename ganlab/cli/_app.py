@@ -44,6 +44,27 @@ JsonAliasOpt = Annotated[
 ]
 
 
+class LogFormat(enum.StrEnum):
+    """How progress is shown."""
+
+    auto = "auto"
+    rich = "rich"
+    plain = "plain"
+
+
+LogFormatOpt = Annotated[
+    LogFormat,
+    typer.Option("--log-format", case_sensitive=False,
+                 help="auto: a live display on a terminal, plain lines otherwise (a log file); "
+                      "rich; plain: one timestamped line per epoch, trial and stage."),
+]
+
+
+def is_plain(fmt: LogFormat, console: Console) -> bool:
+    """Whether to print plain lines (``plain``, or ``auto`` without a terminal)."""
+    return fmt == LogFormat.plain or (fmt == LogFormat.auto and not console.is_terminal)
+
+
 def wants_json(fmt: OutputFormat, json_alias: bool = False) -> bool:
     """Whether a listing command prints JSON (``--format json`` or the hidden ``--json``)."""
     return json_alias or fmt == OutputFormat.json

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ganlab.cli._app import PROFILE_HELP, console, make_app
+from ganlab.cli._app import PROFILE_HELP, LogFormat, LogFormatOpt, console, is_plain, make_app
 
 app = make_app("Train GANs, sample checkpoints and score generated images (FID/KID).")
 
@@ -38,6 +38,7 @@ def train(
     epochs: Annotated[
         int | None, typer.Option("--epochs", min=1, help="Override gan.epochs.")
     ] = None,
+    log_format: LogFormatOpt = LogFormat.auto,
 ) -> None:
     """Train the study's GAN on its training split; resumable after a kill."""
     from ganlab.config import load_config
@@ -50,12 +51,15 @@ def train(
     torch_device = resolve_device(device or cfg.study.device)
     study_dir = Path(cfg.study.output) / cfg.study.name
     data = prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=study_dir)
-    with GanProgress(console) as progress:
-        result = train_gan(
-            cfg.gan, data.train, out_dir=out or study_dir / "gan", device=torch_device,
-            seed=cfg.study.seed, augment=build_augmentation(cfg.data.augmentations),
-            resume=resume, progress=progress.update,
-        )
+    kwargs = {"out_dir": out or study_dir / "gan", "device": torch_device,
+              "seed": cfg.study.seed, "augment": build_augmentation(cfg.data.augmentations),
+              "resume": resume}
+    if is_plain(log_format, console):  # a log file: one line per epoch
+        result = train_gan(cfg.gan, data.train, report=EpochLog(console, cfg.gan.epochs),
+                           **kwargs)
+    else:
+        with GanProgress(console) as progress:
+            result = train_gan(cfg.gan, data.train, progress=progress.update, **kwargs)
     last = result.history[-1] if result.history else {}
     console.print(
         f"[green]done[/]: {len(result.history)} epochs, last D loss "
@@ -175,3 +179,17 @@ class GanProgress:
         if elapsed > 0:
             fields["rate"] = f"{event['images'] / elapsed:.1f} img/s"
         self._progress.update(self._task, completed=event["step"], **fields)
+
+
+class EpochLog:
+    """The trainer's ``report`` callback for log files: one timestamped line per epoch."""
+
+    def __init__(self, console: Console, epochs: int) -> None:
+        self.console, self.epochs = console, epochs
+
+    def __call__(self, epoch: int, entry: dict) -> None:
+        from ganlab.study._events import short_metrics
+
+        shown = {k: v for k, v in entry.items() if k != "epoch"}
+        self.console.print(f"{time.strftime('%H:%M:%S')} gan epoch {epoch}/{self.epochs} "
+                           f"{short_metrics(shown, limit=8)}", highlight=False, soft_wrap=True)

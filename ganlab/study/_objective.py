@@ -16,6 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ganlab.io import atomic_write_json, atomic_write_text
+from ganlab.study._events import (
+    EpochEnd,
+    EventFn,
+    TrialFinished,
+    TrialStarted,
+    phase_epochs,
+)
 from ganlab.study._pipeline import RunResult, gan_cache_key, run_pipeline
 
 if TYPE_CHECKING:
@@ -25,9 +32,6 @@ if TYPE_CHECKING:
     from ganlab.config import Config
     from ganlab.study._layout import StudyLayout
     from ganlab.study._space import SearchParam
-
-EventFn = Callable[[dict[str, Any]], None]
-
 
 def metric_from_epoch(metrics: dict[str, Any], name: str) -> float | None:
     """The value of flat metric ``name`` (``val.roc_auc``) in an epoch report, if present.
@@ -69,7 +73,7 @@ class TrialObjective:
         device: Torch device of every trial.
         worker_attrs: Host, pid and worker token recorded on each trial.
         artifact_store: Where sample grids and plots are uploaded for optuna-dashboard.
-        on_event: Progress callback (``{"event": "epoch" | "trial_start" | "trial_end", ...}``).
+        on_event: Progress callback (typed events of :mod:`ganlab.study._events`).
         pipeline: The run function (the real pipeline unless a library user swaps it).
     """
 
@@ -113,7 +117,7 @@ class TrialObjective:
         trial.set_user_attr("dir", str(out_dir))
         trial_cfg, sampled = sample_config(trial, self.cfg, self.params)
         trial.set_user_attr("config_values", sampled)
-        self.on_event({"event": "trial_start", "trial": trial.number, "values": sampled})
+        self.on_event(TrialStarted(trial.number, dict(sampled)))
         start = time.time()
         try:
             result = self.pipeline(
@@ -122,24 +126,28 @@ class TrialObjective:
                 work_dir=self.layout.root,
                 device=self.device,
                 seed=self.cfg.study.seed,
-                report=self._reporter(trial),
+                report=self._reporter(trial, trial_cfg),
                 gan_dir=self.layout.gan_cache / gan_cache_key(trial_cfg, self.cfg.study.seed),
             )
             values = self._objective_values(result.metrics)
         except KeyboardInterrupt:
             trial.set_user_attr("fail_reason", "interrupted (Ctrl-C); rerun to continue")
             raise
-        except optuna.TrialPruned:
-            trial.set_user_attr("seconds", round(time.time() - start, 2))
-            self.on_event({"event": "trial_end", "trial": trial.number, "state": "PRUNED"})
+        except optuna.TrialPruned as exc:
+            seconds = round(time.time() - start, 2)
+            trial.set_user_attr("seconds", seconds)
+            self.on_event(TrialFinished(trial.number, "PRUNED", reason=str(exc) or "pruned",
+                                        seconds=seconds))
             raise
         except Exception as exc:  # noqa: BLE001 - a trial's fault must not stop the study
             return self._fail(trial, out_dir, exc, start)
         trial.set_user_attr("metrics", result.metrics)
-        trial.set_user_attr("seconds", round(time.time() - start, 2))
+        seconds = round(time.time() - start, 2)
+        trial.set_user_attr("seconds", seconds)
         self._upload(trial, result)
-        self.on_event({"event": "trial_end", "trial": trial.number, "state": "COMPLETE",
-                       "values": values})
+        self.on_event(TrialFinished(trial.number, "COMPLETE",
+                                    dict(zip(self._metrics, values, strict=True)),
+                                    seconds=seconds))
         return values[0] if len(values) == 1 else tuple(values)
 
     def _objective_values(self, metrics: dict[str, float]) -> list[float]:
@@ -159,15 +167,15 @@ class TrialObjective:
             raise TrainingError(f"objective is NaN: {named}")
         return values
 
-    def _reporter(self, trial: optuna.Trial) -> Callable[[str, int, dict], None]:
+    def _reporter(self, trial: optuna.Trial, cfg: Config) -> Callable[[str, int, dict], None]:
         import optuna
 
         single = len(self._metrics) == 1
         target = self._metrics[0]
 
         def report(phase: str, epoch: int, metrics: dict) -> None:
-            self.on_event({"event": "epoch", "trial": trial.number, "phase": phase,
-                           "epoch": epoch, "metrics": metrics})
+            self.on_event(EpochEnd(phase, epoch, dict(metrics), phase_epochs(cfg, phase),
+                                   trial=trial.number))
             if not single:
                 return  # Optuna prunes single-objective studies only
             value = metric_from_epoch(metrics, target)
@@ -175,7 +183,8 @@ class TrialObjective:
                 return
             trial.report(value, epoch)
             if trial.should_prune():
-                raise optuna.TrialPruned(f"pruned at {phase} epoch {epoch}: {target} = {value}")
+                raise optuna.TrialPruned(
+                    f"pruned at {phase} epoch {epoch}: {target}={value:.3g}")
 
         return report
 
@@ -190,8 +199,8 @@ class TrialObjective:
         if "out of memory" in reason:
             _free_gpu_memory()
         self.last_failed = True
-        self.on_event({"event": "trial_end", "trial": trial.number, "state": "FAIL",
-                       "reason": reason})
+        self.on_event(TrialFinished(trial.number, "FAIL", reason=reason,
+                                    seconds=round(time.time() - start, 2)))
         n = len(self._metrics)
         return float("nan") if n == 1 else tuple([float("nan")] * n)  # type: ignore[return-value]
 

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ganlab.errors import ConfigError, GanlabError
+from ganlab.study._events import EventFn, StageFinished, StageStarted, WorkersPolled
 from ganlab.study._layout import StudyLayout
-from ganlab.study._objective import EventFn, TrialObjective
+from ganlab.study._objective import TrialObjective
 from ganlab.study._pipeline import RunResult, run_pipeline
 from ganlab.study._storage import WorkerToken, fail_dead_trials, open_storage, redact_url
 
@@ -74,6 +75,13 @@ def load_or_create_study(
             f"directions {have}, but the file asks for {directions}. Use another study.name "
             "or restore the objectives"
         )
+    names = [o.metric for o in cfg.study.objectives]
+    if study.metric_names != names:  # optuna-dashboard shows these instead of "Objective 0"
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            study.set_metric_names(names)
     return study
 
 
@@ -97,7 +105,8 @@ def optimize_study(
         jobs: Worker processes on this machine.
         storage: Storage URL (default ``study.storage``, else the journal file).
         device: ``auto``, ``cpu`` or ``cuda`` (default ``study.device``).
-        on_event: Progress callback; with ``jobs > 1`` it receives ``poll`` events only.
+        on_event: Progress callback: the ``trials`` stage's events; with ``jobs > 1`` only
+            :class:`~ganlab.study._events.WorkersPolled` between its start and end.
         pipeline: The per-run function (``run_pipeline``; swappable for library users).
     """
     from ganlab.study._space import expand_search_space
@@ -115,7 +124,11 @@ def optimize_study(
     _record_study(cfg, layout, url)
     failed_dead = fail_dead_trials(study, layout)
     deadline = time.time() + timeout if timeout else None
-    before = {t.number for t in study.get_trials(deepcopy=False)}
+    before_trials = study.get_trials(deepcopy=False)
+    before = {t.number for t in before_trials}
+    emit = on_event or (lambda _e: None)
+    emit(StageStarted("trials", total=n_trials,
+                      done=sum(t.state in finished_states() for t in before_trials)))
     if jobs == 1:
         _worker_loop(cfg, study, layout, params, device_name, n_trials, deadline, on_event,
                      pipeline)
@@ -123,9 +136,21 @@ def optimize_study(
         _run_processes(cfg, url, layout, device_name, n_trials, deadline, jobs, study, on_event)
     trials = study.get_trials(deepcopy=False)
     n_finished = sum(t.state in finished_states() for t in trials)
-    return OptimizeSummary(cfg.study.name, n_finished,
-                           sum(t.number not in before for t in trials), failed_dead,
-                           best_trial_info(study), study)
+    summary = OptimizeSummary(cfg.study.name, n_finished,
+                              sum(t.number not in before for t in trials), failed_dead,
+                              best_trial_info(study), study)
+    emit(StageFinished("trials", _trials_line(summary, study)))
+    return summary
+
+
+def _trials_line(summary: OptimizeSummary, study: optuna.Study) -> str:
+    """``6 finished (2 started now); best trial #3: val.roc_auc=0.906``."""
+    line = f"{summary.n_finished} finished ({summary.n_started} started now)"
+    if summary.best:
+        names = study.metric_names or [f"objective {i}" for i in range(len(study.directions))]
+        vals = " ".join(f"{n}={v:.4g}" for n, v in zip(names, summary.best["values"], strict=True))
+        line += f"; best trial #{summary.best['number']}: {vals}"
+    return line
 
 
 def check_run_options(
@@ -263,7 +288,11 @@ def _run_processes(
     try:
         while any(p.is_alive() for p in procs):
             if on_event is not None:
-                on_event({"event": "poll", "trials": study.get_trials(deepcopy=False)})
+                from optuna.trial import TrialState
+
+                trials = study.get_trials(deepcopy=False)
+                on_event(WorkersPolled(sum(t.state in finished_states() for t in trials),
+                                       sum(t.state == TrialState.RUNNING for t in trials)))
             time.sleep(1.0)
     except BaseException:
         for p in procs:
