@@ -55,7 +55,7 @@ def run_baselines(
 
 
 def write_baseline_table(cfg: Config) -> dict[str, Any]:
-    """Summarise stored baseline runs (mean and 95% logit-t interval over seeds) without training."""
+    """Summarise stored baseline runs (mean, 95% logit-t interval over seeds); no training."""
     from ganlab.study._pipeline import load_run
     from ganlab.study._stats import mean_ci
 
