@@ -21,6 +21,8 @@ th{background:#f4f4f4}tr:nth-child(even) td{background:#fafafa}
 img{max-width:100%;border:1px solid #eee;margin:.5em 0}figure{margin:1em 0}
 figcaption{font-size:.85em;color:#555}pre{background:#f6f8fa;padding:1em;overflow:auto}
 .empty{color:#777;font-style:italic}
+details{margin:1em 0}summary{cursor:pointer;font-weight:600}
+.lead{font-size:1.1em}
 """
 
 
@@ -51,6 +53,13 @@ class Doc:
     def code(self, text: str) -> None:
         self.blocks.append(("code", text))
 
+    def fold(self, summary: str) -> None:
+        """Start a folded block (``<details>``) that :meth:`unfold` closes."""
+        self.blocks.append(("fold", summary))
+
+    def unfold(self) -> None:
+        self.blocks.append(("unfold", None))
+
     # -- rendering -------------------------------------------------------------------------
     def markdown(self, base: Path) -> str:
         out = [f"# {self.title}", ""]
@@ -73,6 +82,10 @@ class Doc:
                 out += [f"![{caption}]({_rel(path, base)})", f"*{caption}*", ""]
             elif kind == "code":
                 out += ["```", str(value), "```", ""]
+            elif kind == "fold":
+                out += ["<details>", f"<summary>{html.escape(str(value))}</summary>", ""]
+            elif kind == "unfold":
+                out += ["</details>", ""]
         return "\n".join(out)
 
     def html(self) -> str:
@@ -100,6 +113,10 @@ class Doc:
                              f"<figcaption>{e(caption)}</figcaption></figure>")
             elif kind == "code":
                 parts.append(f"<pre>{e(str(value))}</pre>")
+            elif kind == "fold":
+                parts.append(f"<details><summary>{e(str(value))}</summary>")
+            elif kind == "unfold":
+                parts.append("</details>")
         parts.append("</body></html>")
         return "\n".join(parts)
 
