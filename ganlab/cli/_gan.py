@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from pathlib import Path
 from types import TracebackType
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -51,15 +52,18 @@ def train(
     torch_device = resolve_device(device or cfg.study.device)
     study_dir = Path(cfg.study.output) / cfg.study.name
     data = prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=study_dir)
-    kwargs = {"out_dir": out or study_dir / "gan", "device": torch_device,
-              "seed": cfg.study.seed, "augment": build_augmentation(cfg.data.augmentations),
-              "resume": resume}
-    if is_plain(log_format, console):  # a log file: one line per epoch
-        result = train_gan(cfg.gan, data.train, report=EpochLog(console, cfg.gan.epochs),
-                           **kwargs)
-    else:
-        with GanProgress(console) as progress:
-            result = train_gan(cfg.gan, data.train, progress=progress.update, **kwargs)
+    out_dir = out or study_dir / "gan"
+    kwargs = {"out_dir": out_dir, "device": torch_device, "seed": cfg.study.seed,
+              "augment": build_augmentation(cfg.data.augmentations), "resume": resume}
+    plain = is_plain(log_format, console)  # a log file: one line per epoch
+    with _tensorboard(cfg.study.tensorboard, out_dir) as tb:
+        report = _report(EpochLog(console, cfg.gan.epochs) if plain else None, tb, out_dir)
+        if plain:
+            result = train_gan(cfg.gan, data.train, report=report, **kwargs)
+        else:
+            with GanProgress(console) as progress:
+                result = train_gan(cfg.gan, data.train, progress=progress.update,
+                                   report=report, **kwargs)
     last = result.history[-1] if result.history else {}
     console.print(
         f"[green]done[/]: {len(result.history)} epochs, last D loss "
@@ -70,6 +74,24 @@ def train(
         f"metrics: {json.dumps(result.metrics)[:300]}",
         highlight=False,
     )
+
+
+def _tensorboard(enabled: bool, out_dir: Path) -> Any:
+    """A TensorBoard log in ``out_dir/tensorboard`` (``study.tensorboard``), else a no-op."""
+    if not enabled:
+        return contextlib.nullcontext(None)
+    from ganlab.tracking import TensorBoardLog
+
+    return TensorBoardLog(out_dir / "tensorboard")
+
+
+def _report(log: EpochLog | None, tb: Any, out_dir: Path) -> Any:
+    """The trainer's ``report(epoch, entry)``: plain log lines and/or TensorBoard."""
+    from ganlab.tracking import tee_report
+
+    both = tee_report((lambda _p, e, m: log(e, m)) if log else None, tb,
+                      lambda: sorted((out_dir / "samples").glob("epoch_*.png")))
+    return (lambda e, m: both("gan", e, m)) if both else None
 
 
 @app.command("sample")

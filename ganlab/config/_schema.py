@@ -161,6 +161,8 @@ class StudySection:
     sampler: PluginRef = PluginRef("tpe")  # tpe, random, grid, cmaes, nsga2
     pruner: PluginRef = PluginRef("median")  # median, hyperband, none
     storage: str | None = None  # Optuna storage URL (default: journal file in the output folder)
+    tensorboard: bool = False  # TensorBoard log per GAN and classifier run (<run>/tensorboard)
+    mlflow: str | None = None  # MLflow tracking URI: each finished trial is logged there
 
 
 @dataclass(frozen=True)

@@ -220,13 +220,19 @@ def _worker_loop(
         pipeline=pipeline,
     )
     failures: list[str] = []
+    callbacks = []
+    if cfg.study.mlflow:
+        from ganlab.tracking import mlflow_callback
+
+        callbacks.append(mlflow_callback(cfg.study.mlflow,
+                                         [o.metric for o in cfg.study.objectives]))
     try:
         while deadline is None or time.time() < deadline:
             trials = study.get_trials(deepcopy=False)
             taken = sum(t.state in (*finished_states(), TrialState.RUNNING) for t in trials)
             if taken >= n_trials:
                 break
-            study.optimize(objective, n_trials=1, gc_after_trial=True)
+            study.optimize(objective, n_trials=1, gc_after_trial=True, callbacks=callbacks)
             if objective.last_failed:
                 trial = study.get_trials(deepcopy=False)[objective.last_trial]
                 failures.append(str(trial.user_attrs.get("fail_reason", "")))
