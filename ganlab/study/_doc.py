@@ -14,7 +14,8 @@ from pathlib import Path
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;
 margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
-h1{border-bottom:2px solid #ddd}h2{margin-top:2em;border-bottom:1px solid #eee}
+h1{border-bottom:2px solid #ddd;margin:.2em 0 .4em}
+h2{margin:1.4em 0 .5em;border-bottom:1px solid #eee}h3{margin:1em 0 .4em}
 table{border-collapse:collapse;margin:1em 0;font-size:.9em}
 th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}
 th{background:#f4f4f4}tr:nth-child(even) td{background:#fafafa}
@@ -22,7 +23,7 @@ img{max-width:100%;border:1px solid #eee;margin:.5em 0}figure{margin:1em 0}
 figcaption{font-size:.85em;color:#555}pre{background:#f6f8fa;padding:1em;overflow:auto}
 .empty{color:#777;font-style:italic}
 details{margin:1em 0}summary{cursor:pointer;font-weight:600}
-.lead{font-size:1.1em}
+.lead{font-size:1.1em;background:#eef5ff;border-left:4px solid #3b82f6;padding:.5em .8em}
 """
 
 
@@ -39,6 +40,10 @@ class Doc:
 
     def p(self, text: str) -> None:
         self.blocks.append(("p", text))
+
+    def lead(self, text: str) -> None:
+        """The paragraph a reader should see first (highlighted)."""
+        self.blocks.append(("lead", text))
 
     def empty(self, text: str) -> None:
         """A section with nothing to show says so."""
@@ -71,6 +76,8 @@ class Doc:
                 out += [str(value), ""]
             elif kind == "empty":
                 out += [f"_{value}_", ""]
+            elif kind == "lead":
+                out += [f"**{value}**", ""]
             elif kind == "table":
                 headers, rows = value  # type: ignore[misc]
                 out.append("| " + " | ".join(headers) + " |")
@@ -100,6 +107,8 @@ class Doc:
                 parts.append(f"<p>{e(str(value))}</p>")
             elif kind == "empty":
                 parts.append(f"<p class='empty'>{e(str(value))}</p>")
+            elif kind == "lead":
+                parts.append(f"<p class='lead'>{e(str(value))}</p>")
             elif kind == "table":
                 headers, rows = value  # type: ignore[misc]
                 head = "".join(f"<th>{e(h)}</th>" for h in headers)

@@ -57,14 +57,14 @@ def write_report(
     doc = Doc(f"Study report: {name}", img)
     best = _best_run(study, layout)
     _summary(doc, cfg, study, best)
-    _best_trial(doc, study, best)
+    _best_trial(doc, cfg, study, best)
     _ablation(doc, cfg, layout)
     _baselines(doc, cfg, layout, best)
     _ensemble(doc, layout)
     _roc_and_confusion(doc, best, cfg, layout, img)
     _gan(doc, cfg, best, img)
     _training_curves(doc, best, cfg, img)
-    _trials(doc, study)
+    _trials(doc, cfg, study)
     _optuna_plots(doc, study, img)
     _configuration(doc, cfg, study_record(name, output), best)
     atomic_write_text(out / "report.md", doc.markdown(out))
@@ -93,14 +93,14 @@ def _summary(doc: Doc, cfg: Config, study: optuna.Study, best: dict | None) -> N
                        for s in TrialState if any(t.state == s for t in trials)) or "none"
     doc.h("Summary")
     if best is not None:
-        names = study.metric_names or [o.metric for o in cfg.study.objectives]
+        names = _objective_names(study, cfg)
         values = ", ".join(f"{n} = {v:.4f}" for n, v in zip(names, best["values"], strict=True))
         test = ((best.get("classifier_metrics") or {}).get("test") or {}).get("roc_auc")
         line = f"Best trial #{best['trial']}: {values}"
         if isinstance(test, dict):
             line += (f"; test ROC AUC {test['value']:.3f} "
                      f"[{test['ci_low']:.3f}, {test['ci_high']:.3f}] (95% bootstrap CI)")
-        doc.p(line + ".")
+        doc.lead(line + ".")
     rows = [
         ["objectives", ", ".join(f"{o.metric} ({o.direction})" for o in cfg.study.objectives)],
         ["trials", counts],
@@ -116,7 +116,7 @@ def _summary(doc: Doc, cfg: Config, study: optuna.Study, best: dict | None) -> N
     doc.table(["item", "value"], rows)
 
 
-def _best_trial(doc: Doc, study: optuna.Study, best: dict | None) -> None:
+def _best_trial(doc: Doc, cfg: Config, study: optuna.Study, best: dict | None) -> None:
     from ganlab.metrics import format_ci
 
     doc.h("Best trial")
@@ -124,7 +124,9 @@ def _best_trial(doc: Doc, study: optuna.Study, best: dict | None) -> None:
         doc.empty("No completed trial yet.")
         return
     t = study.trials[best["trial"]]
-    doc.p(f"Trial {t.number}: objective value(s) {fmt_value(list(t.values))}.")
+    names = _objective_names(study, cfg)
+    doc.p(f"Trial {t.number}: " + ", ".join(
+        f"{n} = {fmt_value(v)}" for n, v in zip(names, t.values, strict=True)) + ".")
     clf = best.get("classifier_metrics") or {}
     if clf.get("test"):
         doc.table(["metric", *[s for s in ("val", "test") if s in clf]],
@@ -136,6 +138,14 @@ def _best_trial(doc: Doc, study: optuna.Study, best: dict | None) -> None:
     if values:
         doc.table(["sampled config path", "value"],
                   [[k, fmt_value(v)] for k, v in values.items()])
+
+
+def _objective_names(study: optuna.Study, cfg: Config) -> list[str]:
+    """The objectives' names: the study's (``set_metric_names``), else the study file's."""
+    names = study.metric_names or [o.metric for o in cfg.study.objectives]
+    if len(names) != len(study.directions):
+        return [f"objective {i}" for i in range(len(study.directions))]
+    return list(names)
 
 
 def _nan(entry: dict[str, Any]) -> dict[str, float]:
@@ -157,15 +167,19 @@ def _configuration(doc: Doc, cfg: Config, rec: dict, best: dict | None) -> None:
         doc.unfold()
 
 
-def _trials(doc: Doc, study: optuna.Study) -> None:
+def _trials(doc: Doc, cfg: Config, study: optuna.Study) -> None:
     doc.h("Trials")
     rows = trial_rows(study)
     if not rows:
         doc.empty("No trials.")
         return
-    keys = ("val.roc_auc", "test.roc_auc", "test.accuracy", "gan.fid")
+    names = _objective_names(study, cfg)
+    keys = tuple(k for k in ("val.roc_auc", "test.roc_auc", "test.accuracy", "gan.fid")
+                 if k not in names)
+    doc.p(f"Objective{'s' if len(names) > 1 else ''}: {', '.join(names)} (a pruned trial shows "
+          "its last reported value).")
     doc.table(
-        ["#", "state", "value(s)", "sampled values", *keys, "s", "note"],
+        ["#", "state", ", ".join(names), "sampled values", *keys, "s", "note"],
         [[str(r["number"]), r["state"], fmt_value(r["values"]),
           "; ".join(f"{k}={fmt_value(v)}" for k, v in r["params"].items()),
           *(fmt_value(r["metrics"].get(k)) for k in keys),

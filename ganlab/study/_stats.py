@@ -26,7 +26,7 @@ def mean_ci(
     Without ``bounds``: the Student-t interval. With ``bounds=(0, 1)`` (a proportion-like
     metric: accuracy, ROC AUC, ...): the t-interval of the logits, mapped back, so it stays
     inside (0, 1) and is asymmetric near the ends (3 seeds at 0.25 / 0.95 / 0.99 would give a
-    t-interval up to 1.5). With ``bounds=(0, None)`` (FID): the t-interval of the logs.
+    t-interval up to 1.76). With ``bounds=(0, None)`` (FID): the t-interval of the logs.
     One run gives no interval (``nan`` bounds); ``nan`` values are left out.
     """
     from scipy import stats
