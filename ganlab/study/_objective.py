@@ -25,6 +25,8 @@ from ganlab.study._events import (
 )
 from ganlab.study._pipeline import RunResult, gan_cache_key, run_pipeline
 
+METRIC_ATTR = "metric:"  # user attribute prefix of each recorded flat metric
+
 if TYPE_CHECKING:
     import optuna
     import torch
@@ -116,7 +118,7 @@ class TrialObjective:
         out_dir.mkdir(parents=True, exist_ok=True)
         trial.set_user_attr("dir", str(out_dir))
         trial_cfg, sampled = sample_config(trial, self.cfg, self.params)
-        trial.set_user_attr("config_values", sampled)
+        trial.set_user_attr("config_values", _short(sampled))
         self.on_event(TrialStarted(trial.number, dict(sampled)))
         start = time.time()
         try:
@@ -141,7 +143,8 @@ class TrialObjective:
             raise
         except Exception as exc:  # noqa: BLE001 - a trial's fault must not stop the study
             return self._fail(trial, out_dir, exc, start)
-        trial.set_user_attr("metrics", result.metrics)
+        for name, value in result.metrics.items():  # one short line each in optuna-dashboard
+            trial.set_user_attr(f"{METRIC_ATTR}{name}", value)
         seconds = round(time.time() - start, 2)
         trial.set_user_attr("seconds", seconds)
         self._upload(trial, result)
@@ -194,7 +197,7 @@ class TrialObjective:
         atomic_write_text(out_dir / "error.log", f"{reason}\n\n{tb}")
         atomic_write_json(out_dir / "failed.json", {"reason": reason})
         trial.set_user_attr("fail_reason", reason)
-        trial.set_user_attr("traceback", tb[-4000:])
+        trial.set_user_attr("traceback", tb[-1000:])  # the whole one is in error.log
         trial.set_user_attr("seconds", round(time.time() - start, 2))
         if "out of memory" in reason:
             _free_gpu_memory()
@@ -214,6 +217,12 @@ class TrialObjective:
             if Path(path).is_file():
                 upload_artifact(artifact_store=self.artifact_store, file_path=str(path),
                                 study_or_trial=trial)
+
+
+def _short(values: dict[str, Any]) -> dict[str, Any]:
+    """Sampled values with floats to 4 significant digits (a short user attribute; the exact
+    values are the trial's params and its config.json)."""
+    return {k: float(f"{v:.4g}") if isinstance(v, float) else v for k, v in values.items()}
 
 
 def _free_gpu_memory() -> None:
