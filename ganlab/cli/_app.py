@@ -65,6 +65,17 @@ def is_plain(fmt: LogFormat, console: Console) -> bool:
     return fmt == LogFormat.plain or (fmt == LogFormat.auto and not console.is_terminal)
 
 
+def print_skipped(protocol: dict[str, Any]) -> None:
+    """One console line for files a data folder could not use, and where they are listed."""
+    skipped = protocol.get("skipped") or {}
+    if not skipped:
+        return
+    reasons = "; ".join(f"{r}: {n}" for r, n in skipped.items())
+    where = f"; full list: {protocol['skipped_list']}" if protocol.get("skipped_list") else ""
+    console.print(escape(f"skipped {sum(skipped.values())} of {protocol.get('files', '?')} files "
+                         f"({reasons}){where}"), style="yellow", highlight=False)
+
+
 def wants_json(fmt: OutputFormat, json_alias: bool = False) -> bool:
     """Whether a listing command prints JSON (``--format json`` or the hidden ``--json``)."""
     return json_alias or fmt == OutputFormat.json

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from ganlab.cli._app import console, make_app
+from ganlab.cli._app import console, make_app, print_skipped
 
 app = make_app("Train and evaluate benign/malignant classifiers; score trivial floors.")
 
@@ -65,6 +65,7 @@ def train(
     result = classify_from_config(cfg, out_dir=out, device=resolve_device(device), seed=seed,
                                   generator_checkpoint=gan_checkpoint)
     proto = result.metrics["protocol"]
+    print_skipped(proto.get("data") or {})
     console.print(_metrics_table(
         f"{proto['classifier']['name']} ({proto['mode']}, best epoch {proto['best_epoch']}/"
         f"{proto['epochs_run']}, {proto['train_seconds']:.0f} s)",

@@ -16,6 +16,7 @@ from ganlab.cli._app import (
     OutputFormat,
     console,
     make_app,
+    print_skipped,
     wants_json,
 )
 
@@ -175,6 +176,7 @@ def split(
     for side, counts in p["sizes"].items():
         table.add_row(side, *(f"{counts[c]:,}" for c in data.class_names))
     console.print(table)
+    print_skipped(p)
     state = "reused" if p["split"]["reused_manifest"] else "wrote"
     console.print(
         f"{state} {data.split_manifest}; {p['lesion_groups']:,} lesion groups, "

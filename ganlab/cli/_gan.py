@@ -14,7 +14,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ganlab.cli._app import PROFILE_HELP, LogFormat, LogFormatOpt, console, is_plain, make_app
+from ganlab.cli._app import (
+    PROFILE_HELP,
+    LogFormat,
+    LogFormatOpt,
+    console,
+    is_plain,
+    make_app,
+    print_skipped,
+)
 
 app = make_app("Train GANs, sample checkpoints and score generated images (FID/KID).")
 
@@ -52,6 +60,7 @@ def train(
     torch_device = resolve_device(device or cfg.study.device)
     study_dir = Path(cfg.study.output) / cfg.study.name
     data = prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=study_dir)
+    print_skipped(data.protocol)
     out_dir = out or study_dir / "gan"
     kwargs = {"out_dir": out_dir, "device": torch_device, "seed": cfg.study.seed,
               "augment": build_augmentation(cfg.data.augmentations), "resume": resume}
