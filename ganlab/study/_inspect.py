@@ -96,7 +96,9 @@ def list_studies(output: str | Path = "runs") -> list[StudyInfo]:
         best = "—"
         if study is not None and count[TrialState.COMPLETE]:
             b = study.best_trials[0]
-            best = f"#{b.number}: " + ", ".join(f"{v:.4g}" for v in b.values)
+            names = study.metric_names or [f"objective {i}" for i in range(len(b.values))]
+            best = f"#{b.number}: " + ", ".join(
+                f"{n}={v:.4g}" for n, v in zip(names, b.values, strict=True))
         rows.append(StudyInfo(root.name, root, rec.get("storage") or "journal",
                               count[TrialState.COMPLETE], count[TrialState.PRUNED],
                               count[TrialState.FAIL], count[TrialState.RUNNING], best))
