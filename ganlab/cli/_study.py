@@ -150,7 +150,7 @@ def list_cmd(output: OutputOpt = Path("runs"), fmt: FormatOpt = OutputFormat.tab
         return
     table = Table(title=f"studies in {output}/")
     for col in ("name", "complete", "pruned", "failed", "running", "best", "storage"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for s in list_studies(output):
         table.add_row(s.name, str(s.n_complete), str(s.n_pruned), str(s.n_fail),
                       str(s.n_running), s.best, s.storage)
