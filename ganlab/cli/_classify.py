@@ -53,7 +53,7 @@ def train(
     gan_checkpoint: Annotated[
         Path | None,
         typer.Option("--gan-checkpoint", help="GAN checkpoint for synthetic images and for "
-                     "initialising a `discriminator` classifier."),
+                     "initialising a GAN-pretrained classifier (UsesGanCheckpoint)."),
     ] = None,
 ) -> None:
     """Train the study's classifier and report every metric with a 95% bootstrap CI."""

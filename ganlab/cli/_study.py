@@ -68,15 +68,18 @@ def run(
         TimeElapsedColumn,
     )
 
+    from ganlab.cli._gan import say_inception_notice
     from ganlab.cli._progress import PlainLog, RichProgress
     from ganlab.config import load_config
-    from ganlab.study import run_study
+    from ganlab.study import needs_gan, run_study
     from ganlab.study._optimize import check_run_options
     from ganlab.study._space import expand_search_space
 
     cfg = load_config(study_file, profile=profile)
     check_run_options(cfg, jobs=jobs, storage=storage, device=device)
     expand_search_space(cfg)  # search-space mistakes before the progress display
+    if needs_gan(cfg):
+        say_inception_notice(cfg.gan.fid)  # once per run, not once per trial
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     kwargs = {"n_trials": n_trials, "timeout": timeout, "jobs": jobs, "storage": storage,
               "device": device, "trials_only": trials_only}

@@ -145,6 +145,8 @@ class TrialObjective:
             return self._fail(trial, out_dir, exc, start)
         for name, value in result.metrics.items():  # one short line each in optuna-dashboard
             trial.set_user_attr(f"{METRIC_ATTR}{name}", value)
+        if result.flags:  # e.g. per-class GAN collapse: the trial counts, with the reason
+            trial.set_user_attr("flags", result.flags)
         seconds = round(time.time() - start, 2)
         trial.set_user_attr("seconds", seconds)
         self._upload(trial, result)
