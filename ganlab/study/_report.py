@@ -386,6 +386,12 @@ def _gan_metrics(doc: Doc, cfg: Config, best: dict | None) -> None:
         doc.empty("No GAN metric was measured for the best trial.")
     if not cfg.gan.fid.enabled:
         missing.append(["fid", "disabled in the study file (gan.fid.enabled = false)"])
+    from ganlab.study._gan_metrics import wants_gan_metrics
+
+    if not wants_gan_metrics(cfg) and not any(r[0].startswith("coverage") for r in measured):
+        missing.append(["precision / recall / density / coverage, TSTR",
+                        "not enabled (gan.metrics.enabled = false and no gan.* objective needs "
+                        "them); `ganlab gan metrics CKPT --study FILE` scores a checkpoint"])
     if missing:
         doc.p("Not measured:")
         doc.table(["metric", "why"], missing)
