@@ -199,7 +199,7 @@ class TrialObjective:
         atomic_write_text(out_dir / "error.log", f"{reason}\n\n{tb}")
         atomic_write_json(out_dir / "failed.json", {"reason": reason})
         trial.set_user_attr("fail_reason", reason)
-        trial.set_user_attr("traceback", tb[-1000:])  # the whole one is in error.log
+        trial.set_user_attr("traceback", _tail(tb))  # the whole one is in error.log
         trial.set_user_attr("seconds", round(time.time() - start, 2))
         if "out of memory" in reason:
             _free_gpu_memory()
@@ -219,6 +219,13 @@ class TrialObjective:
             if Path(path).is_file():
                 upload_artifact(artifact_store=self.artifact_store, file_path=str(path),
                                 study_or_trial=trial)
+
+
+def _tail(tb: str, keep: int = 1000) -> str:
+    """A traceback's first line and its last ``keep`` characters (short for the dashboard)."""
+    if len(tb) <= keep:
+        return tb
+    return tb.splitlines()[0] + "\n  ...\n" + tb[-keep:]
 
 
 def _short(values: dict[str, Any]) -> dict[str, Any]:
