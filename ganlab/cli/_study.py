@@ -93,7 +93,7 @@ def run(
     opt = summary.optimize
     console.print(f"study [bold]{escape(opt.study_name)}[/]: {opt.n_finished} finished trials "
                   f"({opt.n_started} started now); stages: {', '.join(summary.stages)}",
-                  highlight=False)
+                  highlight=False, soft_wrap=True)
     if opt.failed_dead:
         console.print(f"marked failed (worker died): trials {opt.failed_dead}")
     if opt.best:
@@ -102,7 +102,7 @@ def run(
         sampled = "; ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
                             for k, v in opt.best["config_values"].items())
         console.print(escape(f"best trial #{opt.best['number']}: {values} ({sampled})"),
-                      highlight=False)
+                      highlight=False, soft_wrap=True)
     console.print(f"next: ganlab study report {opt.study_name} --output {cfg.study.output}",
                   highlight=False)
 
