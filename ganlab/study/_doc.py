@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +23,7 @@ th{background:#f4f4f4}tr:nth-child(even) td{background:#fafafa}
 img{max-width:100%;border:1px solid #eee;margin:.5em 0}figure{margin:1em 0}
 figcaption{font-size:.85em;color:#555}pre{background:#f6f8fa;padding:1em;overflow:auto}
 .empty{color:#777;font-style:italic}
-details{margin:1em 0}summary{cursor:pointer;font-weight:600}
+td.n{white-space:nowrap}details{margin:1em 0}summary{cursor:pointer;font-weight:600}
 .lead{font-size:1.1em;background:#eef5ff;border-left:4px solid #3b82f6;padding:.5em .8em}
 """
 
@@ -112,8 +113,7 @@ class Doc:
             elif kind == "table":
                 headers, rows = value  # type: ignore[misc]
                 head = "".join(f"<th>{e(h)}</th>" for h in headers)
-                body = "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>"
-                               for r in rows)
+                body = "".join("<tr>" + "".join(_td(c) for c in r) + "</tr>" for r in rows)
                 parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
             elif kind == "img":
                 path, caption = value  # type: ignore[misc]
@@ -128,6 +128,15 @@ class Doc:
                 parts.append("</details>")
         parts.append("</body></html>")
         return "\n".join(parts)
+
+
+_NUMBER = re.compile(r"[-+]?[0-9.]+( \[[-+0-9., ]+\])?( p=[0-9.]+)?")
+
+
+def _td(cell: str) -> str:
+    """A table cell; a number with its interval is kept on one line."""
+    text = html.escape(cell)
+    return f"<td class='n'>{text}</td>" if _NUMBER.fullmatch(cell) else f"<td>{text}</td>"
 
 
 def _rel(path: Path, base: Path) -> str:
