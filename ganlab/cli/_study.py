@@ -1,4 +1,4 @@
-"""`ganlab study` commands: run, ablate, report, list, show, dashboard."""
+"""`ganlab study` commands: run, ablate, report, list, show, repair, dashboard."""
 
 from __future__ import annotations
 
@@ -56,6 +56,11 @@ def run(
         ),
     ] = False,
     log_format: LogFormatOpt = LogFormat.auto,
+    gpus: Annotated[
+        str | None,
+        typer.Option("--gpus", help="GPU ids for the workers, e.g. 0,1: worker i runs on GPU "
+                     "i mod N only (default: every visible GPU)."),
+    ] = None,
 ) -> None:
     """Run or resume a study: data preparation, its trials, then its baselines, ablation and
     ensembles."""
@@ -72,6 +77,7 @@ def run(
     from ganlab.cli._progress import PlainLog, RichProgress
     from ganlab.config import load_config
     from ganlab.study import needs_gan, run_study
+    from ganlab.study._gpus import parse_gpus
     from ganlab.study._optimize import check_run_options
     from ganlab.study._space import expand_search_space
 
@@ -82,7 +88,7 @@ def run(
         say_inception_notice(cfg.gan.fid)  # once per run, not once per trial
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     kwargs = {"n_trials": n_trials, "timeout": timeout, "jobs": jobs, "storage": storage,
-              "device": device, "trials_only": trials_only}
+              "device": device, "trials_only": trials_only, "gpus": parse_gpus(gpus)}
     if is_plain(log_format, console):
         summary = run_study(cfg, on_event=PlainLog(console), **kwargs)
     else:
@@ -130,12 +136,19 @@ def ablate(study_file: StudyFile, device: DeviceOpt = None, profile: ProfileOpt 
 
 @app.command("report")
 def report(
-    name: StudyName, output: OutputOpt = Path("runs"), storage: StorageOpt = None
+    name: StudyName,
+    output: OutputOpt = Path("runs"),
+    storage: StorageOpt = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Report folder (default: runs/<NAME>/report); the study "
+                     "folder itself may then be read-only."),
+    ] = None,
 ) -> None:
     """Write runs/<NAME>/report/index.html and report.md from stored results."""
     from ganlab.study import write_report
 
-    path = write_report(name, output=output, storage=storage)
+    path = write_report(name, output=output, storage=storage, out=out)
     console.print(f"report: {path} (and {path.with_name('report.md')})")
 
 
@@ -184,6 +197,18 @@ def show(name: StudyName, output: OutputOpt = Path("runs"), storage: StorageOpt 
                       escape("; ".join(f"{k}={fmt_value(v)}" for k, v in r["params"].items())),
                       fmt_value(r["seconds"]), escape(r["reason"]))
     console.print(table)
+
+
+@app.command("repair")
+def repair(name: StudyName, output: OutputOpt = Path("runs")) -> None:
+    """Rebuild a study's journal file from its intact records (after a corrupt line)."""
+    from ganlab.study._inspect import repair_study
+
+    res = repair_study(name, output=output)
+    console.print(f"repaired {res['journal']}: kept {res['kept']} records, dropped "
+                  f"{len(res['dropped'])} corrupt line(s) at byte(s) {res['dropped']}, "
+                  f"{res['placeholders']} lost trial creation(s) replaced; the original is "
+                  f"in {res['backup']}", highlight=False)
 
 
 @app.command("dashboard")

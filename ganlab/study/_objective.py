@@ -3,7 +3,9 @@
 A fault inside a trial (a NaN loss or other ``TrainingError``, out of memory, a plugin that
 raises) fails that trial only: the traceback goes to ``trials/<n>/error.log``, the reason to the
 trial's ``fail_reason`` user attribute, and the objective returns NaN, which Optuna records as
-FAIL. ``optuna.TrialPruned`` and ``KeyboardInterrupt`` pass through.
+FAIL. ``optuna.TrialPruned`` and ``KeyboardInterrupt`` pass through. A full disk or a missing
+permission (:func:`ganlab.io.disk_fault`) stops the study at once with one line naming the
+path: every next trial would fail the same way.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ganlab.io import atomic_write_json, atomic_write_text
+from ganlab.errors import GanlabError
+from ganlab.io import atomic_write_json, atomic_write_text, disk_fault
 from ganlab.study._events import (
     EpochEnd,
     EventFn,
@@ -24,6 +27,7 @@ from ganlab.study._events import (
     phase_epochs,
 )
 from ganlab.study._pipeline import RunResult, gan_cache_key, run_pipeline
+from ganlab.study._seeds import SEED_ATTR, trial_seed
 
 METRIC_ATTR = "metric:"  # user attribute prefix of each recorded flat metric
 
@@ -117,6 +121,7 @@ class TrialObjective:
         out_dir = self.layout.trial_dir(trial.number)
         out_dir.mkdir(parents=True, exist_ok=True)
         trial.set_user_attr("dir", str(out_dir))
+        trial.set_user_attr(SEED_ATTR, trial_seed(self.cfg.study.seed, trial.number))
         trial_cfg, sampled = sample_config(trial, self.cfg, self.params)
         trial.set_user_attr("config_values", _short(sampled))
         self.on_event(TrialStarted(trial.number, dict(sampled)))
@@ -142,6 +147,10 @@ class TrialObjective:
                                         seconds=seconds))
             raise
         except Exception as exc:  # noqa: BLE001 - a trial's fault must not stop the study
+            disk = disk_fault(exc)
+            if disk is not None:  # every next trial would fail the same way: stop now
+                _try(lambda: trial.set_user_attr("fail_reason", disk))
+                raise GanlabError(disk) from exc
             return self._fail(trial, out_dir, exc, start)
         for name, value in result.metrics.items():  # one short line each in optuna-dashboard
             trial.set_user_attr(f"{METRIC_ATTR}{name}", value)
@@ -232,6 +241,14 @@ def _short(values: dict[str, Any]) -> dict[str, Any]:
     """Sampled values with floats to 4 significant digits (a short user attribute; the exact
     values are the trial's params and its config.json)."""
     return {k: float(f"{v:.4g}") if isinstance(v, float) else v for k, v in values.items()}
+
+
+def _try(action: Callable[[], object]) -> None:
+    """Run ``action``, ignoring an ``OSError`` (recording a reason on a full disk may fail)."""
+    try:
+        action()
+    except OSError:
+        pass
 
 
 def _free_gpu_memory() -> None:
