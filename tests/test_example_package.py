@@ -64,19 +64,39 @@ def _installed_is_current() -> bool:
 
 @pytest.fixture(scope="session")
 def example_installed(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """pip-install plugins/ganlab-example (from a copy, so the source tree stays clean)."""
+    """plugins/ganlab-example, pip-installed into a temporary target folder put on the path.
+
+    The user's environment is left as it was: nothing is installed into it (an up-to-date
+    ganlab-example already installed there is used as is), and the folder leaves ``sys.path``
+    and ``PYTHONPATH`` afterwards.
+    """
     importlib.invalidate_caches()
+    target: str | None = None
+    old_pythonpath = os.environ.get("PYTHONPATH")
     if not _installed_is_current():
-        src = tmp_path_factory.mktemp("example") / "ganlab-example"
+        work = tmp_path_factory.mktemp("example")
+        src = work / "ganlab-example"
         shutil.copytree(EXAMPLE, src, ignore=shutil.ignore_patterns("*.egg-info", "build"))
+        target = str(work / "site")
         cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-               "--no-build-isolation", "--force-reinstall", str(src)]
+               "--no-build-isolation", "--target", target, str(src)]
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=240)
         assert done.returncode == 0, done.stdout + done.stderr
+        sys.path.insert(0, target)
+        os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (target, old_pythonpath) if p)
         importlib.invalidate_caches()
     for reg in REGISTRIES.values():
         reg.refresh()
     yield
+    if target is not None:
+        sys.path.remove(target)
+        if old_pythonpath is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = old_pythonpath
+        for name in [m for m in sys.modules if m.split(".")[0] == "ganlab_example"]:
+            del sys.modules[name]
+        importlib.invalidate_caches()
     for reg in REGISTRIES.values():
         reg.refresh()
 
@@ -95,7 +115,7 @@ def hermetic(monkeypatch: pytest.MonkeyPatch):
 
 
 def _listed() -> list[dict]:
-    result = CliRunner().invoke(app, ["plugins", "list", "--json"])
+    result = CliRunner().invoke(app, ["plugins", "list", "--format", "json"])
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import typer
 
 from ganlab import __version__
-from ganlab.cli._app import GanlabGroup
+from ganlab.cli._app import make_app
 from ganlab.cli._classify import app as classify_app
 from ganlab.cli._config import app as config_app
 from ganlab.cli._data import app as data_app
@@ -17,13 +17,9 @@ from ganlab.cli._gan import app as gan_app
 from ganlab.cli._plugins import app as plugins_app
 from ganlab.cli._study import app as study_app
 
-app = typer.Typer(
-    cls=GanlabGroup,
-    help="GAN synthesis for skin-lesion classification: plugins, studies, ablations, reports.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
+app = make_app(
+    "GAN synthesis for skin-lesion classification: plugins, studies, ablations, reports.",
+    add_completion=True,  # --install-completion / --show-completion
 )
 app.add_typer(plugins_app, name="plugins")
 app.add_typer(config_app, name="config")

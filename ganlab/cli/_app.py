@@ -1,4 +1,4 @@
-"""The root Typer app: error handling shared by every command.
+"""The root Typer app: error handling and help conventions shared by every command.
 
 A :class:`~ganlab.errors.GanlabError` raised anywhere below a command is printed as one red
 line and the process exits with status 1, without a traceback; so is an ``OSError`` of a full
@@ -6,21 +6,27 @@ disk or a missing permission (with the path it was writing). Library errors name
 and arguments (``GanlabError.paths``), never flags: :data:`PATH_FLAGS` turns them into the
 running command's options. (Typer >= 0.16 vendors click, so
 exits are raised as ``typer.Exit``; ``click.exceptions.Exit`` would escape as a traceback.)
+
+Help conventions (every command): ``-h`` and ``--help``; flags show no ``<bool>`` type; arguments
+are named in capitals (``STUDY_FILE``, ``[PATTERN]``) instead of Typer's ``{study_file}``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import enum
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from ganlab.errors import GanlabError
 from ganlab.io import disk_fault
 
 PROFILE_HELP = "Apply the \\[profiles.NAME] table of the study file first."
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 
 PATH_FLAGS: dict[str, str] = {
     "study.device": "--device",
@@ -61,6 +67,88 @@ def user_message(exc: GanlabError, command: Any = None) -> str:
     return f"{exc} (options: {', '.join(f for _, f in flags)})"
 
 
+class OutputFormat(enum.StrEnum):
+    """How a listing command prints: a rich table or JSON."""
+
+    table = "table"
+    json = "json"
+
+
+FormatOpt = Annotated[
+    OutputFormat,
+    typer.Option("--format", "-f", case_sensitive=False, help="table or json."),
+]
+JsonAliasOpt = Annotated[
+    bool, typer.Option("--json", hidden=True, help="Same as --format json (deprecated).")
+]
+
+
+class LogFormat(enum.StrEnum):
+    """How progress is shown."""
+
+    auto = "auto"
+    rich = "rich"
+    plain = "plain"
+
+
+LogFormatOpt = Annotated[
+    LogFormat,
+    typer.Option("--log-format", case_sensitive=False,
+                 help="auto: a live display on a terminal, plain lines otherwise (a log file); "
+                      "rich; plain: one timestamped line per epoch, trial and stage."),
+]
+
+
+def is_plain(fmt: LogFormat, console: Console) -> bool:
+    """Whether to print plain lines (``plain``, or ``auto`` without a terminal)."""
+    return fmt == LogFormat.plain or (fmt == LogFormat.auto and not console.is_terminal)
+
+
+def print_skipped(protocol: dict[str, Any]) -> None:
+    """One console line for files a data folder could not use, and where they are listed."""
+    skipped = protocol.get("skipped") or {}
+    if not skipped:
+        return
+    reasons = "; ".join(f"{r}: {n}" for r, n in skipped.items())
+    where = f"; full list: {protocol['skipped_list']}" if protocol.get("skipped_list") else ""
+    console.print(escape(f"skipped {sum(skipped.values())} of {protocol.get('files', '?')} files "
+                         f"({reasons}){where}"), style="yellow", highlight=False)
+
+
+def wants_json(fmt: OutputFormat, json_alias: bool = False) -> bool:
+    """Whether a listing command prints JSON (``--format json`` or the hidden ``--json``)."""
+    return json_alias or fmt == OutputFormat.json
+
+
+def _polish(params: list[Any]) -> None:
+    """Help texts without ``<bool>`` on flags and with capitalised argument names."""
+    for param in params:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+        elif isinstance(param, TyperArgument) and param.metavar is None:
+            param.metavar = (param.name or "arg").upper()
+
+
+class GanlabCommand(TyperCommand):
+    """A Typer command with ganlab's help conventions."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params = super().get_params(ctx)
+        _polish(params)
+        return params
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if isinstance(param, TyperArgument):
+                name = param.metavar or (param.name or "").upper()
+                name = name if param.required else f"[{name}]"
+                pieces.append(name + ("..." if param.nargs != 1 else ""))
+            else:
+                pieces.extend(param.get_usage_pieces(ctx))
+        return pieces
+
+
 class GanlabGroup(TyperGroup):
     """A Typer group that turns user errors into a message and exit status 1."""
 
@@ -68,6 +156,11 @@ class GanlabGroup(TyperGroup):
         name, cmd, rest = super().resolve_command(ctx, args)
         ctx.meta["ganlab.command"] = cmd  # shared by the sub-contexts: the innermost wins
         return name, cmd, rest
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params = super().get_params(ctx)
+        _polish(params)
+        return params
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -88,13 +181,23 @@ class GanlabGroup(TyperGroup):
             raise typer.Exit(130) from None
 
 
-def make_app(help_text: str) -> typer.Typer:
-    """A sub-app with ganlab's defaults (no completion options, no pretty tracebacks)."""
-    return typer.Typer(
+class GanlabTyper(typer.Typer):
+    """``typer.Typer`` whose commands default to :class:`GanlabCommand`."""
+
+    def command(self, *args: Any, cls: type[TyperCommand] | None = None,
+                **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        kwargs.setdefault("context_settings", CONTEXT_SETTINGS)
+        return super().command(*args, cls=cls or GanlabCommand, **kwargs)
+
+
+def make_app(help_text: str, *, add_completion: bool = False) -> GanlabTyper:
+    """An app with ganlab's defaults (``-h``, no pretty tracebacks, clean help)."""
+    return GanlabTyper(
         cls=GanlabGroup,
         help=help_text,
         no_args_is_help=True,
-        add_completion=False,
+        add_completion=add_completion,
         pretty_exceptions_enable=False,
         rich_markup_mode="rich",
+        context_settings=CONTEXT_SETTINGS,
     )

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ganlab.cli._app import console, make_app
+from ganlab.cli._app import console, make_app, print_skipped
 
 app = make_app("Train and evaluate benign/malignant classifiers; score trivial floors.")
 
@@ -77,6 +77,7 @@ def train(
     proto = result.metrics["protocol"]
     if proto.get("resumed_at_epoch") is not None:
         console.print(f"resumed after epoch {proto['resumed_at_epoch']}")
+    print_skipped(proto.get("data") or {})
     console.print(_metrics_table(
         f"{proto['classifier']['name']} ({proto['mode']}, best epoch {proto['best_epoch']}/"
         f"{proto['epochs_run']}, {proto['train_seconds']:.0f} s)",

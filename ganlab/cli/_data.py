@@ -9,7 +9,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ganlab.cli._app import PROFILE_HELP, console, make_app
+from ganlab.cli._app import (
+    PROFILE_HELP,
+    FormatOpt,
+    JsonAliasOpt,
+    OutputFormat,
+    console,
+    make_app,
+    print_skipped,
+    wants_json,
+)
 
 app = make_app("Inspect image sets, generate the synthetic set, preview filters, write splits.")
 
@@ -29,13 +38,14 @@ def inspect(
         int, typer.Option("--hash-distance", min=0, max=64, help="pHash bits for near-duplicates.")
     ] = 4,
     show: Annotated[int, typer.Option("--show", min=0, help="Groups and files to list.")] = 10,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON, not tables.")] = False,
+    fmt: FormatOpt = OutputFormat.table,
+    as_json: JsonAliasOpt = False,
 ) -> None:
     """Counts per class, image sizes, skipped files with reasons, exact and near duplicates."""
     from ganlab.data import inspect_folder
 
     rep = inspect_folder(directory, positive_class=positive_class, hash_distance=hash_distance)
-    if as_json:
+    if wants_json(fmt, as_json):
         out = {k: getattr(rep, k) for k in ("root", "files", "usable", "skipped", "converted",
                                              "exact_groups", "near_groups", "near_pairs",
                                              "hash_distance")}
@@ -167,6 +177,7 @@ def split(
     for side, counts in p["sizes"].items():
         table.add_row(side, *(f"{counts[c]:,}" for c in data.class_names))
     console.print(table)
+    print_skipped(p)
     state = "reused" if p["split"]["reused_manifest"] else "wrote"
     console.print(
         f"{state} {data.split_manifest}; {p['lesion_groups']:,} lesion groups, "

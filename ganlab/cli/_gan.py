@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from pathlib import Path
 from types import TracebackType
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ganlab.cli._app import PROFILE_HELP, console, make_app
+from ganlab.cli._app import (
+    PROFILE_HELP,
+    LogFormat,
+    LogFormatOpt,
+    console,
+    is_plain,
+    make_app,
+    print_skipped,
+)
 
 app = make_app("Train GANs, sample checkpoints and score generated images (FID/KID, "
                "precision/recall/density/coverage, TSTR).")
@@ -48,6 +57,7 @@ def train(
     epochs: Annotated[
         int | None, typer.Option("--epochs", min=1, help="Override gan.epochs.")
     ] = None,
+    log_format: LogFormatOpt = LogFormat.auto,
 ) -> None:
     """Train the study's GAN on its training split; resumable after a kill."""
     from ganlab.config import load_config
@@ -62,12 +72,19 @@ def train(
     torch_device = resolve_device(device or cfg.study.device)
     study_dir = StudyLayout.of(cfg.study.name, cfg.study.output).root
     data = prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=study_dir)
-    with GanProgress(console) as progress:
-        result = train_gan(
-            cfg.gan, data.train, out_dir=out or study_dir / "gan", device=torch_device,
-            seed=cfg.study.seed, augment=build_augmentation(cfg.data.augmentations),
-            resume=resume, progress=progress.update,
-        )
+    print_skipped(data.protocol)
+    out_dir = out or study_dir / "gan"
+    kwargs = {"out_dir": out_dir, "device": torch_device, "seed": cfg.study.seed,
+              "augment": build_augmentation(cfg.data.augmentations), "resume": resume}
+    plain = is_plain(log_format, console)  # a log file: one line per epoch
+    with _tensorboard(cfg.study.tensorboard, out_dir) as tb:
+        report = _report(EpochLog(console, cfg.gan.epochs) if plain else None, tb, out_dir)
+        if plain:
+            result = train_gan(cfg.gan, data.train, report=report, **kwargs)
+        else:
+            with GanProgress(console) as progress:
+                result = train_gan(cfg.gan, data.train, progress=progress.update,
+                                   report=report, **kwargs)
     last = result.history[-1] if result.history else {}
     console.print(
         f"[green]done[/]: {len(result.history)} epochs, last D loss "
@@ -78,6 +95,24 @@ def train(
         f"metrics: {json.dumps(result.metrics)[:300]}",
         highlight=False,
     )
+
+
+def _tensorboard(enabled: bool, out_dir: Path) -> Any:
+    """A TensorBoard log in ``out_dir/tensorboard`` (``study.tensorboard``), else a no-op."""
+    if not enabled:
+        return contextlib.nullcontext(None)
+    from ganlab.tracking import TensorBoardLog
+
+    return TensorBoardLog(out_dir / "tensorboard")
+
+
+def _report(log: EpochLog | None, tb: Any, out_dir: Path) -> Any:
+    """The trainer's ``report(epoch, entry)``: plain log lines and/or TensorBoard."""
+    from ganlab.tracking import tee_report
+
+    both = tee_report((lambda _p, e, m: log(e, m)) if log else None, tb,
+                      lambda: sorted((out_dir / "samples").glob("epoch_*.png")))
+    return (lambda e, m: both("gan", e, m)) if both else None
 
 
 @app.command("sample")
@@ -269,3 +304,17 @@ class GanProgress:
         if elapsed > 0:
             fields["rate"] = f"{event['images'] / elapsed:.1f} img/s"
         self._progress.update(self._task, completed=event["step"], **fields)
+
+
+class EpochLog:
+    """The trainer's ``report`` callback for log files: one timestamped line per epoch."""
+
+    def __init__(self, console: Console, epochs: int) -> None:
+        self.console, self.epochs = console, epochs
+
+    def __call__(self, epoch: int, entry: dict) -> None:
+        from ganlab.study._events import short_metrics
+
+        shown = {k: v for k, v in entry.items() if k != "epoch"}
+        self.console.print(f"{time.strftime('%H:%M:%S')} gan epoch {epoch}/{self.epochs} "
+                           f"{short_metrics(shown, limit=8)}", highlight=False, soft_wrap=True)

@@ -8,9 +8,10 @@ from collections import Counter
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from ganlab.cli._app import console, make_app
+from ganlab.cli._app import FormatOpt, JsonAliasOpt, OutputFormat, console, make_app, wants_json
 from ganlab.errors import PluginError
 from ganlab.registry import REGISTRIES, registry_for
 
@@ -26,7 +27,8 @@ KindOption = Annotated[
 def list_plugins(
     kind: KindOption = None,
     pattern: Annotated[str, typer.Argument(help="fnmatch pattern on names, e.g. 'dcgan*'.")] = "*",
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON, not a table.")] = False,
+    fmt: FormatOpt = OutputFormat.table,
+    as_json: JsonAliasOpt = False,
 ) -> None:
     """List plugins: name, kind, package, version and a one-line description."""
     registries = [registry_for(kind)] if kind else list(REGISTRIES.values())
@@ -48,7 +50,7 @@ def list_plugins(
                     else info.summary(),
                 }
             )
-    if as_json:
+    if wants_json(fmt, as_json):
         typer.echo(json.dumps(rows, indent=2))
         return
     table = Table(title="ganlab plugins")
@@ -56,7 +58,8 @@ def list_plugins(
         table.add_column(col, no_wrap=True)
     table.add_column("description", overflow="fold", ratio=1)
     for row in rows:
-        table.add_row(row["name"], row["kind"], row["package"], row["version"], row["description"])
+        table.add_row(*(escape(row[k]) for k in ("name", "kind", "package", "version",
+                                                  "description")))
     console.print(table)
 
 
@@ -78,11 +81,12 @@ def show_plugin(
         info = reg.info(name)
         space = reg.search_space(name)
         console.print(
-            f"[bold]{name}[/] ({reg.singular}) from {info.package} {info.version}: {info.value}"
+            f"[bold]{escape(name)}[/] ({reg.singular}) from {escape(info.package)} "
+            f"{escape(info.version)}: {escape(info.value)}", highlight=False,
         )
         summary = reg.describe(name)
         if summary:
-            console.print(summary)
+            console.print(escape(summary), highlight=False)
         if reg.structural:
             console.print(f"structural keywords passed by ganlab: {', '.join(reg.structural)}")
         table = Table()
@@ -91,9 +95,21 @@ def show_plugin(
         for p in reg.parameters(name):
             spec = space.get(p.name)
             table.add_row(
-                p.name,
-                p.annotation,
-                "required" if p.required else repr(p.default),
-                json.dumps(spec) if spec else "",
+                escape(p.name),
+                escape(p.annotation),
+                "required" if p.required else escape(repr(p.default)),
+                escape(_space_text(spec)) if spec else "",
             )
         console.print(table)
+
+
+def _space_text(spec: dict) -> str:
+    """``float 5e-05..0.001 log`` for a range, ``one of a, b`` for choices; else JSON."""
+    rest = {k: v for k, v in spec.items() if k not in ("type", "low", "high", "step", "log")}
+    if "low" in spec and "high" in spec and not rest:
+        text = f"{spec.get('type', '')} {spec['low']}..{spec['high']}".strip()
+        text += f" step {spec['step']}" if spec.get("step") else ""
+        return text + (" log" if spec.get("log") else "")
+    if set(spec) <= {"type", "choices"} and "choices" in spec:
+        return "one of " + ", ".join(map(str, spec["choices"]))
+    return json.dumps(spec)

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from ganlab.cli._app import console, make_app
+from ganlab.cli._app import (
+    FormatOpt,
+    LogFormat,
+    LogFormatOpt,
+    OutputFormat,
+    console,
+    is_plain,
+    make_app,
+    wants_json,
+)
 
 app = make_app("Run Optuna studies over the pipeline; ablations, baselines, ensembles, reports.")
 
@@ -28,49 +38,6 @@ ProfileOpt = Annotated[
 ]
 
 
-class _Progress:
-    """Rich progress for trials, epochs and ablation/baseline runs."""
-
-    def __init__(self, progress: Any, total: int) -> None:
-        self.p = progress
-        self.trials = progress.add_task("trials", total=total)
-        self.runs: Any = None
-
-    def __call__(self, ev: dict[str, Any]) -> None:
-        kind = ev["event"]
-        if kind == "trial_start":
-            self.p.update(self.trials, description=f"trial {ev['trial']}")
-        elif kind == "epoch":
-            who = f"trial {ev['trial']}" if "trial" in ev else f"{ev['label']} seed {ev['seed']}"
-            shown = {k: v for k, v in ev["metrics"].items() if isinstance(v, float)}
-            text = " ".join(f"{k}={v:.3g}" for k, v in list(shown.items())[:3])
-            task = self.trials if "trial" in ev else self.runs
-            if task is not None:
-                desc = f"{who} · {ev['phase']} epoch {ev['epoch']} {text}"
-                self.p.update(task, description=desc)
-        elif kind == "trial_end":
-            state = ev["state"]
-            extra = ev.get("reason") or ev.get("values") or ""
-            self.p.console.print(f"trial {ev['trial']}: [bold]{state}[/] {extra}",
-                                 highlight=False)
-            if state != "FAIL":
-                self.p.advance(self.trials)
-        elif kind == "poll":
-            done = sum(t.state.name in ("COMPLETE", "PRUNED") for t in ev["trials"])
-            self.p.update(self.trials, completed=done, description="trials (all workers)")
-        elif kind in ("run_start", "run_cached", "run_end"):
-            if self.runs is None:
-                self.runs = self.p.add_task("runs", total=None)
-            label = f"{ev['label']} seed {ev['seed']}"
-            if kind == "run_start":
-                self.p.update(self.runs, description=label)
-            else:
-                state = "cached" if kind == "run_cached" else ev["state"]
-                self.p.console.print(f"{label}: {state} {ev.get('reason', '')}",
-                                     highlight=False)
-                self.p.advance(self.runs)
-
-
 @app.command("run")
 def run(
     study_file: StudyFile,
@@ -88,13 +55,15 @@ def run(
             "baselines, ablation and ensemble stages.",
         ),
     ] = False,
+    log_format: LogFormatOpt = LogFormat.auto,
     gpus: Annotated[
         str | None,
         typer.Option("--gpus", help="GPU ids for the workers, e.g. 0,1: worker i runs on GPU "
                      "i mod N only (default: every visible GPU)."),
     ] = None,
 ) -> None:
-    """Run or resume a study: its trials, then its baselines, ablation and ensemble."""
+    """Run or resume a study: data preparation, its trials, then its baselines, ablation and
+    ensembles."""
     import optuna
     from rich.progress import (
         BarColumn,
@@ -105,6 +74,7 @@ def run(
     )
 
     from ganlab.cli._gan import say_inception_notice
+    from ganlab.cli._progress import PlainLog, RichProgress
     from ganlab.config import load_config
     from ganlab.study import (
         check_run_options,
@@ -120,37 +90,44 @@ def run(
     if needs_gan(cfg):
         say_inception_notice(cfg.gan.fid)  # once per run, not once per trial
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    total = n_trials if n_trials is not None else cfg.study.n_trials
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())
-    with Progress(*columns, console=console) as progress:
-        summary = run_study(cfg, n_trials=n_trials, timeout=timeout, jobs=jobs, storage=storage,
-                            device=device, on_event=_Progress(progress, total),
-                            trials_only=trials_only, gpus=parse_gpus(gpus))
+    kwargs = {"n_trials": n_trials, "timeout": timeout, "jobs": jobs, "storage": storage,
+              "device": device, "trials_only": trials_only, "gpus": parse_gpus(gpus)}
+    if is_plain(log_format, console):
+        summary = run_study(cfg, on_event=PlainLog(console), **kwargs)
+    else:
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn())
+        with Progress(*columns, console=console) as progress:
+            summary = run_study(cfg, on_event=RichProgress(progress), **kwargs)
     opt = summary.optimize
-    console.print(f"study [bold]{opt.study_name}[/]: {opt.n_finished} finished trials "
-                  f"({opt.n_started} started now); stages: {', '.join(summary.stages)}")
+    console.print(f"study [bold]{escape(opt.study_name)}[/]: {opt.n_finished} finished trials "
+                  f"({opt.n_started} started now); stages: {', '.join(summary.stages)}",
+                  highlight=False, soft_wrap=True)
     if opt.failed_dead:
         console.print(f"marked failed (worker died): trials {opt.failed_dead}")
     if opt.best:
-        console.print(f"best trial #{opt.best['number']}: {opt.best['values']} "
-                      f"{opt.best['config_values']}")
-    console.print(f"next: ganlab study report {opt.study_name} --output {cfg.study.output}")
+        names = [o.metric for o in cfg.study.objectives]
+        values = " ".join(f"{n}={v:.4g}" for n, v in zip(names, opt.best["values"], strict=True))
+        sampled = "; ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                            for k, v in opt.best["config_values"].items())
+        console.print(escape(f"best trial #{opt.best['number']}: {values} ({sampled})"),
+                      highlight=False, soft_wrap=True)
+    console.print(f"next: ganlab study report {opt.study_name} --output {cfg.study.output}",
+                  highlight=False)
 
 
 @app.command("ablate")
 def ablate(study_file: StudyFile, device: DeviceOpt = None, profile: ProfileOpt = None) -> None:
     """Run (or resume) only the ablation of a study file and print its tables."""
+    from ganlab.cli._progress import PlainLog
     from ganlab.config import load_config
     from ganlab.device import resolve_device
     from ganlab.study import format_mean_ci, run_ablation
 
     cfg = load_config(study_file, profile=profile)
     res = run_ablation(cfg, device=resolve_device(device or cfg.study.device),
-                       on_event=lambda ev: console.print(
-                           f"{ev['label']} seed {ev['seed']}: {ev['event']}", highlight=False)
-                       if ev["event"] != "epoch" else None)
-    table = Table(title=f"ablation of {cfg.study.name} (test, mean ± 95% CI)")
+                       on_event=PlainLog(console))
+    table = Table(title=f"ablation of {cfg.study.name} (test, mean [95% interval over seeds])")
     for col in ("cell", "seeds", *res["metrics"]):
         table.add_column(col)
     for row in res["rows"]:
@@ -178,13 +155,20 @@ def report(
 
 
 @app.command("list")
-def list_cmd(output: OutputOpt = Path("runs")) -> None:
+def list_cmd(output: OutputOpt = Path("runs"), fmt: FormatOpt = OutputFormat.table) -> None:
     """List the studies under --output with their trial counts and best values."""
+    import dataclasses
+    import json
+
     from ganlab.study import list_studies
 
+    if wants_json(fmt):
+        typer.echo(json.dumps([dataclasses.asdict(s) for s in list_studies(output)], indent=2,
+                              default=str))
+        return
     table = Table(title=f"studies in {output}/")
     for col in ("name", "complete", "pruned", "failed", "running", "best", "storage"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for s in list_studies(output):
         table.add_row(s.name, str(s.n_complete), str(s.n_pruned), str(s.n_fail),
                       str(s.n_running), s.best, s.storage)
@@ -192,18 +176,27 @@ def list_cmd(output: OutputOpt = Path("runs")) -> None:
 
 
 @app.command("show")
-def show(name: StudyName, output: OutputOpt = Path("runs"), storage: StorageOpt = None) -> None:
+def show(name: StudyName, output: OutputOpt = Path("runs"), storage: StorageOpt = None,
+         fmt: FormatOpt = OutputFormat.table) -> None:
     """Show every trial of a study: state, values, sampled parameters, failure reasons."""
+    import json
+
     from ganlab.study import fmt_value, open_study, trial_rows
 
     study = open_study(name, output=output, storage=storage)
-    table = Table(title=f"study {name}: " + ", ".join(d.name.lower() for d in study.directions))
-    for col in ("#", "state", "value(s)", "sampled values", "s", "note"):
-        table.add_column(col, overflow="fold")
+    if wants_json(fmt):
+        typer.echo(json.dumps(trial_rows(study), indent=2, default=str))
+        return
+    names = study.metric_names or [f"objective {i}" for i in range(len(study.directions))]
+    table = Table(title=f"study {name}: " + ", ".join(
+        f"{n} ({d.name.lower()})" for n, d in zip(names, study.directions, strict=True)))
+    for col in ("#", "state", *names, "sampled values", "s", "note"):
+        table.add_column(escape(col), overflow="fold")
     for r in trial_rows(study):
-        table.add_row(str(r["number"]), r["state"], fmt_value(r["values"]),
-                      "; ".join(f"{k}={fmt_value(v)}" for k, v in r["params"].items()),
-                      fmt_value(r["seconds"]), r["reason"])
+        values = r["values"] or [None] * len(names)
+        table.add_row(str(r["number"]), r["state"], *(fmt_value(v) for v in values),
+                      escape("; ".join(f"{k}={fmt_value(v)}" for k, v in r["params"].items())),
+                      fmt_value(r["seconds"]), escape(r["reason"]))
     console.print(table)
 
 

@@ -214,6 +214,8 @@ class StudySection:
     sampler: PluginRef = PluginRef("tpe")  # Optuna sampler: tpe, random, grid, cmaes, nsga2, ...
     pruner: PluginRef = PluginRef("median")  # Optuna pruner: median, hyperband, none, ...
     storage: str | None = None  # Optuna storage URL (default: journal file in the output folder)
+    tensorboard: bool = False  # TensorBoard log per GAN and classifier run (<run>/tensorboard)
+    mlflow: str | None = None  # MLflow tracking URI: each finished trial is logged there
 
 
 @dataclass(frozen=True)

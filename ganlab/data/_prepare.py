@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import shutil
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -169,7 +172,12 @@ def _subset(scan: Scan, rows: np.ndarray, usable: np.ndarray, labels: np.ndarray
 
 
 def prepare_data(
-    cfg: DataConfig, *, base_dir: Path, work_dir: Path, fold: int | None = None
+    cfg: DataConfig,
+    *,
+    base_dir: Path,
+    work_dir: Path,
+    fold: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> PreparedData:
     """Ingest, validate, group, split, filter (cached) and load the images of a study.
 
@@ -180,12 +188,16 @@ def prepare_data(
             are written there and reused while the files and split settings are unchanged; the
             cache defaults to ``work_dir/cache``.
         fold: With ``data.split.folds >= 2``, the fold used as validation (default 0).
+        progress: Called as ``progress(done, total)`` while files are decoded and filtered.
+
+    Skipped files (unreadable, too small, ...) are listed with their reasons in
+    ``work_dir/skipped.csv`` (``protocol["skipped_list"]``).
     """
     base_dir, work_dir = Path(base_dir), Path(work_dir)
     sources = resolve_sources(cfg, base_dir)
     cache_dir = _resolve(cfg.cache_dir, base_dir) if cfg.cache_dir else work_dir / "cache"
     scan = scan_sources(sources, filters=cfg.filters, image_size=cfg.image_size,
-                        workers=cfg.workers, cache_dir=cache_dir)
+                        workers=cfg.workers, cache_dir=cache_dir, progress=progress)
     usable, labels = usable_checked(scan)
     sp = cfg.split
     src = sources.sources
@@ -225,6 +237,7 @@ def prepare_data(
         "files": len(src),
         "usable": int(len(usable)),
         "skipped": skip_summary(scan),
+        "skipped_list": _write_skipped(scan, work_dir),
         "converted": dict(Counter(r["converted"] for r in scan.records if r["converted"])),
         "split": {**settings, "fold": (fold or 0) if sp.folds >= 2 else None,
                   "reused_manifest": reused, "manifest": str(manifest)},
@@ -241,6 +254,22 @@ def prepare_data(
     }
     return PreparedData(sets["train"], sets["val"], sets["test"], sources.class_names,
                         manifest, protocol)
+
+
+def _write_skipped(scan: Scan, work_dir: Path) -> str | None:
+    """``work_dir/skipped.csv``: every skipped file with its reason (``None`` if none)."""
+    rows = [(s.path, r["skipped"]) for s, r in zip(scan.sources.sources, scan.records,
+                                                    strict=True) if r["skipped"]]
+    path = work_dir / "skipped.csv"
+    if not rows:
+        path.unlink(missing_ok=True)
+        return None
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["path", "reason"])
+    writer.writerows(rows)
+    atomic_write_text(path, buf.getvalue())
+    return str(path)
 
 
 def load_image_folder(

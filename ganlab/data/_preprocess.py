@@ -8,7 +8,7 @@ images and every file's validation record and pHash, so a warm run decodes nothi
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from ganlab.io import file_lock
 CACHE_VERSION = 1  # bump when decoding, validation or the cache layout changes
 
 _STATE: dict[str, Any] = {}
+ProgressFn = Callable[[int, int], None]  # (files done, files in all)
 
 
 @dataclass
@@ -94,17 +95,29 @@ def _work(path: str) -> tuple[dict[str, Any], int, np.ndarray | None]:
 
 
 def _run(paths: Sequence[str], refs: list[dict[str, Any]], image_size: int | None,
-         workers: int) -> list[tuple[dict[str, Any], int, np.ndarray | None]]:
+         workers: int, progress: ProgressFn | None = None,
+         ) -> list[tuple[dict[str, Any], int, np.ndarray | None]]:
     workers = min(resolve_workers(workers), max(1, len(paths)))
     if workers == 1:
         _init(refs, image_size)
-        return [_work(p) for p in paths]
+        return _collect(map(_work, paths), len(paths), progress)
     import multiprocessing
 
     chunk = max(1, min(32, len(paths) // (workers * 8)))
     ctx = multiprocessing.get_context("fork")
     with ctx.Pool(workers, initializer=_init, initargs=(refs, image_size)) as pool:
-        return list(pool.imap(_work, paths, chunksize=chunk))
+        return _collect(pool.imap(_work, paths, chunksize=chunk), len(paths), progress)
+
+
+def _collect(results: Iterable[Any], total: int, progress: ProgressFn | None) -> list[Any]:
+    """The results in order, reporting ``progress(done, total)`` about every 1% of files."""
+    out: list[Any] = []
+    step = max(1, total // 100)
+    for item in results:
+        out.append(item)
+        if progress is not None and (len(out) % step == 0 or len(out) == total):
+            progress(len(out), total)
+    return out
 
 
 def _assemble(sources: SourceList, digests: list[str], results: list, image_size: int | None,
@@ -127,6 +140,7 @@ def scan_sources(
     image_size: int | None = None,
     workers: int = 0,
     cache_dir: Path | None = None,
+    progress: ProgressFn | None = None,
 ) -> Scan:
     """Decode, validate and pHash every file; with ``image_size``, also filter and resize.
 
@@ -136,13 +150,16 @@ def scan_sources(
         image_size: Final side; ``None`` to skip filtering (validation and hashing only).
         workers: Processes (0 = all cores).
         cache_dir: Where to cache the result (``None`` = no cache).
+        progress: Called as ``progress(done, total)`` while files are processed (not on a
+            cache hit).
     """
     paths = [s.path for s in sources.sources]
     digests = content_hashes(paths, memo_dir=cache_dir)
     chain = resolved_filters(filters)
     refs = [{"name": r["name"], **r["params"]} for r in chain]
     if cache_dir is None or image_size is None:
-        return _assemble(sources, digests, _run(paths, refs, image_size, workers), image_size, "")
+        return _assemble(sources, digests, _run(paths, refs, image_size, workers, progress),
+                         image_size, "")
     files = [
         d if d != "unreadable" else f"unreadable:{p}" for d, p in zip(digests, paths, strict=True)
     ]
@@ -155,7 +172,8 @@ def scan_sources(
             if cached is None and entry.exists():
                 _set_aside(entry)
             if cached is None:
-                scan = _assemble(sources, digests, _run(paths, refs, image_size, workers),
+                scan = _assemble(sources, digests,
+                                 _run(paths, refs, image_size, workers, progress),
                                  image_size, key)
                 meta = {"key": key, "records": scan.records, "chain": chain,
                         "image_size": image_size}

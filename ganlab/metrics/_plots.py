@@ -65,13 +65,14 @@ def plot_confusion(
     cm = np.asarray(matrix, dtype=float)
     fig, ax = plt.subplots(figsize=(4.5, 4))
     ax.imshow(cm, cmap="Blues")
+    ax.grid(False)  # a style with axes.grid on (optuna's plots use ggplot) would cross the cells
     rows = cm.sum(1, keepdims=True)
     share = np.divide(cm, rows, out=np.zeros_like(cm), where=rows > 0)
     for i in range(cm.shape[0]):
         for j in range(cm.shape[1]):
             color = "white" if cm[i, j] > cm.max() / 2 else "black"
             ax.text(j, i, f"{int(cm[i, j])}\n{share[i, j]:.1%}", ha="center", va="center",
-                    color=color)
+                    color=color, fontsize=13)
     ticks = range(len(class_names))
     ax.set_xticks(list(ticks), list(class_names))
     ax.set_yticks(list(ticks), list(class_names))

@@ -43,7 +43,7 @@ class PluginInfo:
     version: str
 
     def summary(self) -> str:
-        """First docstring line of the factory, read from source without importing it."""
+        """First docstring paragraph of the factory, read from source without importing it."""
         return _static_summary(self.value)
 
 
@@ -317,7 +317,7 @@ class Registry:
         return dict(space)
 
     def describe(self, name: str) -> str:
-        """First line of the factory's docstring, read from its source without running it.
+        """First paragraph of the factory's docstring, read from its source without running it.
 
         Nothing is imported: the module's file is located and parsed, not executed, so a
         broken plugin still gets listed.
@@ -340,6 +340,16 @@ def _module_file(module_name: str) -> str | None:
     return spec.origin
 
 
+def _first_paragraph(doc: str) -> str:
+    """The docstring's first paragraph as one line (a sentence may wrap over lines)."""
+    lines = []
+    for line in doc.strip().splitlines():
+        if not line.strip():
+            break
+        lines.append(line.strip())
+    return " ".join(lines)
+
+
 def _static_summary(value: str) -> str:
     module_name, _, attr = value.partition(":")
     try:
@@ -353,6 +363,5 @@ def _static_summary(value: str) -> str:
     target = attr.strip().split(".")[0]
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name == target:
-            doc = ast.get_docstring(node) or ""
-            return doc.strip().splitlines()[0] if doc.strip() else ""
+            return _first_paragraph(ast.get_docstring(node) or "")
     return ""

@@ -7,9 +7,9 @@ not one of them). Every cell runs with every seed of ``ablation.seeds`` on the s
 finished runs are cached, so rerunning skips them.
 
 Tables follow the paper's Tables 2-4: test accuracy, precision, recall, F1 and ROC-AUC per cell
-as mean ± 95% t-interval over seeds, plus ``Δ vs base``: the paired bootstrap of the metric
-difference on the same test samples, averaged over seeds
-(:func:`ganlab.metrics.seed_paired_bootstrap`).
+as mean and 95% interval over seeds (a t-interval of the logits, so it stays inside [0, 1]),
+plus ``Δ vs base``: the paired bootstrap of the metric difference on the same test samples,
+averaged over seeds (:func:`ganlab.metrics.seed_paired_bootstrap`).
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING, Any
 from ganlab.config import config_to_dict, get_path
 from ganlab.errors import ConfigError, GanlabError
 from ganlab.io import atomic_write_json
+from ganlab.study._events import EventFn
 from ganlab.study._layout import StudyLayout
-from ganlab.study._runs import EventFn, cached_run, run_error
+from ganlab.study._runs import cached_run, run_error
 
 if TYPE_CHECKING:
     import torch
@@ -135,9 +136,11 @@ def write_ablation_tables(cfg: Config) -> dict[str, Any]:
             elif (err := run_error(run_dir)) is not None:
                 errors.append(f"seed {seed}: {err}")
         metrics = {m: mean_ci([r["metrics"].get(f"test.{m}", float("nan"))
-                               for r in runs[cell.id].values()]) for m in TABLE_METRICS}
+                               for r in runs[cell.id].values()], bounds=(0.0, 1.0))
+                   for m in TABLE_METRICS}
         gan = {m: mean_ci([r["metrics"][f"gan.{m}"] for r in runs[cell.id].values()
-                           if f"gan.{m}" in r["metrics"]]) for m in ("fid", "kid")}
+                           if f"gan.{m}" in r["metrics"]], bounds=b)
+               for m, b in (("fid", (0.0, None)), ("kid", (None, None)))}
         rows.append({"cell": cell.id, "label": cell.label, "factor": cell_factor(cell),
                      "values": cell.values, "n_seeds": len(runs[cell.id]), "metrics": metrics,
                      "gan": gan, "errors": errors, "vs_base": {}})

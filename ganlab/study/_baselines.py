@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from ganlab.io import atomic_write_json
 from ganlab.study._ablation import TABLE_METRICS
+from ganlab.study._events import EventFn
 from ganlab.study._layout import StudyLayout
-from ganlab.study._runs import EventFn, cached_run, run_error
+from ganlab.study._runs import cached_run, run_error
 
 if TYPE_CHECKING:
     import torch
@@ -54,7 +55,7 @@ def run_baselines(
 
 
 def write_baseline_table(cfg: Config) -> dict[str, Any]:
-    """Summarise stored baseline runs (mean ± 95% t-interval over seeds) without training."""
+    """Summarise stored baseline runs (mean, 95% logit-t interval over seeds); no training."""
     from ganlab.study._pipeline import load_run
     from ganlab.study._stats import mean_ci
 
@@ -75,10 +76,11 @@ def write_baseline_table(cfg: Config) -> dict[str, Any]:
             "model": ref.as_dict(),
             "n_seeds": len(runs),
             "runs": [r["dir"] for r in runs],
-            "metrics": {m: mean_ci([r["metrics"].get(f"test.{m}", float("nan")) for r in runs])
+            "metrics": {m: mean_ci([r["metrics"].get(f"test.{m}", float("nan")) for r in runs],
+                                   bounds=(0.0, 1.0))
                         for m in TABLE_METRICS},
             "val_roc_auc": mean_ci([r["metrics"].get("val.roc_auc", float("nan"))
-                                    for r in runs]),
+                                    for r in runs], bounds=(0.0, 1.0)),
             "errors": errors,
         })
     out = {"rows": rows, "seeds": list(cfg.baselines.seeds) if cfg.baselines else []}

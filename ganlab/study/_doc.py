@@ -16,13 +16,16 @@ from urllib.parse import quote
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;
 margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
-h1{border-bottom:2px solid #ddd}h2{margin-top:2em;border-bottom:1px solid #eee}
+h1{border-bottom:2px solid #ddd;margin:.2em 0 .4em}
+h2{margin:1.4em 0 .5em;border-bottom:1px solid #eee}h3{margin:1em 0 .4em}
 table{border-collapse:collapse;margin:1em 0;font-size:.9em}
 th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}
 th{background:#f4f4f4}tr:nth-child(even) td{background:#fafafa}
 img{max-width:100%;border:1px solid #eee;margin:.5em 0}figure{margin:1em 0}
 figcaption{font-size:.85em;color:#555}pre{background:#f6f8fa;padding:1em;overflow:auto}
 .empty{color:#777;font-style:italic}
+td.n{white-space:nowrap}details{margin:1em 0}summary{cursor:pointer;font-weight:600}
+.lead{font-size:1.1em;background:#eef5ff;border-left:4px solid #3b82f6;padding:.5em .8em}
 """
 
 
@@ -40,6 +43,10 @@ class Doc:
     def p(self, text: str) -> None:
         self.blocks.append(("p", text))
 
+    def lead(self, text: str) -> None:
+        """The paragraph a reader should see first (highlighted)."""
+        self.blocks.append(("lead", text))
+
     def empty(self, text: str) -> None:
         """A section with nothing to show says so."""
         self.blocks.append(("empty", text))
@@ -53,6 +60,13 @@ class Doc:
     def code(self, text: str) -> None:
         self.blocks.append(("code", text))
 
+    def fold(self, summary: str) -> None:
+        """Start a folded block (``<details>``) that :meth:`unfold` closes."""
+        self.blocks.append(("fold", summary))
+
+    def unfold(self) -> None:
+        self.blocks.append(("unfold", None))
+
     # -- rendering -------------------------------------------------------------------------
     def markdown(self, base: Path) -> str:
         out = [f"# {self.title}", ""]
@@ -64,6 +78,8 @@ class Doc:
                 out += [md_escape(str(value)), ""]
             elif kind == "empty":
                 out += [f"_{md_escape(str(value))}_", ""]
+            elif kind == "lead":
+                out += [f"**{md_escape(str(value))}**", ""]
             elif kind == "table":
                 headers, rows = value  # type: ignore[misc]
                 out.append("| " + " | ".join(md_escape(h) for h in headers) + " |")
@@ -77,6 +93,10 @@ class Doc:
             elif kind == "code":
                 fence = "`" * max(3, _longest_backtick_run(str(value)) + 1)
                 out += [fence, str(value), fence, ""]
+            elif kind == "fold":
+                out += ["<details>", f"<summary>{html.escape(str(value))}</summary>", ""]
+            elif kind == "unfold":
+                out += ["</details>", ""]
         return "\n".join(out)
 
     def html(self) -> str:
@@ -91,11 +111,12 @@ class Doc:
                 parts.append(f"<p>{e(str(value))}</p>")
             elif kind == "empty":
                 parts.append(f"<p class='empty'>{e(str(value))}</p>")
+            elif kind == "lead":
+                parts.append(f"<p class='lead'>{e(str(value))}</p>")
             elif kind == "table":
                 headers, rows = value  # type: ignore[misc]
                 head = "".join(f"<th>{e(h)}</th>" for h in headers)
-                body = "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>"
-                               for r in rows)
+                body = "".join("<tr>" + "".join(_td(c) for c in r) + "</tr>" for r in rows)
                 parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
             elif kind == "img":
                 path, caption = value  # type: ignore[misc]
@@ -104,8 +125,21 @@ class Doc:
                              f"<figcaption>{e(caption)}</figcaption></figure>")
             elif kind == "code":
                 parts.append(f"<pre>{e(str(value))}</pre>")
+            elif kind == "fold":
+                parts.append(f"<details><summary>{e(str(value))}</summary>")
+            elif kind == "unfold":
+                parts.append("</details>")
         parts.append("</body></html>")
         return "\n".join(parts)
+
+
+_NUMBER = re.compile(r"[-+]?[0-9.]+( \[[-+0-9., ]+\])?( p=[0-9.]+)?")
+
+
+def _td(cell: str) -> str:
+    """A table cell; a number with its interval is kept on one line."""
+    text = html.escape(cell)
+    return f"<td class='n'>{text}</td>" if _NUMBER.fullmatch(cell) else f"<td>{text}</td>"
 
 
 _MD_SPECIAL = re.compile(r"([\\`*\[\]|~])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")

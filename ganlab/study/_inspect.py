@@ -100,7 +100,9 @@ def list_studies(output: str | Path = "runs") -> list[StudyInfo]:
         best = "—"
         if study is not None and count[TrialState.COMPLETE]:
             b = study.best_trials[0]
-            best = f"#{b.number}: " + ", ".join(f"{v:.4g}" for v in b.values)
+            names = study.metric_names or [f"objective {i}" for i in range(len(b.values))]
+            best = f"#{b.number}: " + ", ".join(
+                f"{n}={v:.4g}" for n, v in zip(names, b.values, strict=True))
         rows.append(StudyInfo(root.name, root, rec.get("storage") or "journal",
                               count[TrialState.COMPLETE], count[TrialState.PRUNED],
                               count[TrialState.FAIL], count[TrialState.RUNNING], best))
@@ -121,9 +123,19 @@ def trial_rows(study: optuna.Study) -> list[dict[str, Any]]:
             "seconds": t.user_attrs.get("seconds"),
             "reason": fail_reason(t) if t.state == TrialState.FAIL else (
                 f"pruned at step {t.last_step}" if t.state == TrialState.PRUNED else ""),
-            "metrics": t.user_attrs.get("metrics", {}),
+            "metrics": trial_metrics(t),
         })
     return rows
+
+
+def trial_metrics(trial: Any) -> dict[str, float]:
+    """A trial's recorded flat metrics (``metric:<name>`` user attributes; older studies kept
+    them in one ``metrics`` attribute)."""
+    from ganlab.study._objective import METRIC_ATTR
+
+    found = {k[len(METRIC_ATTR):]: v for k, v in trial.user_attrs.items()
+             if k.startswith(METRIC_ATTR)}
+    return found or dict(trial.user_attrs.get("metrics") or {})
 
 
 def fmt_value(v: Any) -> str:

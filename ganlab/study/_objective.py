@@ -19,8 +19,17 @@ from typing import TYPE_CHECKING, Any
 
 from ganlab.errors import GanlabError
 from ganlab.io import atomic_write_json, atomic_write_text, disk_fault
+from ganlab.study._events import (
+    EpochEnd,
+    EventFn,
+    TrialFinished,
+    TrialStarted,
+    phase_epochs,
+)
 from ganlab.study._pipeline import RunResult, gan_cache_key, run_pipeline
 from ganlab.study._seeds import SEED_ATTR, trial_seed
+
+METRIC_ATTR = "metric:"  # user attribute prefix of each recorded flat metric
 
 if TYPE_CHECKING:
     import optuna
@@ -29,9 +38,6 @@ if TYPE_CHECKING:
     from ganlab.config import Config
     from ganlab.study._layout import StudyLayout
     from ganlab.study._space import SearchParam
-
-EventFn = Callable[[dict[str, Any]], None]
-
 
 def metric_from_epoch(metrics: dict[str, Any], name: str) -> float | None:
     """The value of flat metric ``name`` (``val.roc_auc``) in an epoch report, if present.
@@ -73,7 +79,7 @@ class TrialObjective:
         device: Torch device of every trial.
         worker_attrs: Host, pid and worker token recorded on each trial.
         artifact_store: Where sample grids and plots are uploaded for optuna-dashboard.
-        on_event: Progress callback (``{"event": "epoch" | "trial_start" | "trial_end", ...}``).
+        on_event: Progress callback (typed events of :mod:`ganlab.study._events`).
         pipeline: The run function (the real pipeline unless a library user swaps it).
     """
 
@@ -117,8 +123,8 @@ class TrialObjective:
         trial.set_user_attr("dir", str(out_dir))
         trial.set_user_attr(SEED_ATTR, trial_seed(self.cfg.study.seed, trial.number))
         trial_cfg, sampled = sample_config(trial, self.cfg, self.params)
-        trial.set_user_attr("config_values", sampled)
-        self.on_event({"event": "trial_start", "trial": trial.number, "values": sampled})
+        trial.set_user_attr("config_values", _short(sampled))
+        self.on_event(TrialStarted(trial.number, dict(sampled)))
         start = time.time()
         try:
             result = self.pipeline(
@@ -127,16 +133,18 @@ class TrialObjective:
                 work_dir=self.layout.root,
                 device=self.device,
                 seed=self.cfg.study.seed,
-                report=self._reporter(trial),
+                report=self._reporter(trial, trial_cfg),
                 gan_dir=self.layout.gan_cache / gan_cache_key(trial_cfg, self.cfg.study.seed),
             )
             values = self._objective_values(result.metrics)
         except KeyboardInterrupt:
             trial.set_user_attr("fail_reason", "interrupted (Ctrl-C); rerun to continue")
             raise
-        except optuna.TrialPruned:
-            trial.set_user_attr("seconds", round(time.time() - start, 2))
-            self.on_event({"event": "trial_end", "trial": trial.number, "state": "PRUNED"})
+        except optuna.TrialPruned as exc:
+            seconds = round(time.time() - start, 2)
+            trial.set_user_attr("seconds", seconds)
+            self.on_event(TrialFinished(trial.number, "PRUNED", reason=str(exc) or "pruned",
+                                        seconds=seconds))
             raise
         except Exception as exc:  # noqa: BLE001 - a trial's fault must not stop the study
             disk = disk_fault(exc)
@@ -144,13 +152,16 @@ class TrialObjective:
                 _try(lambda: trial.set_user_attr("fail_reason", disk))
                 raise GanlabError(disk) from exc
             return self._fail(trial, out_dir, exc, start)
-        trial.set_user_attr("metrics", result.metrics)
+        for name, value in result.metrics.items():  # one short line each in optuna-dashboard
+            trial.set_user_attr(f"{METRIC_ATTR}{name}", value)
         if result.flags:  # e.g. per-class GAN collapse: the trial counts, with the reason
             trial.set_user_attr("flags", result.flags)
-        trial.set_user_attr("seconds", round(time.time() - start, 2))
+        seconds = round(time.time() - start, 2)
+        trial.set_user_attr("seconds", seconds)
         self._upload(trial, result)
-        self.on_event({"event": "trial_end", "trial": trial.number, "state": "COMPLETE",
-                       "values": values})
+        self.on_event(TrialFinished(trial.number, "COMPLETE",
+                                    dict(zip(self._metrics, values, strict=True)),
+                                    seconds=seconds))
         return values[0] if len(values) == 1 else tuple(values)
 
     def _objective_values(self, metrics: dict[str, float]) -> list[float]:
@@ -170,15 +181,15 @@ class TrialObjective:
             raise TrainingError(f"objective is NaN: {named}")
         return values
 
-    def _reporter(self, trial: optuna.Trial) -> Callable[[str, int, dict], None]:
+    def _reporter(self, trial: optuna.Trial, cfg: Config) -> Callable[[str, int, dict], None]:
         import optuna
 
         single = len(self._metrics) == 1
         target = self._metrics[0]
 
         def report(phase: str, epoch: int, metrics: dict) -> None:
-            self.on_event({"event": "epoch", "trial": trial.number, "phase": phase,
-                           "epoch": epoch, "metrics": metrics})
+            self.on_event(EpochEnd(phase, epoch, dict(metrics), phase_epochs(cfg, phase),
+                                   trial=trial.number))
             if not single:
                 return  # Optuna prunes single-objective studies only
             value = metric_from_epoch(metrics, target)
@@ -186,7 +197,8 @@ class TrialObjective:
                 return
             trial.report(value, epoch)
             if trial.should_prune():
-                raise optuna.TrialPruned(f"pruned at {phase} epoch {epoch}: {target} = {value}")
+                raise optuna.TrialPruned(
+                    f"pruned at {phase} epoch {epoch}: {target}={value:.3g}")
 
         return report
 
@@ -196,13 +208,13 @@ class TrialObjective:
         atomic_write_text(out_dir / "error.log", f"{reason}\n\n{tb}")
         atomic_write_json(out_dir / "failed.json", {"reason": reason})
         trial.set_user_attr("fail_reason", reason)
-        trial.set_user_attr("traceback", tb[-4000:])
+        trial.set_user_attr("traceback", _tail(tb))  # the whole one is in error.log
         trial.set_user_attr("seconds", round(time.time() - start, 2))
         if "out of memory" in reason:
             _free_gpu_memory()
         self.last_failed = True
-        self.on_event({"event": "trial_end", "trial": trial.number, "state": "FAIL",
-                       "reason": reason})
+        self.on_event(TrialFinished(trial.number, "FAIL", reason=reason,
+                                    seconds=round(time.time() - start, 2)))
         n = len(self._metrics)
         return float("nan") if n == 1 else tuple([float("nan")] * n)  # type: ignore[return-value]
 
@@ -216,6 +228,19 @@ class TrialObjective:
             if Path(path).is_file():
                 upload_artifact(artifact_store=self.artifact_store, file_path=str(path),
                                 study_or_trial=trial)
+
+
+def _tail(tb: str, keep: int = 1000) -> str:
+    """A traceback's first line and its last ``keep`` characters (short for the dashboard)."""
+    if len(tb) <= keep:
+        return tb
+    return tb.splitlines()[0] + "\n  ...\n" + tb[-keep:]
+
+
+def _short(values: dict[str, Any]) -> dict[str, Any]:
+    """Sampled values with floats to 4 significant digits (a short user attribute; the exact
+    values are the trial's params and its config.json)."""
+    return {k: float(f"{v:.4g}") if isinstance(v, float) else v for k, v in values.items()}
 
 
 def _try(action: Callable[[], object]) -> None:

@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ganlab.errors import ConfigError, GanlabError
+from ganlab.study._events import EventFn, StageFinished, StageStarted, WorkersPolled
 from ganlab.study._gpus import GPU_ATTR, assign_gpus, device_in_process, only_gpu
 from ganlab.study._layout import StudyLayout
-from ganlab.study._objective import EventFn, TrialObjective
+from ganlab.study._objective import TrialObjective
 from ganlab.study._pipeline import RunResult, run_pipeline
 from ganlab.study._storage import open_storage, redact_url
 from ganlab.study._workers import RUN_ATTR, WorkerToken, fail_dead_trials
@@ -87,6 +88,13 @@ def load_or_create_study(
             f"directions {have}, but the file asks for {directions}. Use another study.name "
             "or restore the objectives"
         )
+    names = [o.metric for o in cfg.study.objectives]
+    if study.metric_names != names:  # optuna-dashboard shows these instead of "Objective 0"
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            study.set_metric_names(names)
     return study
 
 
@@ -111,7 +119,8 @@ def optimize_study(
         jobs: Worker processes on this machine.
         storage: Storage URL (default ``study.storage``, else the journal file).
         device: ``auto``, ``cpu`` or ``cuda`` (default ``study.device``).
-        on_event: Progress callback; with ``jobs > 1`` it receives ``poll`` events only.
+        on_event: Progress callback: the ``trials`` stage's events; with ``jobs > 1`` only
+            :class:`~ganlab.study._events.WorkersPolled` between its start and end.
         pipeline: The per-run function (``run_pipeline``; swappable for library users).
         gpus: GPU ids the workers are pinned to, round-robin (default: every visible GPU);
             see :mod:`ganlab.study._gpus`.
@@ -133,6 +142,9 @@ def optimize_study(
     objectives = [o.metric for o in cfg.study.objectives]
     failed_dead = fail_dead_trials(study, layout, objectives=objectives)
     deadline = time.time() + timeout if timeout else None
+    emit = on_event or (lambda _e: None)
+    emit(StageStarted("trials", total=n_trials, done=sum(
+        t.state in finished_states() for t in study.get_trials(deepcopy=False))))
     run_id = uuid.uuid4().hex  # marks the trials this call starts (its "started now")
     if jobs == 1:
         if pinned[0] is not None:
@@ -142,7 +154,9 @@ def optimize_study(
     else:
         _run_processes(cfg, url, layout, device_name, n_trials, deadline, pinned, study,
                        on_event, run_id)
-    return _summary(cfg, study, n_trials, deadline, run_id, failed_dead)
+    summary = _summary(cfg, study, n_trials, deadline, run_id, failed_dead)
+    emit(StageFinished("trials", _trials_line(summary, study)))
+    return summary
 
 
 def _summary(cfg: Config, study: optuna.Study, n_trials: int, deadline: float | None,
@@ -158,6 +172,16 @@ def _summary(cfg: Config, study: optuna.Study, n_trials: int, deadline: float | 
     return OptimizeSummary(cfg.study.name, n_finished,
                            sum(t.user_attrs.get(RUN_ATTR) == run_id for t in trials),
                            failed_dead, best_trial_info(study), study)
+
+
+def _trials_line(summary: OptimizeSummary, study: optuna.Study) -> str:
+    """``6 finished (2 started now); best trial #3: val.roc_auc=0.906``."""
+    line = f"{summary.n_finished} finished ({summary.n_started} started now)"
+    if summary.best:
+        names = study.metric_names or [f"objective {i}" for i in range(len(study.directions))]
+        vals = " ".join(f"{n}={v:.4g}" for n, v in zip(names, summary.best["values"], strict=True))
+        line += f"; best trial #{summary.best['number']}: {vals}"
+    return line
 
 
 def check_run_options(
@@ -237,6 +261,12 @@ def _worker_loop(
     )
     objectives = [o.metric for o in cfg.study.objectives]
     failures: list[str] = []
+    callbacks = []
+    if cfg.study.mlflow:
+        from ganlab.tracking import mlflow_callback
+
+        callbacks.append(mlflow_callback(cfg.study.mlflow,
+                                         [o.metric for o in cfg.study.objectives]))
     try:
         while deadline is None or time.time() < deadline:
             finished, running = _count(study)
@@ -247,7 +277,7 @@ def _worker_loop(
                 fail_dead_trials(study, layout, objectives=objectives)
                 _fail_stale(study)
                 continue
-            study.optimize(objective, n_trials=1, gc_after_trial=True)
+            study.optimize(objective, n_trials=1, gc_after_trial=True, callbacks=callbacks)
             if objective.last_failed:
                 trial = study.get_trials(deepcopy=False)[objective.last_trial]
                 failures.append(str(trial.user_attrs.get("fail_reason", "")))
@@ -333,7 +363,11 @@ def _run_processes(
     try:
         while any(p.is_alive() for p in procs):
             if on_event is not None:
-                on_event({"event": "poll", "trials": study.get_trials(deepcopy=False)})
+                from optuna.trial import TrialState
+
+                trials = study.get_trials(deepcopy=False)
+                on_event(WorkersPolled(sum(t.state in finished_states() for t in trials),
+                                       sum(t.state == TrialState.RUNNING for t in trials)))
             time.sleep(1.0)
     except BaseException:
         for p in procs:

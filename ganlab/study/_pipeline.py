@@ -104,21 +104,46 @@ def run_pipeline(
             (``gan_result.json``) is reused instead of retrained; runs with the same data, GAN
             settings and seed pass the same ``gan-cache/<key>`` folder to train it once.
     """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(out_dir / "config.json", config_to_dict(cfg))
+    tb = _tensorboard(cfg, out_dir)
+    try:
+        return _run(cfg, out_dir, work_dir, device, seed, report, gan_dir, tb)
+    finally:
+        if tb is not None:
+            tb.close()
+
+
+def _tensorboard(cfg: Config, out_dir: Path) -> Any:
+    if not cfg.study.tensorboard:
+        return None
+    from ganlab.tracking import TensorBoardLog
+
+    return TensorBoardLog(out_dir / "tensorboard")
+
+
+def _run(cfg: Config, out_dir: Path, work_dir: Path, device: torch.device, seed: int,
+         report: ReportFn | None, gan_dir: Path | None, tb: Any) -> RunResult:
+    """The body of :func:`run_pipeline` (``tb``: its TensorBoard log, or ``None``)."""
     from ganlab.classify import classifier_data, train_classifier, with_gan_checkpoint
     from ganlab.data import build_augmentation, prepare_data
     from ganlab.seeding import seed_everything
+    from ganlab.tracking import tee_report
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    raw = config_to_dict(cfg)
-    atomic_write_json(out_dir / "config.json", raw)
     seed_everything(seed)
     data = prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=work_dir)
     augment = build_augmentation(cfg.data.augmentations)
     result = RunResult(metrics={}, out_dir=out_dir)
     gan_metrics: dict[str, Any] = {}
     if needs_gan(cfg):
-        gan = _train_or_reuse_gan(cfg, data, gan_dir or out_dir / "gan", device, seed, augment,
-                                  report)
+        gan_path = gan_dir or out_dir / "gan"
+        trained_now = not (gan_path / "gan_result.json").exists()
+        gan = _train_or_reuse_gan(cfg, data, gan_path, device, seed, augment, tee_report(
+            report, tb, lambda: sorted((gan_path / "samples").glob("epoch_*.png"))))
+        if tb is not None:
+            if not trained_now:  # a shared GAN trained by an earlier run
+                tb.history("gan", gan["history"])
+            tb.images("gan", gan["sample_grids"][-1:], len(gan["history"]))
         result.gan_checkpoint = Path(gan["checkpoint"])
         result.sample_grids = [Path(p) for p in gan["sample_grids"]]
         gan_metrics = dict(gan["metrics"])
@@ -135,7 +160,8 @@ def run_pipeline(
         clf_cfg = cfg.classifier
         model = with_gan_checkpoint(clf_cfg.model, result.gan_checkpoint)  # GAN pretraining
         clf_cfg = dataclasses.replace(clf_cfg, model=model)
-        clf_report = (lambda e, m: report("classifier", e, m)) if report else None
+        both = tee_report(report, tb)
+        clf_report = (lambda e, m: both("classifier", e, m)) if both else None
         clf_data = data
         if classifier_data(cfg) is not cfg.data:  # classifier.image_size differs from the GAN's
             clf_data = prepare_data(classifier_data(cfg), base_dir=Path(cfg.base_dir),
@@ -155,6 +181,8 @@ def run_pipeline(
         result.predictions = Path(clf.predictions)
         result.plots = [Path(p) for p in clf.plots]
         atomic_write_json(out_dir / "classifier_history.json", clf.history)
+        if tb is not None:
+            tb.images("classifier", result.plots)
     result.metrics = flat_metrics(classify_metrics, gan_metrics)
     atomic_write_json(out_dir / "run.json", {
         "seed": seed,

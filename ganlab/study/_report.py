@@ -2,7 +2,9 @@
 
 Everything comes from stored files (the Optuna storage, ``run.json`` / ``metrics.json`` /
 ``predictions.csv`` of runs, ablation, baseline and ensemble results); nothing is retrained.
-A section with nothing to show says so.
+A section with nothing to show says so. Results come first (best trial, ablation, baselines,
+ensembles, ROC, confusion matrices, GAN samples and metrics); the trial list, Optuna's plots
+and the configuration come last, the configuration folded.
 """
 
 from __future__ import annotations
@@ -28,9 +30,10 @@ if TYPE_CHECKING:
     from ganlab.config import Config
 
 SECTIONS = (
-    "Summary", "Best configuration", "Trials", "Optimisation history", "Parameter importance",
-    "Ablation", "Baselines", "Ensemble", "GAN: FID / KID", "GAN: sample grids",
-    "GAN: loss curves", "ROC curves", "Confusion matrices", "Classifier training curves",
+    "Summary", "Best trial", "Ablation", "Baselines", "Ensemble", "ROC curves",
+    "Confusion matrices", "GAN: sample grids", "GAN metrics", "GAN: loss curves",
+    "Classifier training curves", "Trials", "Optimisation history", "Parameter importance",
+    "Configuration",
 )
 _TABLE = ("accuracy", "precision", "recall", "f1", "roc_auc")
 
@@ -70,15 +73,17 @@ def _build_report(name: str, output: str | Path, cfg: Config, study: optuna.Stud
     img.mkdir(parents=True)
     doc = Doc(f"Study report: {name}", img)
     best = _best_run(study, layout)
-    _summary(doc, cfg, study, study_record(name, output))
-    _best_config(doc, study, best)
-    _trials(doc, study)
-    _optuna_plots(doc, study, img)
+    _summary(doc, cfg, study, best)
+    _best_trial(doc, cfg, study, best)
     _ablation(doc, cfg, layout)
     _baselines(doc, cfg, layout, best)
     _ensemble(doc, layout)
-    _gan(doc, best, img)
-    _classifier(doc, best, cfg, layout, img)
+    _roc_and_confusion(doc, best, cfg, layout, img)
+    _gan(doc, cfg, best, img)
+    _training_curves(doc, best, cfg, img)
+    _trials(doc, cfg, study)
+    _optuna_plots(doc, study, img)
+    _configuration(doc, cfg, study_record(name, output), best)
     atomic_write_text(out / "report.md", doc.markdown(out))
     atomic_write_text(out / "index.html", doc.html())
 
@@ -109,50 +114,101 @@ def _best_run(study: optuna.Study, layout: StudyLayout) -> dict[str, Any] | None
     return None
 
 
-def _summary(doc: Doc, cfg: Config, study: optuna.Study, rec: dict) -> None:
+def _summary(doc: Doc, cfg: Config, study: optuna.Study, best: dict | None) -> None:
     from optuna.trial import TrialState
 
     trials = study.get_trials(deepcopy=False)
     counts = ", ".join(f"{s.name.lower()} {sum(t.state == s for t in trials)}"
                        for s in TrialState if any(t.state == s for t in trials)) or "none"
     doc.h("Summary")
-    doc.table(["item", "value"], [
-        ["study file", str(rec.get("source", ""))],
-        ["storage", str(rec.get("storage") or "journal file optuna.journal")],
+    if best is not None:
+        names = _objective_names(study, cfg)
+        values = ", ".join(f"{n} = {v:.4f}" for n, v in zip(names, best["values"], strict=True))
+        test = ((best.get("classifier_metrics") or {}).get("test") or {}).get("roc_auc")
+        line = f"Best trial #{best['trial']}: {values}"
+        if isinstance(test, dict):
+            line += (f"; test ROC AUC {test['value']:.3f} "
+                     f"[{test['ci_low']:.3f}, {test['ci_high']:.3f}] (95% bootstrap CI)")
+        doc.lead(line + ".")
+    rows = [
         ["objectives", ", ".join(f"{o.metric} ({o.direction})" for o in cfg.study.objectives)],
-        ["sampler / pruner", f"{cfg.study.sampler.name} / {cfg.study.pruner.name}"],
         ["trials", counts],
         ["data", str(cfg.data.root or cfg.data.manifest)],
-        ["image size", str(cfg.data.image_size)],
-        ["classifier mode", f"{cfg.classifier.mode} (synthetic ratio "
-                            f"{cfg.classifier.synthetic_ratio})"],
-    ])
+    ]
+    sizes = (((best or {}).get("classifier_metrics") or {}).get("protocol") or {}).get("data",
+                                                                                       {})
+    if sizes.get("sizes"):
+        rows.append(["split (images)", ", ".join(f"{side} {sum(c.values())}"
+                                                 for side, c in sizes["sizes"].items())])
+    rows.append(["classifier mode", f"{cfg.classifier.mode} (synthetic ratio "
+                                    f"{cfg.classifier.synthetic_ratio})"])
+    doc.table(["item", "value"], rows)
 
 
-def _best_config(doc: Doc, study: optuna.Study, best: dict | None) -> None:
-    doc.h("Best configuration")
+def _best_trial(doc: Doc, cfg: Config, study: optuna.Study, best: dict | None) -> None:
+    from ganlab.metrics import format_ci
+
+    doc.h("Best trial")
     if best is None:
         doc.empty("No completed trial yet.")
         return
     t = study.trials[best["trial"]]
-    doc.p(f"Trial {t.number}: objective value(s) {fmt_value(list(t.values))}.")
+    names = _objective_names(study, cfg)
+    doc.p(f"Trial {t.number}: " + ", ".join(
+        f"{n} = {fmt_value(v)}" for n, v in zip(names, t.values, strict=True)) + ".")
+    clf = best.get("classifier_metrics") or {}
+    if clf.get("test"):
+        doc.table(["metric", *[s for s in ("val", "test") if s in clf]],
+                  [[m, *(format_ci(_nan(clf[s][m])) for s in ("val", "test") if s in clf)]
+                   for m in _TABLE if m in clf["test"]])
+        doc.p("Point estimate with its 95% bootstrap CI over the split's images; the "
+              "threshold was chosen on validation.")
     values = t.user_attrs.get("config_values") or {}
     if values:
-        doc.table(["config path", "value"], [[k, fmt_value(v)] for k, v in values.items()])
-    cfg_file = Path(best["dir"]) / "config.json"
-    if cfg_file.exists():
+        doc.table(["sampled config path", "value"],
+                  [[k, fmt_value(v)] for k, v in values.items()])
+
+
+def _objective_names(study: optuna.Study, cfg: Config) -> list[str]:
+    """The objectives' names: the study's (``set_metric_names``), else the study file's."""
+    names = study.metric_names or [o.metric for o in cfg.study.objectives]
+    if len(names) != len(study.directions):
+        return [f"objective {i}" for i in range(len(study.directions))]
+    return list(names)
+
+
+def _nan(entry: dict[str, Any]) -> dict[str, float]:
+    return {k: float("nan") if v is None else v for k, v in entry.items()}
+
+
+def _configuration(doc: Doc, cfg: Config, rec: dict, best: dict | None) -> None:
+    doc.h("Configuration")
+    doc.table(["item", "value"], [
+        ["study file", str(rec.get("source", ""))],
+        ["storage", str(rec.get("storage") or "journal file optuna.journal")],
+        ["sampler / pruner", f"{cfg.study.sampler.name} / {cfg.study.pruner.name}"],
+        ["image size", str(cfg.data.image_size)],
+    ])
+    cfg_file = Path((best or {}).get("dir", "")) / "config.json"
+    if best is not None and cfg_file.exists():
+        doc.fold(f"Resolved configuration of the best trial #{best['trial']} (config.json)")
         doc.code(cfg_file.read_text())
+        doc.unfold()
 
 
-def _trials(doc: Doc, study: optuna.Study) -> None:
+def _trials(doc: Doc, cfg: Config, study: optuna.Study) -> None:
     doc.h("Trials")
     rows = trial_rows(study)
     if not rows:
         doc.empty("No trials.")
         return
-    keys = ("val.roc_auc", "test.roc_auc", "test.accuracy", "gan.fid")
+    names = _objective_names(study, cfg)
+    keys = tuple(k for k in ("val.roc_auc", "test.roc_auc", "test.accuracy", "gan.fid")
+                 if k not in names)
+    doc.p(f"Objective{'s' if len(names) > 1 else ''}: {', '.join(names)} (a pruned trial shows "
+          "its last reported value).")
     doc.table(
-        ["#", "state", "value(s)", "sampled values", *keys, "s", "note"],
+        ["#", "state", ", ".join(names), "sampled values", *keys, "s", "note"],
         [[str(r["number"]), r["state"], fmt_value(r["values"]),
           "; ".join(f"{k}={fmt_value(v)}" for k, v in r["params"].items()),
           *(fmt_value(r["metrics"].get(k)) for k in keys),
@@ -178,9 +234,10 @@ def _optuna_plots(doc: Doc, study: optuna.Study, img: Path) -> None:
                       f"{len(complete)} completed.")
             continue
         try:
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), plt.rc_context():  # optuna sets the ggplot style
                 warnings.simplefilter("ignore")
-                kwargs = {"target": target, "target_name": "objective 1"} if multi else {}
+                first = (study.metric_names or ["objective 0"])[0]
+                kwargs = {"target": target, "target_name": first} if multi else {}
                 ax = fn(study, **kwargs)
             fig = ax.figure if hasattr(ax, "figure") else ax.flat[0].figure
             path = img / f"{title.lower().replace(' ', '_')}.png"
@@ -200,9 +257,10 @@ def _ablation(doc: Doc, cfg: Config, layout: StudyLayout) -> None:
         doc.empty("The study file has no [ablation] section.")
         return
     res = write_ablation_tables(cfg)  # recomputed from stored runs only
-    doc.p(f"Design {res['design']}, seeds {res['seeds']}; test metrics as mean ± 95% "
-          "t-interval half-width over seeds. Δ vs base: paired bootstrap of the difference on "
-          "the same test samples, averaged over seeds, with its 95% CI and p-value.")
+    doc.p(f"Design {res['design']}, seeds {res['seeds']}; test metrics as mean [95% interval "
+          "over seeds: a t-interval of the logits, mapped back, so it stays inside 0..1]. "
+          "Δ vs base: paired bootstrap of the difference on the same test samples, averaged "
+          "over seeds, with its 95% CI and p-value.")
     rows = res["rows"]
     groups: dict[str, list[dict]] = {}
     for row in rows[1:]:
@@ -242,7 +300,8 @@ def _baselines(doc: Doc, cfg: Config, layout: StudyLayout, best: dict | None) ->
         table.append([row["name"], str(row["n_seeds"]),
                       *(format_mean_ci(row["metrics"][m]) for m in _TABLE),
                       "; ".join(row["errors"])])
-    doc.p("Test metrics; baselines as mean ± 95% t-interval half-width over seeds.")
+    doc.p("Test metrics; baselines as mean [95% logit-t interval over seeds]; the best trial "
+          "is one run.")
     doc.table(["model", "seeds", *_TABLE, "failed runs"], table)
 
 
@@ -277,18 +336,7 @@ def _copy(src: str | Path, img: Path, name: str) -> Path | None:
     return dst
 
 
-def _gan(doc: Doc, best: dict | None, img: Path) -> None:
-    doc.h("GAN: FID / KID")
-    gm = (best or {}).get("gan_metrics") or {}
-    if not gm:
-        doc.empty("The best trial trained no GAN, or FID/KID were not computed.")
-    else:
-        doc.table(["metric", "value"], [[k, fmt_value(v)] for k, v in gm.items()
-                                        if not isinstance(v, dict)])
-        for key, value in gm.items():
-            if isinstance(value, dict):
-                doc.p(f"{key}:")
-                doc.code(json.dumps(value, indent=2))
+def _gan(doc: Doc, cfg: Config, best: dict | None, img: Path) -> None:
     doc.h("GAN: sample grids")
     grids = [g for g in (best or {}).get("sample_grids", []) if Path(g).is_file()]
     if not grids:
@@ -297,6 +345,7 @@ def _gan(doc: Doc, best: dict | None, img: Path) -> None:
         path = _copy(g, img, f"samples_{i}.png")
         if path:
             doc.image(path, f"Samples from fixed noise: {Path(g).name}")
+    _gan_metrics(doc, cfg, best)
     doc.h("GAN: loss curves")
     hist_path = Path((best or {}).get("dir", "")) / "gan_history.json"
     hist = json.loads(hist_path.read_text()) if best and hist_path.exists() else []
@@ -318,8 +367,74 @@ def _gan(doc: Doc, best: dict | None, img: Path) -> None:
     doc.image(path, "Discriminator and generator loss per epoch (best trial)")
 
 
-def _classifier(doc: Doc, best: dict | None, cfg: Config, layout: StudyLayout, img: Path) -> None:
-    from ganlab.metrics import plot_confusion, plot_roc, plot_training_curves
+def gan_metric_rows(gan_metrics: dict[str, Any]) -> tuple[list[list[str]], list[list[str]]]:
+    """``(measured, missing)`` rows from a run's GAN metrics, whatever their names.
+
+    Numbers are measured metrics (nested tables, e.g. per class, become dotted names); a
+    string under a ``*_skipped`` / ``*_error`` / ``*_reason`` key says why a metric is missing;
+    other nested tables (protocols) are left to the raw record.
+    """
+    measured: list[list[str]] = []
+    missing: list[list[str]] = []
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, bool):
+            measured.append([prefix, str(value)])
+        elif isinstance(value, (int, float)):
+            measured.append([prefix, fmt_value(float(value))])
+        elif isinstance(value, dict) and not prefix.endswith("protocol"):
+            for key, sub in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), sub)
+        elif isinstance(value, str):
+            for suffix in ("_skipped", "_error", "_reason"):
+                if prefix.endswith(suffix):
+                    missing.append([prefix[: -len(suffix)], value])
+                    return
+
+    walk("", gan_metrics)
+    return measured, missing
+
+
+def _gan_metrics(doc: Doc, cfg: Config, best: dict | None) -> None:
+    doc.h("GAN metrics")
+    if best is None:
+        doc.empty("No completed trial yet.")
+        return
+    if not best.get("gan_checkpoint"):
+        doc.empty("The best trial trained no GAN (classifier mode "
+                  f"{cfg.classifier.mode!r}), so there is nothing to measure.")
+        return
+    gm = dict(best.get("gan_metrics") or {})
+    for key, value in (best.get("metrics") or {}).items():  # flat gan.* keys of the record
+        if key.startswith("gan.") and key[4:] not in gm:
+            gm[key[4:]] = value
+    measured, missing = gan_metric_rows(gm)
+    if measured:
+        doc.table(["metric", "value"], measured)
+    else:
+        doc.empty("No GAN metric was measured for the best trial.")
+    if not cfg.gan.fid.enabled:
+        missing.append(["fid", "disabled in the study file (gan.fid.enabled = false)"])
+    from ganlab.study._gan_metrics import wants_gan_metrics
+
+    if not wants_gan_metrics(cfg) and not any(r[0].startswith("coverage") for r in measured):
+        missing.append(["precision / recall / density / coverage, TSTR",
+                        "not enabled (gan.metrics.enabled = false and no gan.* objective needs "
+                        "them); `ganlab gan metrics CKPT --study FILE` scores a checkpoint"])
+    if missing:
+        doc.p("Not measured:")
+        doc.table(["metric", "why"], missing)
+    protocols = {k: v for k, v in gm.items() if k.endswith("protocol") and isinstance(v, dict)}
+    if protocols:
+        doc.fold("How they were measured (protocol)")
+        doc.code(json.dumps(protocols, indent=2))
+        doc.unfold()
+
+
+def _roc_and_confusion(
+    doc: Doc, best: dict | None, cfg: Config, layout: StudyLayout, img: Path
+) -> None:
+    from ganlab.metrics import plot_confusion, plot_roc
     from ganlab.study._predictions import read_predictions
 
     doc.h("ROC curves")
@@ -352,6 +467,11 @@ def _classifier(doc: Doc, best: dict | None, cfg: Config, layout: StudyLayout, i
         path = plot_confusion(matrix, names, img / f"confusion_{split}.png",
                               title=f"Confusion matrix ({split})")
         doc.image(path, f"Best trial, {split} split, at the validation-chosen threshold")
+
+
+def _training_curves(doc: Doc, best: dict | None, cfg: Config, img: Path) -> None:
+    from ganlab.metrics import plot_training_curves
+
     doc.h("Classifier training curves")
     hist_path = Path((best or {}).get("dir", "")) / "classifier_history.json"
     hist = json.loads(hist_path.read_text()) if best and hist_path.exists() else []

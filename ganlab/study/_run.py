@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ganlab.study._objective import EventFn
+from ganlab.study._events import DataReady, EventFn, StageFinished, StageProgress, StageStarted
 from ganlab.study._optimize import OptimizeSummary, optimize_study
 from ganlab.study._pipeline import RunResult, run_pipeline
 
@@ -49,10 +49,10 @@ def run_study(
     (``--storage postgresql://...``) leave the baselines, ablation and ensemble to one machine.
     """
     from ganlab.device import resolve_device
-    from ganlab.study._ablation import run_ablation
-    from ganlab.study._baselines import run_baselines
-    from ganlab.study._ensemble import build_ensembles
 
+    emit = on_event or (lambda _e: None)
+    if pipeline is run_pipeline:  # a swapped pipeline may not read the [data] table
+        _preprocess(cfg, emit)
     summary = StudyRunSummary(optimize_study(
         cfg, n_trials=n_trials, timeout=timeout, jobs=jobs, storage=storage, device=device,
         on_event=on_event, pipeline=pipeline, gpus=gpus,
@@ -60,13 +60,68 @@ def run_study(
     if trials_only:
         return summary
     dev = resolve_device(device or cfg.study.device)
+    _later_stages(cfg, summary, dev, emit)
+    return summary
+
+
+def _preprocess(cfg: Config, emit: EventFn) -> None:
+    """Prepare the base config's data once (cached) with a progress bar, before any trial."""
+    from pathlib import Path
+
+    from ganlab.data import prepare_data
+    from ganlab.study._layout import StudyLayout
+
+    layout = StudyLayout.of(cfg.study.name, cfg.study.output)
+    layout.root.mkdir(parents=True, exist_ok=True)
+    emit(StageStarted("preprocessing"))
+    data = prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=layout.root,
+                        progress=lambda done, total: emit(StageProgress("preprocessing", done,
+                                                                        total)))
+    p = data.protocol
+    emit(DataReady(p["files"], p["usable"], dict(p["skipped"]), p.get("skipped_list"),
+                   bool(p["cache_hit"])))
+    sizes = ", ".join(f"{side} {sum(c.values())}" for side, c in p["sizes"].items())
+    emit(StageFinished("preprocessing", f"{p['usable']} of {p['files']} images usable "
+                       f"({'cached' if p['cache_hit'] else 'processed'}); split: {sizes}"))
+
+
+def _later_stages(cfg: Config, summary: StudyRunSummary, dev: Any, emit: EventFn) -> None:
+    """Baselines, ablation and ensembles, each announced as a stage."""
+    from ganlab.study._ablation import ablation_cells, run_ablation
+    from ganlab.study._baselines import run_baselines
+    from ganlab.study._ensemble import build_ensembles
+
     if cfg.baselines is not None and cfg.baselines.models:
-        summary.baselines = run_baselines(cfg, device=dev, on_event=on_event)
+        emit(StageStarted("baselines",
+                          total=len(cfg.baselines.models) * len(cfg.baselines.seeds)))
+        summary.baselines = run_baselines(cfg, device=dev, on_event=emit)
         summary.stages.append("baselines")
+        emit(StageFinished("baselines", _rows_line(summary.baselines, "name")))
     if cfg.ablation is not None and cfg.ablation.factors:
-        summary.ablation = run_ablation(cfg, device=dev, on_event=on_event)
+        emit(StageStarted("ablation", total=len(ablation_cells(cfg)) * len(cfg.ablation.seeds)))
+        summary.ablation = run_ablation(cfg, device=dev, on_event=emit)
         summary.stages.append("ablation")
+        emit(StageFinished("ablation", _rows_line(summary.ablation, "label")))
     if cfg.ensemble is not None:
+        emit(StageStarted("ensembles"))
         summary.ensemble = build_ensembles(cfg, summary.optimize.study)
         summary.stages.append("ensemble")
-    return summary
+        emit(StageFinished("ensembles", _ensemble_line(summary.ensemble)))
+
+
+def _rows_line(res: dict[str, Any], key: str) -> str:
+    """``base: test roc_auc 0.81; synthetic_ratio=0.0: 0.78`` from a results table."""
+    parts = []
+    for row in res.get("rows", []):
+        auc = row["metrics"].get("roc_auc", {}).get("mean")
+        parts.append(f"{row[key]}: test roc_auc={auc:.3f}" if auc == auc and auc is not None
+                     else f"{row[key]}: no finished run")
+    return "; ".join(parts)
+
+
+def _ensemble_line(res: dict[str, Any]) -> str:
+    if res.get("note"):
+        return res["note"]
+    parts = [f"{m}: test roc_auc={r['test']['roc_auc']['value']:.3f}"
+             for m, r in res.get("methods", {}).items()]
+    return f"{len(res['members'])} members; " + "; ".join(parts)

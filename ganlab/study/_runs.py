@@ -7,12 +7,12 @@ resumes where it stopped. A failed run leaves ``error.log`` and is retried on th
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ganlab.errors import GanlabError
 from ganlab.io import atomic_write_text, disk_fault
+from ganlab.study._events import EpochEnd, EventFn, RunFinished, RunStarted, phase_epochs
 from ganlab.study._objective import describe_fault
 from ganlab.study._pipeline import gan_cache_key, load_run, run_pipeline
 
@@ -21,9 +21,6 @@ if TYPE_CHECKING:
 
     from ganlab.config import Config
     from ganlab.study._layout import StudyLayout
-
-EventFn = Callable[[dict[str, Any]], None]
-
 
 def cached_run(
     cfg: Config,
@@ -40,17 +37,16 @@ def cached_run(
     The GAN goes to ``gan-cache/<key>/`` so runs with the same data, GAN settings and seed
     train it once.
     """
+    emit = on_event or (lambda _e: None)
     done = load_run(out_dir)
     if done is not None:
-        if on_event:
-            on_event({"event": "run_cached", "label": label, "seed": seed})
+        emit(RunFinished(label, seed, "CACHED", metrics=done["metrics"]))
         return done
-    emit = on_event or (lambda _e: None)
-    emit({"event": "run_start", "label": label, "seed": seed})
+    emit(RunStarted(label, seed))
 
     def report(phase: str, epoch: int, metrics: dict) -> None:
-        emit({"event": "epoch", "label": label, "seed": seed, "phase": phase, "epoch": epoch,
-              "metrics": metrics})
+        emit(EpochEnd(phase, epoch, dict(metrics), phase_epochs(cfg, phase), label=label,
+                      seed=seed))
 
     try:
         run_pipeline(cfg, out_dir=out_dir, work_dir=layout.root, device=device, seed=seed,
@@ -63,12 +59,12 @@ def cached_run(
         out_dir.mkdir(parents=True, exist_ok=True)
         atomic_write_text(out_dir / "error.log",
                           f"{reason}\n\n{''.join(traceback.format_exception(exc))}")
-        emit({"event": "run_end", "label": label, "seed": seed, "state": "FAIL",
-              "reason": reason})
+        emit(RunFinished(label, seed, "FAIL", reason=reason))
         return None
     (out_dir / "error.log").unlink(missing_ok=True)
-    emit({"event": "run_end", "label": label, "seed": seed, "state": "COMPLETE"})
-    return load_run(out_dir)
+    result = load_run(out_dir)
+    emit(RunFinished(label, seed, "COMPLETE", metrics=(result or {}).get("metrics", {})))
+    return result
 
 
 def run_error(out_dir: Path) -> str | None:

@@ -30,7 +30,7 @@ def test_inspect_counts_and_duplicates(synth_root: Path) -> None:
 def test_inspect_json(synth_root: Path) -> None:
     import json
 
-    result = _run("inspect", str(synth_root), "--json")
+    result = _run("inspect", str(synth_root), "--format", "json")
     assert result.exit_code == 0
     assert json.loads(result.output)["usable"] == {"benign": 20, "malignant": 20}
 

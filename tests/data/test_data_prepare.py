@@ -80,3 +80,22 @@ def test_load_image_folder(synth_root: Path) -> None:
     assert images.class_names == ("malignant", "benign")
     assert images.counts() == {"malignant": 20, "benign": 20}
     assert images.images.shape == (40, 3, 20, 20)
+
+
+def test_skipped_files_are_listed_and_progress_is_reported(odd_root: Path, tmp_path: Path,
+                                                            synth_root: Path) -> None:
+    import csv
+    import shutil
+
+    for cls in ("benign", "malignant"):  # enough usable images to split, plus the odd ones
+        for i, f in enumerate(sorted((synth_root / cls).iterdir())[:8]):
+            shutil.copy(f, odd_root / cls / f"synth_{i}{f.suffix}")
+    calls: list[tuple[int, int]] = []
+    data = prepare_data(_data_cfg(root=str(odd_root), image_size=16),
+                        base_dir=tmp_path, work_dir=tmp_path / "study",
+                        progress=lambda done, total: calls.append((done, total)))
+    p = data.protocol
+    listed = list(csv.DictReader(open(p["skipped_list"])))
+    assert len(listed) == sum(p["skipped"].values()) > 0
+    assert all(Path(r["path"]).name.startswith("skip_") and r["reason"] for r in listed)
+    assert calls[-1] == (p["files"], p["files"])

@@ -52,6 +52,10 @@ def test_train_resume_and_sample_from_a_study_file(tmp_path) -> None:
     state = torch.load(ckpt, weights_only=True)
     assert state["epoch"] == 3 and [h["epoch"] for h in state["history"]] == [1, 2, 3]
     assert "3 epochs" in second.output
+    # output not a terminal (a log file): one plain line per epoch trained now
+    epoch_lines = [ln for ln in second.output.splitlines() if " gan epoch " in ln]
+    assert [ln.split(" gan epoch ")[1].split()[0] for ln in epoch_lines] == ["2/3", "3/3"]
+    assert all("d_loss=" in ln and "g_loss=" in ln for ln in epoch_lines)
     grids = sorted(p.name for p in (ckpt.parent / "samples").glob("*.png"))
     assert grids == ["epoch_0001.png", "epoch_0002.png", "epoch_0003.png"]
 

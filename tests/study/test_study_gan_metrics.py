@@ -9,6 +9,7 @@ import pytest
 
 from ganlab.config import load_config
 from ganlab.study import StudyLayout, optimize_study, wants_gan_metrics
+from ganlab.study._inspect import trial_metrics
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 
@@ -34,7 +35,7 @@ def test_a_study_optimises_tstr_roc_auc_and_flags_per_class_collapse(write_study
     summary = optimize_study(cfg)
     trial = summary.study.trials[0]
     assert trial.state == optuna.trial.TrialState.COMPLETE, trial.user_attrs.get("fail_reason")
-    metrics = trial.user_attrs["metrics"]
+    metrics = trial_metrics(trial)
     assert trial.values[0] == metrics["gan.tstr_roc_auc"]
     assert {"gan.coverage", "gan.precision.benign", "gan.tstr_accuracy"} <= set(metrics)
     # a one-epoch 16 px GAN draws nearly one image per class: the trial carries the reason

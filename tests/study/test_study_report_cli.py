@@ -101,6 +101,10 @@ def test_report_has_every_section_and_is_self_contained(full_study: Path) -> Non
     md = (report / "report.md").read_text()
     for section in SECTIONS:
         assert f"<h2>{section}</h2>" in html and f"## {section}\n" in md
+    where = [html.index(f"<h2>{section}</h2>") for section in SECTIONS]
+    assert where == sorted(where)  # results first, the folded configuration last
+    assert html.index("<details>") > where[-1]
+    assert " ± " not in md  # seed intervals are printed with both ends, inside 0..1
     assert not re.search(r"(src|href)=['\"]https?://", html)  # opens offline
     images = re.findall(r"src='data:image/png;base64,", html)
     assert len(images) >= 8  # history, importance, samples, losses, ROC, 2 confusion, curves

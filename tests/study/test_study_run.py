@@ -13,6 +13,7 @@ from ganlab.config import load_config
 from ganlab.errors import GanlabError
 from ganlab.registry import CLASSIFIERS
 from ganlab.study import StudyLayout, open_study, optimize_study
+from ganlab.study._inspect import trial_metrics
 from ganlab.study._optimize import MAX_CONSECUTIVE_FAILURES
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
@@ -59,8 +60,8 @@ def test_multi_objective_study_with_nsga2(write_study) -> None:
     assert summary.n_finished == 2
     assert [d.name for d in summary.study.directions] == ["MAXIMIZE", "MAXIMIZE"]
     for t in summary.study.trials:
-        assert t.values == [t.user_attrs["metrics"]["val.roc_auc"],
-                            t.user_attrs["metrics"]["val.accuracy"]]
+        recorded = trial_metrics(t)
+        assert t.values == [recorded["val.roc_auc"], recorded["val.accuracy"]]
 
 
 @pytest.fixture

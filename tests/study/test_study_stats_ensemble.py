@@ -23,6 +23,23 @@ def test_mean_ci_is_the_student_t_interval() -> None:
     assert one["mean"] == 0.5 and math.isnan(one["ci_low"]) and one["n"] == 1
 
 
+def test_bounded_interval_stays_inside_the_metric_range() -> None:
+    values = [0.25, 0.95, 0.99]  # the spread that gave "roc_auc 0.756 ± 0.542"
+    t = mean_ci(values)
+    assert t["ci_high"] > 1  # the plain t-interval leaves [0, 1]
+    out = mean_ci(values, bounds=(0.0, 1.0))
+    assert 0 < out["ci_low"] < out["mean"] < out["ci_high"] < 1
+    assert out["mean"] == pytest.approx(np.mean(values))
+    # on the logit scale it is the t-interval of the logits
+    z = np.log(np.array(values) / (1 - np.array(values)))
+    half = stats.t.ppf(0.975, 2) * np.std(z, ddof=1) / math.sqrt(3)
+    assert math.log(out["ci_high"] / (1 - out["ci_high"])) == pytest.approx(z.mean() + half)
+    fid = mean_ci([10.0, 80.0, 200.0], bounds=(0.0, None))
+    assert fid["ci_low"] > 0
+    perfect = mean_ci([1.0, 1.0, 1.0], bounds=(0.0, 1.0))
+    assert perfect["ci_low"] <= 1.0 and perfect["ci_high"] <= 1.0
+
+
 def _toy(seed: int, n: int = 300, noise: float = 0.3):
     rng = np.random.default_rng(seed)
     y = rng.integers(0, 2, n)

@@ -1,0 +1,17 @@
+"""Optional experiment trackers fed by the trainers' per-epoch callbacks.
+
+- :class:`TensorBoardLog`: a TensorBoard event file per GAN and classifier run
+  (``[study] tensorboard = true``; needs the ``tensorboard`` package).
+- :func:`mlflow_callback`: Optuna's ``MLflowCallback`` (optuna-integration) for
+  ``[study] mlflow = "URI"``; each finished trial becomes an MLflow run.
+
+Both are optional extras (``pip install ganlab[trackers]``); ganlab never needs them otherwise.
+Trainer code knows nothing of them: they wrap the ``report`` callbacks where those are passed in.
+"""
+
+from __future__ import annotations
+
+from ganlab.tracking._mlflow import mlflow_callback
+from ganlab.tracking._tensorboard import TensorBoardLog, tee_report
+
+__all__ = ["TensorBoardLog", "mlflow_callback", "tee_report"]
