@@ -37,7 +37,8 @@ from ganlab.testing import (
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "plugins" / "ganlab-example"
 EXPECTED = {("filters", "sharpen"), ("optimizers", "nadam"), ("classifiers", "tiny_mlp"),
-            ("losses", "softplus"), ("classifiers", "gan_stem")}
+            ("losses", "softplus"), ("classifiers", "gan_stem"),
+            ("gan_augmentations", "adaptive_flip")}
 
 
 def _digest(folder: Path) -> dict[str, str]:

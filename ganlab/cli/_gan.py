@@ -313,7 +313,7 @@ class EpochLog:
         self.console, self.epochs = console, epochs
 
     def __call__(self, epoch: int, entry: dict) -> None:
-        from ganlab.study._events import short_metrics
+        from ganlab.study.events import short_metrics
 
         shown = {k: v for k, v in entry.items() if k != "epoch"}
         self.console.print(f"{time.strftime('%H:%M:%S')} gan epoch {epoch}/{self.epochs} "

@@ -13,7 +13,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from ganlab.study._events import (
+from ganlab.study.events import (
     DataReady,
     EpochEnd,
     Event,

@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any
 from ganlab.config import config_to_dict, get_path
 from ganlab.errors import ConfigError, GanlabError
 from ganlab.io import atomic_write_json
-from ganlab.study._events import EventFn
 from ganlab.study._layout import StudyLayout
 from ganlab.study._runs import cached_run, run_error
+from ganlab.study.events import EventFn
 
 if TYPE_CHECKING:
     import torch

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from ganlab.io import atomic_write_json
 from ganlab.study._ablation import TABLE_METRICS
-from ganlab.study._events import EventFn
 from ganlab.study._layout import StudyLayout
 from ganlab.study._runs import cached_run, run_error
+from ganlab.study.events import EventFn
 
 if TYPE_CHECKING:
     import torch

@@ -78,8 +78,7 @@ def feature_classifier(
                 cfg.classifier, model=m.feature_classifier, mode="real", synthetic_ratio=0.0,
                 epochs=m.feature_epochs,
             )
-            res = train_classifier(clf_cfg, data, out_dir=folder, device=device, seed=seed,
-                                   show_progress=False)
+            res = train_classifier(clf_cfg, data, out_dir=folder, device=device, seed=seed)
             atomic_write_json(done, {"val_roc_auc": res.metrics["val"]["roc_auc"]["value"]})
     return folder / "model.pt"
 
@@ -220,7 +219,7 @@ def _tstr(cfg: Config, data: PreparedData, checkpoint: Path, *, out_dir: Path,
     )
     augment = build_augmentation(cfg.data.augmentations) if clf_cfg.augment else None
     res = train_classifier(clf_cfg, data, out_dir=out_dir, device=device, seed=seed,
-                           augment=augment, generator_checkpoint=checkpoint, show_progress=False)
+                           augment=augment, generator_checkpoint=checkpoint)
     test = res.metrics["test"]
     proto = res.metrics["protocol"]
     return {

@@ -19,15 +19,15 @@ from typing import TYPE_CHECKING, Any
 
 from ganlab.errors import GanlabError
 from ganlab.io import atomic_write_json, atomic_write_text, disk_fault
-from ganlab.study._events import (
+from ganlab.study._pipeline import RunResult, gan_cache_key, run_pipeline
+from ganlab.study._seeds import SEED_ATTR, trial_seed
+from ganlab.study.events import (
     EpochEnd,
     EventFn,
     TrialFinished,
     TrialStarted,
     phase_epochs,
 )
-from ganlab.study._pipeline import RunResult, gan_cache_key, run_pipeline
-from ganlab.study._seeds import SEED_ATTR, trial_seed
 
 METRIC_ATTR = "metric:"  # user attribute prefix of each recorded flat metric
 
@@ -79,7 +79,7 @@ class TrialObjective:
         device: Torch device of every trial.
         worker_attrs: Host, pid and worker token recorded on each trial.
         artifact_store: Where sample grids and plots are uploaded for optuna-dashboard.
-        on_event: Progress callback (typed events of :mod:`ganlab.study._events`).
+        on_event: Progress callback (typed events of :mod:`ganlab.study.events`).
         pipeline: The run function (the real pipeline unless a library user swaps it).
     """
 

@@ -22,13 +22,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ganlab.errors import ConfigError, GanlabError
-from ganlab.study._events import EventFn, StageFinished, StageStarted, WorkersPolled
 from ganlab.study._gpus import GPU_ATTR, assign_gpus, device_in_process, only_gpu
 from ganlab.study._layout import StudyLayout
 from ganlab.study._objective import TrialObjective
 from ganlab.study._pipeline import RunResult, run_pipeline
 from ganlab.study._storage import open_storage, redact_url
 from ganlab.study._workers import RUN_ATTR, WorkerToken, fail_dead_trials
+from ganlab.study.events import EventFn, StageFinished, StageStarted, WorkersPolled
 
 if TYPE_CHECKING:
     import optuna
@@ -120,7 +120,7 @@ def optimize_study(
         storage: Storage URL (default ``study.storage``, else the journal file).
         device: ``auto``, ``cpu`` or ``cuda`` (default ``study.device``).
         on_event: Progress callback: the ``trials`` stage's events; with ``jobs > 1`` only
-            :class:`~ganlab.study._events.WorkersPolled` between its start and end.
+            :class:`~ganlab.study.events.WorkersPolled` between its start and end.
         pipeline: The per-run function (``run_pipeline``; swappable for library users).
         gpus: GPU ids the workers are pinned to, round-robin (default: every visible GPU);
             see :mod:`ganlab.study._gpus`.

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ganlab.study._events import DataReady, EventFn, StageFinished, StageProgress, StageStarted
 from ganlab.study._optimize import OptimizeSummary, optimize_study
 from ganlab.study._pipeline import RunResult, run_pipeline
+from ganlab.study.events import DataReady, EventFn, StageFinished, StageProgress, StageStarted
 
 if TYPE_CHECKING:
     from ganlab.config import Config

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from ganlab.cli._progress import PlainLog, RichProgress, event_line
-from ganlab.study._events import (
+from ganlab.study.events import (
     DataReady,
     EpochEnd,
     RunFinished,

@@ -11,7 +11,7 @@ from rich.console import Console
 from ganlab.cli._progress import PlainLog
 from ganlab.config import load_config
 from ganlab.study import run_study
-from ganlab.study._events import DataReady, EpochEnd, StageStarted, TrialFinished
+from ganlab.study.events import DataReady, EpochEnd, StageStarted, TrialFinished
 
 
 def _with_study_keys(path: Path, lines: str) -> Path:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from ganlab.testing import ClassifierContract, FilterContract, LossContract, OptimizerContract
+from ganlab.testing import (
+    ClassifierContract,
+    FilterContract,
+    GanAugmentationContract,
+    LossContract,
+    OptimizerContract,
+)
 
 
 class TestSharpen(FilterContract):
@@ -27,3 +33,7 @@ class TestSoftplus(LossContract):
 class TestGanStem(ClassifierContract):  # also checks GAN pretraining from a tiny GAN checkpoint
     plugin = "gan_stem"
     params = {"width": 8}
+
+
+class TestAdaptiveFlip(GanAugmentationContract):  # also checks AdaptiveGanAugmentation
+    plugin = "adaptive_flip"

@@ -37,7 +37,7 @@ import torch
 torch.set_num_threads(1)
 sys.path.insert(0, {here!r})
 from conftest import tiny_cfg, tiny_data
-from test_trainer import RECIPE, augmentation
+from test_classifier_trainer import RECIPE, augmentation
 from ganlab.classify import train_classifier
 
 out = Path({out!r})
