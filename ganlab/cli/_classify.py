@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from ganlab.cli._app import console, make_app
+from ganlab.cli._options import SetOption, load_study
 
 app = make_app("Train and evaluate benign/malignant classifiers; score trivial floors.")
 
@@ -55,13 +56,13 @@ def train(
         typer.Option("--gan-checkpoint", help="GAN checkpoint for synthetic images and for "
                      "initialising a `discriminator` classifier."),
     ] = None,
+    sets: SetOption = None,
 ) -> None:
     """Train the study's classifier and report every metric with a 95% bootstrap CI."""
     from ganlab.classify import classify_from_config
-    from ganlab.config import load_config
     from ganlab.device import resolve_device
 
-    cfg = load_config(study, profile=profile)
+    cfg = load_study(study, profile=profile, sets=sets)
     result = classify_from_config(cfg, out_dir=out, device=resolve_device(device), seed=seed,
                                   generator_checkpoint=gan_checkpoint)
     proto = result.metrics["protocol"]
@@ -121,12 +122,12 @@ def floors(
     profile: ProfileOpt = None,
     out: OutOpt = None,
     seed: SeedOpt = None,
+    sets: SetOption = None,
 ) -> None:
     """Score the trivial floors (majority class, colour-histogram logistic regression)."""
     from ganlab.classify import floors_from_config
-    from ganlab.config import load_config
 
-    cfg = load_config(study, profile=profile)
+    cfg = load_study(study, profile=profile, sets=sets)
     results = floors_from_config(cfg, out_dir=out, seed=seed)
     for name, metrics in results.items():
         console.print(_metrics_table(f"floor: {name}", metrics, ["val", "test"]))

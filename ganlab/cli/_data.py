@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from ganlab.cli._app import PROFILE_HELP, console, make_app
+from ganlab.cli._options import SetOption, load_study
 
 app = make_app("Inspect image sets, generate the synthetic set, preview filters, write splits.")
 
@@ -119,16 +120,17 @@ def preview(
     n: Annotated[int, typer.Option("--n", min=1, help="Images (rows).")] = 4,
     seed: Annotated[int, typer.Option("--seed", help="Augmentation seed.")] = 0,
     profile: ProfileOption = None,
+    sets: SetOption = None,
 ) -> None:
     """Write a PNG grid: originals, each filter step, augmented copies."""
-    from ganlab.config import DataConfig, PluginRef, load_config
+    from ganlab.config import DataConfig, PluginRef
     from ganlab.data import preview_grid
     from ganlab.errors import ConfigError
 
     if (study_file is None) == (root is None):
         raise ConfigError("give either a STUDY_FILE or --root DIR (exactly one)")
     if study_file is not None:
-        cfg = load_config(study_file, profile=profile)
+        cfg = load_study(study_file, profile=profile, sets=sets)
         data, base = cfg.data, Path(cfg.base_dir)
     else:
         fl = filters if filters is not None else ["bilateral", "gamma"]
@@ -149,12 +151,12 @@ def split(
     ] = None,
     fold: Annotated[int | None, typer.Option("--fold", min=0, help="Validation fold.")] = None,
     profile: ProfileOption = None,
+    sets: SetOption = None,
 ) -> None:
     """Prepare the study's data (cached) and write or reuse its split manifest."""
-    from ganlab.config import load_config
     from ganlab.data import prepare_data
 
-    cfg = load_config(study_file, profile=profile)
+    cfg = load_study(study_file, profile=profile, sets=sets)
     wd = work_dir or Path(cfg.study.output) / cfg.study.name
     data = prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=wd, fold=fold)
     p = data.protocol

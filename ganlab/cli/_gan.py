@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ganlab.cli._app import PROFILE_HELP, console, make_app
+from ganlab.cli._options import SetOption, load_study
 
 app = make_app("Train GANs, sample checkpoints and score generated images (FID/KID).")
 
@@ -38,21 +39,25 @@ def train(
     epochs: Annotated[
         int | None, typer.Option("--epochs", min=1, help="Override gan.epochs.")
     ] = None,
+    sets: SetOption = None,
 ) -> None:
     """Train the study's GAN on its training split; resumable after a kill."""
-    from ganlab.config import load_config
+    from ganlab.config import config_record
     from ganlab.data import build_augmentation, prepare_data
     from ganlab.device import resolve_device
     from ganlab.gan import train_gan
+    from ganlab.io import atomic_write_json
 
-    cfg = load_config(study_file, profile=profile,
-                      overrides={"gan.epochs": epochs} if epochs else None)
+    cfg = load_study(study_file, profile=profile, sets=sets,
+                     extra=[("gan.epochs", epochs)] if epochs else None)
     torch_device = resolve_device(device or cfg.study.device)
     study_dir = Path(cfg.study.output) / cfg.study.name
     data = prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=study_dir)
+    out_dir = out or study_dir / "gan"
+    atomic_write_json(out_dir / "study-config.json", config_record(cfg))
     with GanProgress(console) as progress:
         result = train_gan(
-            cfg.gan, data.train, out_dir=out or study_dir / "gan", device=torch_device,
+            cfg.gan, data.train, out_dir=out_dir, device=torch_device,
             seed=cfg.study.seed, augment=build_augmentation(cfg.data.augmentations),
             resume=resume, progress=progress.update,
         )

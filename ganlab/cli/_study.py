@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from ganlab.cli._app import console, make_app
+from ganlab.cli._options import SetOption, load_study
 
 app = make_app("Run Optuna studies over the pipeline; ablations, baselines, ensembles, reports.")
 
@@ -88,6 +89,7 @@ def run(
             "baselines, ablation and ensemble stages.",
         ),
     ] = False,
+    sets: SetOption = None,
 ) -> None:
     """Run or resume a study: its trials, then its baselines, ablation and ensemble."""
     import optuna
@@ -99,12 +101,11 @@ def run(
         TimeElapsedColumn,
     )
 
-    from ganlab.config import load_config
     from ganlab.study import run_study
     from ganlab.study._optimize import check_run_options
     from ganlab.study._space import expand_search_space
 
-    cfg = load_config(study_file, profile=profile)
+    cfg = load_study(study_file, profile=profile, sets=sets)
     check_run_options(cfg, jobs=jobs, storage=storage, device=device)
     expand_search_space(cfg)  # search-space mistakes before the progress display
     optuna.logging.set_verbosity(optuna.logging.ERROR)
@@ -127,14 +128,18 @@ def run(
 
 
 @app.command("ablate")
-def ablate(study_file: StudyFile, device: DeviceOpt = None, profile: ProfileOpt = None) -> None:
+def ablate(
+    study_file: StudyFile,
+    device: DeviceOpt = None,
+    profile: ProfileOpt = None,
+    sets: SetOption = None,
+) -> None:
     """Run (or resume) only the ablation of a study file and print its tables."""
-    from ganlab.config import load_config
     from ganlab.device import resolve_device
     from ganlab.study import run_ablation
     from ganlab.study._stats import format_mean_ci
 
-    cfg = load_config(study_file, profile=profile)
+    cfg = load_study(study_file, profile=profile, sets=sets)
     res = run_ablation(cfg, device=resolve_device(device or cfg.study.device),
                        on_event=lambda ev: console.print(
                            f"{ev['label']} seed {ev['seed']}: {ev['event']}", highlight=False)

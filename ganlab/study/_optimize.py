@@ -158,7 +158,7 @@ def best_trial_info(study: optuna.Study) -> dict[str, Any] | None:
 def _record_study(cfg: Config, layout: StudyLayout, url: str | None) -> None:
     import json
 
-    from ganlab.config import config_to_dict
+    from ganlab.config import config_record
     from ganlab.io import atomic_write_json
 
     path = layout.study_json
@@ -167,7 +167,7 @@ def _record_study(cfg: Config, layout: StudyLayout, url: str | None) -> None:
         "name": cfg.study.name,
         "source": str(cfg.source),
         "storage": redact_url(url) if url is not None else previous.get("storage"),
-        "config": config_to_dict(cfg),
+        **config_record(cfg),  # source, profile, overrides, config
     })
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ganlab.config import config_from_dict, config_to_dict, get_path, set_path
+from ganlab.config import config_from_dict, config_to_dict, get_path, set_path, validate_search
 from ganlab.config._schema import PLUGIN_FIELDS
 from ganlab.errors import ConfigError
 from ganlab.registry import ParamSpec, Registry, parse_spec, registry_for
@@ -51,6 +51,7 @@ class SearchParam:
 
 def expand_search_space(cfg: Config) -> list[SearchParam]:
     """Expand ``cfg.search`` into parameters, declared spaces included, in sampling order."""
+    validate_search(cfg)
     where = f"{cfg.source}: search"
     out: list[SearchParam] = []
     for path, spec in cfg.search.items():
