@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
+from test_predictions_exact import assert_recomputes
 from typer.testing import CliRunner
 
 from ganlab.cli import app
@@ -95,6 +96,17 @@ def test_eval_scores_an_unseen_folder_with_the_training_filters(trained, tmp_pat
     assert metrics["test"]["roc_auc"]["value"] > 0.8
     rows = (tmp_path / "predictions.csv").read_text().splitlines()
     assert len(rows) == 17 and rows[1].endswith(",test")
+
+
+def test_every_metric_recomputes_from_predictions_csv(trained, tmp_path) -> None:
+    """metrics.json of `classify train` and of `classify eval`, with scikit-learn."""
+    _, run, unseen = trained
+    assert_recomputes(run)
+    result = runner.invoke(app, ["classify", "eval", str(run / "model.pt"), str(unseen),
+                                 "--out", str(tmp_path), "--device", "cpu",
+                                 "--bootstrap", "20"])
+    assert result.exit_code == 0, result.output
+    assert_recomputes(tmp_path)
 
 
 def test_predict_prints_each_image(trained) -> None:
