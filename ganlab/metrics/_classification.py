@@ -2,7 +2,8 @@
 
 Point estimates and the bootstrap share one vectorised numpy implementation in float64 (1,000
 resamples of ~400 samples take well under a second), which agrees with scikit-learn to float64
-rounding; torchmetrics (float32 results) would tie near-saturated scores. A sample is predicted positive when ``prob >= threshold``.
+rounding; torchmetrics (float32 results) would tie near-saturated scores. A sample is predicted
+positive when ``prob >= threshold``.
 
 Also: a paired bootstrap comparison of two models on the same samples and DeLong's test for a
 difference of ROC-AUCs, for ablation tables.
