@@ -132,3 +132,5 @@ def floors(
     for name, metrics in results.items():
         console.print(_metrics_table(f"floor: {name}", metrics, ["val", "test"]))
         console.print(_threshold_line(metrics["threshold"]))
+        if "model" in metrics:  # scored on new images by `ganlab classify eval MODEL DIR`
+            console.print(f"model: {metrics['model']}", highlight=False, soft_wrap=True)
