@@ -21,12 +21,15 @@ def check(
     ] = None,
     sets: SetOption = None,
 ) -> None:
-    """Validate a study file (schema, plugins, parameters) and print the resolved config."""
+    """Validate a study file as `study run` does before any trial (schema, plugins, finite
+    numbers, a safe study name, the images, the search space); print the resolved config."""
     from rich.syntax import Syntax
 
     from ganlab.config import config_to_toml, plugin_refs
+    from ganlab.study import check_study
 
     cfg = load_study(study_file, profile=profile, sets=sets)
+    check_study(cfg)
     text = config_to_toml(cfg)
     if console.is_terminal:
         console.print(Syntax(text, "toml", theme="ansi_dark", word_wrap=True))

@@ -103,11 +103,9 @@ def run(
 
     from ganlab.study import run_study
     from ganlab.study._optimize import check_run_options
-    from ganlab.study._space import expand_search_space
 
     cfg = load_study(study_file, profile=profile, sets=sets)
-    check_run_options(cfg, jobs=jobs, storage=storage, device=device)
-    expand_search_space(cfg)  # search-space mistakes before the progress display
+    check_run_options(cfg, jobs=jobs, storage=storage, device=device)  # and check_study
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     total = n_trials if n_trials is not None else cfg.study.n_trials
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),

@@ -10,7 +10,12 @@ from __future__ import annotations
 from ganlab.data._chain import build_augmentation, build_filter_chain, resolved_filters
 from ganlab.data._decode import Decoded, decode_bytes
 from ganlab.data._inspect import DEFAULT_HASH_DISTANCE, InspectReport, inspect_folder
-from ganlab.data._prepare import load_image_folder, prepare_data, resolve_sources
+from ganlab.data._prepare import (
+    check_data_source,
+    load_image_folder,
+    prepare_data,
+    resolve_sources,
+)
 from ganlab.data._preprocess import Scan, scan_sources
 from ganlab.data._preview import preview_grid
 from ganlab.data._sources import Source, SourceList, list_folder, list_manifest
@@ -18,6 +23,7 @@ from ganlab.data._synth import synthesize
 from ganlab.data._types import ImageSet, PreparedData
 
 __all__ = [
+    "check_data_source",
     "DEFAULT_HASH_DISTANCE",
     "Decoded",
     "ImageSet",

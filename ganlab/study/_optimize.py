@@ -131,8 +131,10 @@ def optimize_study(
 def check_run_options(
     cfg: Config, *, jobs: int = 1, storage: str | None = None, device: str | None = None
 ) -> None:
-    """Fail fast on options that cannot work (before anything starts)."""
+    """Fail fast on options and study files that cannot work (before any trial starts); the
+    study-file part is :func:`~ganlab.study.check_study`, which ``config check`` runs too."""
     from ganlab.device import resolve_device
+    from ganlab.study._preflight import check_study
 
     if jobs < 1:
         raise ConfigError(f"--jobs: expected at least 1 worker, got {jobs}")
@@ -140,6 +142,7 @@ def check_run_options(
     url = storage if storage is not None else cfg.study.storage
     if jobs > 1 and url == ":memory:":
         raise ConfigError("--jobs > 1 needs a shared storage; drop --storage :memory:")
+    check_study(cfg)
 
 
 def best_trial_info(study: optuna.Study) -> dict[str, Any] | None:
