@@ -54,12 +54,13 @@ def atomic_torch_save(path: str | Path, obj: Any) -> Path:
     return atomic_write_bytes(path, buf.getvalue())
 
 
-def safe_torch_load(path: str | Path, *, what: str) -> Any:
-    """``torch.load(path, weights_only=True)`` on the CPU; any unreadable file is one line.
+def safe_torch_load(path: str | Path, *, what: str, map_location: Any = "cpu") -> Any:
+    """``torch.load(path, weights_only=True)``; any unreadable file is one line.
 
     Args:
         path: The file.
         what: What it should be, for the message (``"classifier checkpoint"``).
+        map_location: As ``torch.load``'s.
 
     Raises:
         GanlabError: ``{path}: cannot be read as a {what}: {why}`` for a missing, empty,
@@ -81,7 +82,7 @@ def safe_torch_load(path: str | Path, *, what: str) -> Any:
             head = fh.read(4)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # e.g. "Detected pickle protocol 4"
-            return torch.load(p, map_location="cpu", weights_only=True)
+            return torch.load(p, map_location=map_location, weights_only=True)
     except Exception as exc:  # noqa: BLE001 - user files fail in many ways; each is one line
         if not head:
             why = "the file is empty"
