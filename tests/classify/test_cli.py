@@ -85,6 +85,20 @@ def test_train_writes_every_output(trained) -> None:
     assert metrics["protocol"]["data"]["filters"][0]["name"] == "resize"
 
 
+def test_train_records_profile_and_set_overrides(trained, tmp_path) -> None:
+    study, _, _ = trained
+    result = runner.invoke(app, ["classify", "train", str(study), "--device", "cpu", "--out",
+                                 str(tmp_path), "--set", "classifier.epochs=1",
+                                 "--set", "classifier.model.width=4"])
+    assert result.exit_code == 0, result.output
+    record = json.loads((tmp_path / "study-config.json").read_text())
+    assert record["overrides"] == [["classifier.epochs", 1], ["classifier.model.width", 4]]
+    assert record["config"]["classifier"]["model"] == {"name": "compact_cnn", "width": 4,
+                                                       "depth": 2}
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["protocol"]["epochs_run"] == 1
+
+
 def test_eval_scores_an_unseen_folder_with_the_training_filters(trained, tmp_path) -> None:
     _, run, unseen = trained
     result = runner.invoke(app, ["classify", "eval", str(run / "model.pt"), str(unseen),
