@@ -4,7 +4,11 @@ A checkpoint is a dict saved atomically and loadable with ``torch.load(weights_o
 ``model`` (state dict) and ``meta`` = {``classifier`` (plugin reference as a dict, with the
 parameters that rebuild its architecture), ``num_classes``, ``image_size``, ``channels``,
 ``class_names``, ``filters`` (the data filter chain as plugin-reference dicts, so new images are
-preprocessed identically), ``threshold`` ({``method``, ``value``}), ``tta``}.
+preprocessed identically), ``threshold`` ({``method``, ``value``}), ``tta``}. A saved
+colour-histogram floor has the same layout with ``meta["kind"] = "floor:colour_histogram"``.
+
+Loading never runs code from the file (``weights_only``); a missing, empty, truncated, corrupt or
+foreign file, or one from another model, is a one-line :class:`GanlabError` naming the file.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from torch import nn
 
 from ganlab.errors import ConfigError, GanlabError
 from ganlab.io import atomic_torch_save, safe_torch_load
+
+FLOOR_KIND = "floor:colour_histogram"  # meta["kind"] of a saved colour-histogram floor
 
 
 def plain(obj: Any) -> Any:
@@ -81,8 +87,9 @@ def load_classifier(
         ref = dict(meta["classifier"])
         name = ref.pop("name")
         structural = {k: meta[k] for k in ("num_classes", "image_size", "channels")}
-        for key in ("class_names", "filters", "threshold"):
-            meta[key]  # noqa: B018 - evaluation needs them; check before any work
+        missing = [k for k in ("class_names", "filters", "threshold") if k not in meta]
+        if missing:  # evaluation needs them: say so before any work
+            raise KeyError(missing[0])
         weights = ckpt["model"]
     except (KeyError, TypeError, IndexError) as exc:
         gan = " (it is a GAN checkpoint)" if isinstance(ckpt, dict) and "generator" in ckpt else ""
@@ -91,7 +98,7 @@ def load_classifier(
             f"model.pt that `ganlab classify train` writes (or `classify floors`' "
             f"floor_colour_histogram.pt)"
         ) from None
-    if meta.get("kind") == "floor:colour_histogram":  # `classify floors` (see _floors.py)
+    if meta.get("kind") == FLOOR_KIND:  # saved by `classify floors` (see _floors.py)
         from ganlab.classify._floors import ColourHistogramFloor
 
         try:

@@ -21,14 +21,13 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from ganlab.classify._checkpoint import filter_refs, save_classifier
+from ganlab.classify._checkpoint import FLOOR_KIND, filter_refs, save_classifier
 from ganlab.classify._outputs import Scored, choose_threshold, score_sets, write_metrics
 
 if TYPE_CHECKING:
     from ganlab.data import ImageSet, PreparedData
 
 BINS = 8
-FLOOR_KIND = "floor:colour_histogram"  # meta["kind"] of a saved colour-histogram floor
 FLOOR_FILE = "floor_colour_histogram.pt"
 
 
