@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ganlab.config._dump import config_record, config_to_dict, config_to_toml, to_plain
 from ganlab.config._loader import config_from_dict, load_config, read_toml
-from ganlab.config._overrides import Override, parse_override
+from ganlab.config._overrides import Override, attribute, parse_override
 from ganlab.config._paths import apply_overrides, get_path, set_path
 from ganlab.config._schema import (
     PLUGIN_FIELDS,
@@ -42,6 +42,7 @@ __all__ = [
     "StudySection",
     "SynthConfig",
     "apply_overrides",
+    "attribute",
     "config_from_dict",
     "config_record",
     "config_to_dict",

@@ -23,7 +23,7 @@ from ganlab.config._paths import apply_overrides
 from ganlab.config._schema import LOADER_FIELDS, Config, PluginRef
 from ganlab.config._text import show
 from ganlab.config._validate import validate_plugins
-from ganlab.errors import ConfigError
+from ganlab.errors import ConfigError, GanlabError
 from ganlab.registry._space import ParamSpec, parse_spec
 
 _POSITIVE = {
@@ -68,7 +68,7 @@ def load_config(
     if check_plugins:
         try:
             validate_plugins(cfg)
-        except ConfigError as exc:
+        except GanlabError as exc:
             raise attribute(exc, cfg.overrides) from None
     return cfg
 

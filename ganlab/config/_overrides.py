@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ganlab.config._dump import _value
-from ganlab.errors import ConfigError
+from ganlab.errors import ConfigError, GanlabError
 
 Override = tuple[str, Any]
 """One ``(config path, value)`` override."""
@@ -65,10 +65,14 @@ def override_pairs(
     return tuple(out)
 
 
-def attribute(exc: ConfigError, overrides: Sequence[Override]) -> ConfigError:
-    """``exc`` with the override that set the offending path named, if one did."""
+def attribute(exc: GanlabError, overrides: Sequence[Override]) -> GanlabError:
+    """``exc`` (same type) with the override that set the offending path named, if one did."""
     message = str(exc)
     for path, value in reversed(overrides):
         if re.search(rf"(^|[: \"]){re.escape(path)}([.:\[ \"]|$)", message):
-            return ConfigError(f"{message} (from override {path}={_value(value)})")
+            message = f"{message} (from override {path}={_value(value)})"
+            try:
+                return type(exc)(message)
+            except TypeError:  # a subclass with another constructor
+                return GanlabError(message)
     return exc

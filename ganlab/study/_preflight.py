@@ -23,6 +23,15 @@ def check_study(cfg: Config) -> None:
     (``data.root`` holds two class folders with files, or ``data.synth`` will generate them, or
     ``data.manifest`` lists two labels), and ``[search]`` expands.
     """
+    from ganlab.config import attribute
+
+    try:
+        _check_study(cfg)
+    except GanlabError as exc:  # name the --set override behind the problem, if one is
+        raise attribute(exc, cfg.overrides) from None
+
+
+def _check_study(cfg: Config) -> None:
     from ganlab.data import check_data_source
     from ganlab.study._layout import check_study_name
     from ganlab.study._space import expand_search_space

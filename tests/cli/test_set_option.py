@@ -144,3 +144,15 @@ def test_overrides_are_recorded(tmp_path: Path) -> None:
                                    ["study.storage", "postgresql://u:***@host/db"]]
     assert record["config"]["classifier"]["epochs"] == 2
     assert "overrides" not in record["config"] and "profile" not in record["config"]
+
+
+def test_study_checks_name_the_override_behind_a_problem(study: Path) -> None:
+    """What `study run` refuses before any trial (check_study) names the --set too."""
+    for override, message in [
+        ("classifier.optimizer.lr=nan", "classifier.optimizer.lr: expected a finite number"),
+        ('study.name="../x"', "study.name: '../x' cannot be used as a folder name"),
+    ]:
+        result = runner.invoke(app, ["config", "check", str(study), "--set", override])
+        text = " ".join(result.output.split())
+        assert result.exit_code == 1 and "Traceback" not in result.output, text
+        assert message in text and f"(from override {override})" in text, text
