@@ -21,10 +21,12 @@ from typer.testing import CliRunner
 
 from ganlab.cli import app
 from ganlab.config import config_from_dict, load_config, validate_plugins
+from ganlab.contracts import capabilities
 from ganlab.errors import ConfigError, PluginError
 from ganlab.registry import ALLOW_ENV, DISABLE_AUTOLOAD_ENV, REGISTRIES, Registry
 from ganlab.testing import (
     FakeDistribution,
+    check_capabilities,
     check_classifier,
     check_filter,
     check_optimizer,
@@ -34,7 +36,8 @@ from ganlab.testing import (
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "plugins" / "ganlab-example"
-EXPECTED = {("filters", "sharpen"), ("optimizers", "nadam"), ("classifiers", "tiny_mlp")}
+EXPECTED = {("filters", "sharpen"), ("optimizers", "nadam"), ("classifiers", "tiny_mlp"),
+            ("losses", "softplus"), ("classifiers", "gan_stem")}
 
 
 def _digest(folder: Path) -> dict[str, str]:
@@ -126,13 +129,51 @@ def test_contract_suites_pass(example_installed: None) -> None:
         check_search_space(kind, name)
 
 
+def test_the_package_uses_every_declared_capability(example_installed: None) -> None:
+    """Third-party plugins can use every capability of ganlab.contracts (no change to ganlab)."""
+    found = {cap for kind, name in EXPECTED for cap in check_capabilities(kind, name)}
+    assert found == {c.name for c in capabilities()}
+
+
+@pytest.mark.slow
+def test_a_run_pretrains_the_third_party_classifier_on_its_gan(
+    example_installed: None, tmp_path: Path
+) -> None:
+    """The pipeline trains a GAN for ``gan_stem`` (real mode) and hands it the checkpoint."""
+    import torch
+
+    from ganlab.study import needs_gan, run_pipeline
+
+    study, synth = tmp_path / "pretrain.toml", tmp_path / "synth"
+    study.write_text(
+        '[study]\nname = "pretrain"\ndevice = "cpu"\n'
+        f'[data]\nroot = "{synth}"\nsynth = {{n = 40, image_size = 20}}\n'
+        'image_size = 16\nfilters = [{name = "resize", size = 16}]\nworkers = 1\n'
+        '[gan]\nenabled = true\ngenerator = {name = "dcgan", ngf = 8}\n'
+        'discriminator = {name = "dcgan", ndf = 8}\nloss = {name = "softplus"}\nnz = 16\n'
+        'epochs = 1\nbatch_size = 32\nfid = {enabled = false}\n'
+        '[classifier]\nmodel = {name = "gan_stem", freeze_epochs = 5}\nepochs = 1\n'
+        'batch_size = 32\nmode = "real"\nbootstrap = 10\n'
+    )
+    cfg = load_config(study)
+    assert needs_gan(cfg)  # real mode, but the classifier asks for the run's GAN
+    res = run_pipeline(cfg, out_dir=tmp_path / "run", work_dir=tmp_path,
+                       device=torch.device("cpu"), seed=0)
+    gan = torch.load(res.gan_checkpoint, weights_only=True)
+    clf = torch.load(tmp_path / "run" / "classifier" / "model.pt", weights_only=True)
+    first_conv = next(v for v in gan["discriminator"].values() if v.ndim == 4)
+    assert torch.equal(clf["model"]["stem.weight"], first_conv)  # frozen stem = GAN's layer
+    assert clf["meta"]["classifier"]["width"] == first_conv.shape[0]  # RebuildsParams
+    assert "gan_checkpoint" not in clf["meta"]["classifier"]
+
+
 def test_the_packages_own_tests_pass(example_installed: None) -> None:
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
            str(EXAMPLE / "tests")]
     done = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, env=env, timeout=240)
     assert done.returncode == 0, done.stdout[-3000:]
-    assert "6 passed" in done.stdout
+    assert "17 passed" in done.stdout
 
 
 def test_a_study_uses_them_by_name(example_installed: None, tmp_path: Path) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from ganlab.classify._checkpoint import load_classifier, save_classifier
 from ganlab.classify._evaluate import Prediction, evaluate_folder, predict_images
+from ganlab.classify._features import classifier_backbone, model_backbone, penultimate_features
 from ganlab.classify._floors import colour_histograms, trivial_floors
+from ganlab.classify._pretrain import gan_checkpoint_param, with_gan_checkpoint
 from ganlab.classify._run import classify_from_config, floors_from_config
 from ganlab.classify._synthetic import TrainingSet, build_training_set, synthesize
 from ganlab.classify._train import MONITORS, ClassifyResult, train_classifier
@@ -15,14 +17,19 @@ __all__ = [
     "Prediction",
     "TrainingSet",
     "build_training_set",
+    "classifier_backbone",
     "classify_from_config",
     "colour_histograms",
     "evaluate_folder",
     "floors_from_config",
+    "gan_checkpoint_param",
     "load_classifier",
+    "model_backbone",
+    "penultimate_features",
     "predict_images",
     "save_classifier",
     "synthesize",
     "train_classifier",
     "trivial_floors",
+    "with_gan_checkpoint",
 ]

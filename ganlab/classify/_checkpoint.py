@@ -21,6 +21,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from ganlab.contracts import RebuildsParams
 from ganlab.errors import ConfigError, GanlabError
 from ganlab.io import atomic_torch_save, safe_torch_load
 
@@ -60,8 +61,9 @@ def filter_refs(protocol: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def rebuild_ref(name: str, params: Mapping[str, Any], model: nn.Module) -> dict[str, Any]:
-    """The plugin reference that rebuilds ``model`` (its ``rebuild_params`` override)."""
-    merged = {**params, **getattr(model, "rebuild_params", {})}
+    """The plugin reference that rebuilds ``model`` (``RebuildsParams`` overrides ``params``)."""
+    override = model.rebuild_params if isinstance(model, RebuildsParams) else {}
+    merged = {**params, **override}
     return plain({"name": name, **{k: v for k, v in merged.items() if v is not None}})
 
 

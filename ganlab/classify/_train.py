@@ -24,8 +24,10 @@ from ganlab.classify._outputs import (
     write_plots,
     write_predictions,
 )
+from ganlab.classify._pretrain import with_gan_checkpoint
 from ganlab.classify._synthetic import build_training_set
 from ganlab.config import ClassifierConfig
+from ganlab.contracts import EpochHook
 from ganlab.errors import ConfigError, DataError
 from ganlab.metrics import METRICS, classification_metrics
 from ganlab.seeding import seed_everything
@@ -77,10 +79,7 @@ def _build_model(cfg: ClassifierConfig, image_size: int,
                  generator_checkpoint: Path | None) -> tuple[nn.Module, dict[str, Any]]:
     from ganlab.registry import CLASSIFIERS
 
-    params = dict(cfg.model.params)
-    if cfg.model.name == "discriminator" and params.get("checkpoint") is None \
-            and generator_checkpoint is not None:
-        params["checkpoint"] = str(generator_checkpoint)  # GAN pretraining from this trial's GAN
+    params = dict(with_gan_checkpoint(cfg.model, generator_checkpoint).params)  # GAN pretraining
     model = CLASSIFIERS.create(cfg.model.name, num_classes=2, image_size=image_size, channels=3,
                                **params)
     return model, rebuild_ref(cfg.model.name, params, model)
@@ -123,9 +122,10 @@ def train_classifier(
     weights of the best epoch on the validation ``cfg.monitor`` (early stopping after
     ``cfg.patience`` epochs without improvement; 0 = train all epochs), chooses the decision
     threshold on validation, and writes ``model.pt``, ``metrics.json``, ``predictions.csv`` and
-    plots to ``out_dir``. A ``discriminator`` classifier without a ``checkpoint`` parameter is
-    initialised from ``generator_checkpoint`` (the trial's GAN). ``report(epoch, metrics)`` runs
-    after each epoch (1-based) and may raise ``optuna.TrialPruned``, which propagates.
+    plots to ``out_dir``. A classifier with the ``UsesGanCheckpoint`` capability whose
+    checkpoint keyword is unset is initialised from ``generator_checkpoint`` (the trial's GAN).
+    ``report(epoch, metrics)`` runs after each epoch (1-based) and may raise
+    ``optuna.TrialPruned``, which propagates.
     ``show_progress=False`` turns off the progress bar and epoch lines (a study shows its own).
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -160,9 +160,8 @@ def train_classifier(
                   TimeElapsedColumn(), transient=True, disable=not show_progress) as progress:
         task = progress.add_task("classifier", total=cfg.epochs * len(train.labels), info="")
         for epoch in range(1, cfg.epochs + 1):
-            hook = getattr(model, "on_epoch_start", None)
-            if callable(hook):
-                hook(epoch - 1)
+            if isinstance(model, EpochHook):
+                model.on_epoch_start(epoch - 1)
             t0 = time.perf_counter()
             progress.update(task, description=f"classifier epoch {epoch}/{cfg.epochs}")
             train_loss = train_epoch(

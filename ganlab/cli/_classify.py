@@ -54,7 +54,7 @@ def train(
     gan_checkpoint: Annotated[
         Path | None,
         typer.Option("--gan-checkpoint", help="GAN checkpoint for synthetic images and for "
-                     "initialising a `discriminator` classifier."),
+                     "initialising a GAN-pretrained classifier (UsesGanCheckpoint)."),
     ] = None,
     sets: SetOption = None,
 ) -> None:

@@ -16,11 +16,21 @@ from rich.table import Table
 from ganlab.cli._app import PROFILE_HELP, console, make_app
 from ganlab.cli._options import SetOption, load_study
 
-app = make_app("Train GANs, sample checkpoints and score generated images (FID/KID).")
+app = make_app("Train GANs, sample checkpoints and score generated images (FID/KID, "
+               "precision/recall/density/coverage, TSTR).")
 
 DeviceOption = Annotated[
     str | None, typer.Option("--device", help="auto, cpu or cuda (default: study.device).")
 ]
+
+
+def say_inception_notice(fid_cfg: object) -> None:
+    """Print once, at the start of a run, that Inception FID/KID will be skipped (if so)."""
+    from ganlab.metrics import inception_notice
+
+    notice = inception_notice(fid_cfg)
+    if notice:
+        console.print(f"[yellow]note[/]: {notice}", highlight=False)
 
 
 @app.command("train")
@@ -50,6 +60,7 @@ def train(
 
     cfg = load_study(study_file, profile=profile, sets=sets,
                      extra=[("gan.epochs", epochs)] if epochs else None)
+    say_inception_notice(cfg.gan.fid)
     torch_device = resolve_device(device or cfg.study.device)
     study_dir = Path(cfg.study.output) / cfg.study.name
     data = prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=study_dir)
@@ -118,12 +129,21 @@ def fid(
 ) -> None:
     """FID (and KID) between two image folders, printed with its measurement protocol."""
     from ganlab.device import resolve_device
+    from ganlab.errors import WeightsError
     from ganlab.io import atomic_write_json
     from ganlab.metrics import build_backbone, compute_fid
 
     torch_device = resolve_device(device)
-    net = build_backbone(backbone, inception_weights=inception_weights,
-                         classifier_checkpoint=classifier_ckpt, device=torch_device)
+    clf = None
+    if backbone == "classifier":
+        if classifier_ckpt is None:
+            raise WeightsError("--backbone classifier needs --classifier-ckpt PATH (the model.pt "
+                               "written by `ganlab classify train`)")
+        from ganlab.classify import classifier_backbone
+
+        clf = classifier_backbone(classifier_ckpt, device=torch_device)
+    net = build_backbone(backbone, inception_weights=inception_weights, classifier=clf,
+                         device=torch_device)
     result = compute_fid(real_dir, fake_dir, backbone=net, kid=kid)
     table = Table(title=f"FID {real_dir} vs {fake_dir}")
     table.add_column("field")
@@ -136,6 +156,79 @@ def fid(
     console.print(table)
     if json_out is not None:
         atomic_write_json(json_out, result)
+
+
+@app.command("metrics")
+def metrics(
+    checkpoint: Annotated[Path, typer.Argument(help="A GAN checkpoint (checkpoint.pt).")],
+    study_file: Annotated[
+        Path, typer.Option("--study", help="The study file whose data the GAN was trained on.")
+    ],
+    profile: Annotated[
+        str | None, typer.Option("--profile", "-p", help=PROFILE_HELP)
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Output folder (default: next to the checkpoint, metrics/)."),
+    ] = None,
+    feature_ckpt: Annotated[
+        Path | None,
+        typer.Option("--feature-ckpt", help="Classifier model.pt to take features from "
+                     "(default: one trained on the real train side, cached per study)."),
+    ] = None,
+    tstr: Annotated[
+        bool | None, typer.Option("--tstr/--no-tstr", help="Override gan.metrics.tstr.")
+    ] = None,
+    device: DeviceOption = None,
+    sets: SetOption = None,
+) -> None:
+    """Offline GAN metrics of a checkpoint: per-class precision/recall/density/coverage, TSTR."""
+    from ganlab.data import prepare_data
+    from ganlab.device import resolve_device
+    from ganlab.study import evaluate_gan
+
+    cfg = load_study(study_file, profile=profile, sets=sets,
+                     extra=[("gan.metrics.tstr", tstr)] if tstr is not None else None)
+    say_inception_notice(cfg.gan.fid)
+    torch_device = resolve_device(device or cfg.study.device)
+    study_dir = Path(cfg.study.output) / cfg.study.name
+    data = prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=study_dir)
+    out_dir = out or checkpoint.parent / "metrics"
+    with console.status("scoring the GAN (feature net, samples, TSTR classifier)"):
+        result = evaluate_gan(cfg, data, checkpoint, out_dir=out_dir, work_dir=study_dir,
+                              device=torch_device, seed=cfg.study.seed,
+                              feature_checkpoint=feature_ckpt)
+    console.print(gan_metrics_table(result))
+    if result["collapse"]["reason"]:
+        console.print(f"[red]collapse[/]: {result['collapse']['reason']}", highlight=False)
+    console.print(f"[green]wrote[/] {out_dir / 'gan_metrics.json'}", highlight=False)
+
+
+def gan_metrics_table(result: dict) -> Table:
+    """The per-class figures of :func:`ganlab.study.evaluate_gan` as a rich table."""
+    proto = result["protocol"]
+    table = Table(title=f"GAN metrics (k = {proto['k']}, {proto['backbone']}, "
+                  f"sha256 {proto['weights_sha256'][:12]})")
+    columns = ("precision", "recall", "density", "coverage", "fd_classifier")
+    table.add_column("class")
+    for col in ("prec.", "recall", "density", "cover.", "FD", "div.", "n"):
+        table.add_column(col, justify="right")
+    table.caption = "div.: sample diversity / the class's real diversity; FD: classifier features"
+    rows = [*result["per_class"].items(), ("mean", result["mean"])]
+    for name, scores in rows:
+        div = result["collapse"]["per_class"].get(name, {}).get("ratio")
+        table.add_row(
+            name, *(f"{scores[c]:.3f}" if c in scores else "" for c in columns),
+            f"{div:.2f}" if div is not None else "", str(scores.get("n_fake", "")),
+        )
+    if "tstr" in result:
+        t = result["tstr"]
+        table.caption += (
+            f"\nTSTR (train on synthetic, test on real): ROC-AUC {t['roc_auc']['value']:.3f} "
+            f"[{t['roc_auc']['ci_low']:.3f}, {t['roc_auc']['ci_high']:.3f}], accuracy "
+            f"{t['accuracy']['value']:.3f}; classifier-feature FD {result['fd_classifier']:.2f}"
+        )
+    return table
 
 
 class GanProgress:

@@ -101,11 +101,14 @@ def run(
         TimeElapsedColumn,
     )
 
-    from ganlab.study import run_study
+    from ganlab.cli._gan import say_inception_notice
+    from ganlab.study import needs_gan, run_study
     from ganlab.study._optimize import check_run_options
 
     cfg = load_study(study_file, profile=profile, sets=sets)
     check_run_options(cfg, jobs=jobs, storage=storage, device=device)  # and check_study
+    if needs_gan(cfg):
+        say_inception_notice(cfg.gan.fid)  # once per run, not once per trial
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     total = n_trials if n_trials is not None else cfg.study.n_trials
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),

@@ -29,6 +29,7 @@ from ganlab.registry._space import ParamSpec, parse_spec
 _POSITIVE = {
     "n", "image_size", "batch_size", "epochs", "n_critic", "sample_every", "checkpoint_every",
     "nz", "n_trials", "n_fake", "top_k", "bootstrap", "hash_distance",
+    "n_per_class", "k", "feature_epochs", "tstr_epochs", "collapse_ratio",
 }
 _NON_NEGATIVE = {"patience", "workers", "folds", "synthetic_ratio", "timeout", "difficulty"}
 _FRACTIONS = {"val", "test", "fixed_threshold"}

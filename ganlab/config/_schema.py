@@ -21,6 +21,8 @@ PLUGIN_FIELDS: dict[str, str] = {
     "gan.loss": "losses",
     "gan.optimizer": "optimizers",
     "gan.d_optimizer": "optimizers",
+    "gan.metrics.feature_classifier": "classifiers",
+    "gan.metrics.tstr_classifier": "classifiers",
     "classifier.model": "classifiers",
     "classifier.optimizer": "optimizers",
     "baselines.models": "classifiers",
@@ -94,6 +96,22 @@ class FidConfig:
 
 
 @dataclass(frozen=True)
+class GanMetricsConfig:
+    """Offline GAN metrics: per-class precision/recall/density/coverage, TSTR, collapse."""
+
+    enabled: bool = False  # score the GAN after training (on when an objective names one)
+    n_per_class: int = 1000  # images per class compared (real train images and generated)
+    k: int = 5  # nearest neighbours of precision, recall, density and coverage
+    feature_classifier: PluginRef = PluginRef("compact_cnn")  # feature net, real train side
+    feature_epochs: int = 10  # epochs of the feature classifier (trained once per study)
+    tstr: bool = True  # train on synthetic only, test on the real test side (gan.tstr_*)
+    tstr_classifier: PluginRef = PluginRef("compact_cnn")  # classifier trained for TSTR
+    tstr_epochs: int = 10  # epochs of the TSTR classifier (early stopping on real val)
+    collapse_ratio: float = 0.25  # a class collapses below this share of its real diversity
+    collapse: Literal["flag", "fail", "off"] = "flag"  # per-class collapse: record, or fail
+
+
+@dataclass(frozen=True)
 class GanConfig:
     """The GAN: architectures, loss, optimizers and training schedule."""
 
@@ -116,6 +134,7 @@ class GanConfig:
     channels_last: Literal["auto", "on", "off"] = "auto"  # memory format of conv activations
     compile: bool = False  # torch.compile the networks (slow first epoch)
     fid: FidConfig = field(default_factory=FidConfig)  # FID/KID protocol
+    metrics: GanMetricsConfig = field(default_factory=GanMetricsConfig)  # offline GAN metrics
 
 
 @dataclass(frozen=True)
@@ -143,7 +162,7 @@ class ClassifierConfig:
 class ObjectiveConfig:
     """One metric the study optimises."""
 
-    metric: str = "val.roc_auc"  # recorded metric: val.<m>, test.<m>, gan.fid, gan.kid, ...
+    metric: str = "val.roc_auc"  # recorded metric: val.<m>, test.<m>, gan.fid, gan.tstr_roc_auc...
     direction: Literal["maximize", "minimize"] = "maximize"  # optimisation direction
 
 

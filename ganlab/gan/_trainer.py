@@ -17,10 +17,12 @@ from typing import Any
 import torch
 
 from ganlab.config import GanConfig
+from ganlab.contracts import ReportsDiscriminatorCollapse
 from ganlab.device import autocast_dtype, use_channels_last
 from ganlab.errors import TrainingError
 from ganlab.gan._build import build_discriminator, build_generator, build_loss, build_optimizers
 from ganlab.gan._checkpoint import read_checkpoint, save_checkpoint
+from ganlab.gan._collapse import ClassCollapseDetector
 from ganlab.gan._monitor import HealthMonitor
 from ganlab.gan._plots import plot_history
 from ganlab.gan._rng import capture_rng, restore_rng
@@ -113,7 +115,13 @@ class GanTrainer:
             GRID_SIZE, nz=cfg.nz, num_classes=self.num_classes, seed=seed
         )
         self.real_diversity = mean_pairwise_distance(train.images[:GRID_SIZE])
-        self.monitor = HealthMonitor(watch_d_collapse=getattr(self.loss, "watch_d_collapse", True))
+        watch = (self.loss.watch_d_collapse
+                 if isinstance(self.loss, ReportsDiscriminatorCollapse) else True)
+        self.monitor = HealthMonitor(watch_d_collapse=watch)
+        self.collapse = ClassCollapseDetector(  # per-class collapse (ganlab.gan._collapse)
+            train.images, train.labels if self.num_classes else None, self.class_names,
+            ratio=cfg.metrics.collapse_ratio, fail=cfg.metrics.collapse == "fail", seed=seed,
+        )
         self.epoch = 0
         self.history: list[dict] = []
 
@@ -269,6 +277,10 @@ class GanTrainer:
             if self.epoch % cfg.checkpoint_every == 0 or last:
                 self.save()
                 saved = True
+            if (self.epoch % cfg.sample_every == 0 or last) and cfg.metrics.collapse != "off":
+                measured, reason = self.collapse.check(self.epoch, samples, self.fixed_y)
+                entry["class_diversity"] = {k: round(m["ratio"], 4) for k, m in measured.items()}
+                entry["class_collapse"] = reason  # per-class collapse; ganlab.study flags it
             atomic_write_json(self.out_dir / "history.json", self.history)
             if report is not None:
                 try:

@@ -1,4 +1,6 @@
-"""Metrics: classification metrics with bootstrap confidence intervals, plots, and FID/KID."""
+"""Metrics: classification metrics with bootstrap CIs, plots, FID/KID, precision/recall/density/
+coverage. No model code here: feature backbones are passed in as callables.
+"""
 
 from __future__ import annotations
 
@@ -17,16 +19,21 @@ from ganlab.metrics._classification import (
     youden_threshold,
 )
 from ganlab.metrics._fid import (
+    Backbone,
     build_backbone,
-    classifier_backbone,
     compute_fid,
+    feature_backbone,
     fid_from_features,
     frechet_distance,
+    image_features,
     inception_backbone,
+    inception_notice,
     plan_training_fid,
     resolve_inception_weights,
+    sha256_file,
 )
 from ganlab.metrics._plots import plot_confusion, plot_roc, plot_training_curves
+from ganlab.metrics._prdc import PRDC_NAMES, knn_radii, per_class_prdc, prdc
 
 __all__ = [
     "METRICS",
@@ -46,12 +53,17 @@ __all__ = [
     "youden_threshold",
 ]
 __all__ += [  # FID / KID
+    "Backbone",
     "build_backbone",
-    "classifier_backbone",
     "compute_fid",
+    "feature_backbone",
     "fid_from_features",
     "frechet_distance",
+    "image_features",
     "inception_backbone",
+    "inception_notice",
     "plan_training_fid",
     "resolve_inception_weights",
+    "sha256_file",
 ]
+__all__ += ["PRDC_NAMES", "knn_radii", "per_class_prdc", "prdc"]  # precision, recall, ...

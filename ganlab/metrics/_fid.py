@@ -128,28 +128,17 @@ def inception_backbone(weights: str | Path | None, *, device: Any = "cpu") -> Ba
                     "clean-fid clean: PIL bicubic to 299x299", 299, features, True)
 
 
-def classifier_backbone(
-    model: Any, *, image_size: int, weights_sha256: str, device: Any = "cpu"
+def feature_backbone(
+    features: Callable[[Any], Any], *, name: str, weights_sha256: str, image_size: int
 ) -> Backbone:
-    """Penultimate features of a classifier: the input of its last ``nn.Linear`` layer."""
-    import torch
-    from torch import nn
+    """A backbone over any feature function, e.g. a ganlab classifier's penultimate layer.
 
-    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
-    if not linears:
-        raise WeightsError("the classifier has no linear output layer to take features before")
-    captured: list[Any] = []
-    linears[-1].register_forward_hook(lambda _m, inp, _out: captured.append(inp[0]))
-    model = model.to(torch.device(device)).eval()
-
-    def features(x: Any) -> Any:
-        captured.clear()
-        with torch.no_grad():
-            model((x.to(torch.device(device)) / 127.5) - 1.0)
-        return captured[-1].flatten(1).float()
-
-    return Backbone("ganlab classifier (penultimate layer)", weights_sha256,
-                    f"PIL bicubic to {image_size}x{image_size}", image_size, features, False)
+    The caller builds ``features`` (float (B, 3, s, s) in 0..255 at ``image_size`` -> (B, D)
+    tensor); metrics never loads a model itself. The figures are NOT comparable with published
+    FID.
+    """
+    return Backbone(name, weights_sha256, f"PIL bicubic to {image_size}x{image_size}",
+                    image_size, features, False)
 
 
 def _resizer(size: int) -> Callable[[np.ndarray], np.ndarray]:
@@ -273,23 +262,40 @@ def build_backbone(
     name: str,
     *,
     inception_weights: str | Path | None = None,
-    classifier_checkpoint: str | Path | None = None,
+    classifier: Backbone | None = None,
     device: Any = "cpu",
 ) -> Backbone:
-    """``inception`` (local clean-fid weights) or ``classifier`` (a ganlab classifier file)."""
+    """``inception`` (local clean-fid weights) or ``classifier`` (a backbone the caller built).
+
+    ``classifier`` is built above metrics (``ganlab.classify.classifier_backbone``), so metrics
+    imports no model code.
+    """
     if name == "inception":
         return inception_backbone(inception_weights, device=device)
     if name != "classifier":
         raise WeightsError(f"unknown FID backbone {name!r}; use inception or classifier")
-    if classifier_checkpoint is None:
+    if classifier is None:
         raise WeightsError(
-            "--backbone classifier needs --classifier-ckpt PATH (the model.pt written by "
-            "`ganlab classify train`)"
+            "the classifier backbone needs a trained ganlab classifier (the model.pt that "
+            "`ganlab classify train` writes)"
         )
-    from ganlab.classify import load_classifier
+    return classifier
 
-    model, meta = load_classifier(classifier_checkpoint, device=device)
-    return classifier_backbone(
-        model, image_size=int(meta["image_size"]),
-        weights_sha256=sha256_file(Path(classifier_checkpoint)), device=device,
-    )
+
+def inception_notice(fid_cfg: Any) -> str | None:
+    """One line to show at the start of a run whose FID/KID will be skipped, else ``None``.
+
+    ``fid.backbone = auto`` without Inception weights skips FID/KID silently at the end of
+    training; runs say so once when they start (``inception`` without weights fails instead).
+    """
+    if not fid_cfg.enabled or fid_cfg.backbone != "auto":
+        return None
+    try:
+        resolve_inception_weights(fid_cfg.inception_weights)
+    except WeightsError:
+        return (
+            f"no Inception weights ({INCEPTION_FILE}): Inception FID/KID are skipped in this "
+            f"run. Set {WEIGHTS_ENV}=PATH or fid.inception_weights to compute them; the "
+            "offline GAN metrics (precision/recall/density/coverage, TSTR) do not need them."
+        )
+    return None

@@ -1,48 +1,27 @@
-"""The seven plugin kinds and their contracts (see ``docs/plugins.md``)."""
+"""One :class:`Registry` per plugin kind, built from ``ganlab.contracts.KINDS``.
+
+The kinds, their structural keywords and their contract text live in ``ganlab.contracts``
+only; this module turns each into a registry (see ``docs/plugins.md``).
+"""
 
 from __future__ import annotations
 
+from ganlab.contracts import KINDS
 from ganlab.registry._registry import Registry
 
-FILTERS = Registry(
-    "filters",
-    contract="A filter factory returns a callable image -> image on uint8 HxWx3 RGB numpy arrays.",
-)
-AUGMENTATIONS = Registry(
-    "augmentations",
-    contract=(
-        "An augmentation factory returns a callable on float (B, C, H, W) batches in [-1, 1]."
-    ),
-)
-GENERATORS = Registry(
-    "generators",
-    structural=("nz", "image_size", "channels", "num_classes"),
-    contract="A generator factory returns an nn.Module; forward(z, labels=None) -> (B, C, S, S).",
-)
-DISCRIMINATORS = Registry(
-    "discriminators",
-    structural=("image_size", "channels", "num_classes"),
-    contract="A discriminator factory returns an nn.Module; forward(x, labels=None) -> (B,).",
-)
-LOSSES = Registry(
-    "losses",
-    contract="A loss factory returns an object with d_loss(...) and g_loss(...); see GanLoss.",
-)
-OPTIMIZERS = Registry(
-    "optimizers",
-    positional=1,
-    contract="An optimizer factory is called as factory(params, **hp) -> torch.optim.Optimizer.",
-)
-CLASSIFIERS = Registry(
-    "classifiers",
-    structural=("num_classes", "image_size", "channels"),
-    contract="A classifier factory returns an nn.Module; forward(x) -> (B, num_classes) logits.",
-)
-
 REGISTRIES: dict[str, Registry] = {
-    r.kind: r
-    for r in (FILTERS, AUGMENTATIONS, GENERATORS, DISCRIMINATORS, LOSSES, OPTIMIZERS, CLASSIFIERS)
+    k.name: Registry(k.name, structural=k.structural, positional=len(k.positional),
+                     contract=k.contract)
+    for k in KINDS
 }
+
+FILTERS = REGISTRIES["filters"]
+AUGMENTATIONS = REGISTRIES["augmentations"]
+GENERATORS = REGISTRIES["generators"]
+DISCRIMINATORS = REGISTRIES["discriminators"]
+LOSSES = REGISTRIES["losses"]
+OPTIMIZERS = REGISTRIES["optimizers"]
+CLASSIFIERS = REGISTRIES["classifiers"]
 
 
 def registry_for(kind: str) -> Registry:

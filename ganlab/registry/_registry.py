@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
 
+from ganlab.contracts import DeclaresSearchSpace
 from ganlab.errors import PluginError
 
 BUILTIN_DISTRIBUTION = "ganlab"
@@ -310,7 +311,9 @@ class Registry:
 
     def search_space(self, name: str) -> dict[str, dict[str, Any]]:
         """The plugin's declared default search space (``factory.search_space``), or ``{}``."""
-        space = getattr(self.load(name), "search_space", None) or {}
+        factory = self.load(name)
+        space = factory.search_space if isinstance(factory, DeclaresSearchSpace) else {}
+        space = space or {}
         if not isinstance(space, dict):
             info = self.info(name)
             raise PluginError(

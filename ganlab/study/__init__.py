@@ -7,6 +7,7 @@ from ganlab.study._ablation import Cell, ablation_cells, run_ablation, write_abl
 from ganlab.study._baselines import baseline_config, baseline_name, run_baselines
 from ganlab.study._dashboard import serve_dashboard
 from ganlab.study._ensemble import build_ensembles, combine, vote_weights
+from ganlab.study._gan_metrics import evaluate_gan, flat_gan_metrics, wants_gan_metrics
 from ganlab.study._inspect import (
     StudyInfo,
     list_studies,
@@ -47,8 +48,10 @@ __all__ = [
     "combine",
     "create_pruner",
     "create_sampler",
+    "evaluate_gan",
     "expand_search_space",
     "fail_dead_trials",
+    "flat_gan_metrics",
     "flat_metrics",
     "list_studies",
     "load_or_create_study",
@@ -70,6 +73,7 @@ __all__ = [
     "study_config",
     "trial_rows",
     "vote_weights",
+    "wants_gan_metrics",
     "write_ablation_tables",
     "write_report",
 ]

@@ -136,6 +136,8 @@ class TrialObjective:
         except Exception as exc:  # noqa: BLE001 - a trial's fault must not stop the study
             return self._fail(trial, out_dir, exc, start)
         trial.set_user_attr("metrics", result.metrics)
+        if result.flags:  # e.g. per-class GAN collapse: the trial counts, with the reason
+            trial.set_user_attr("flags", result.flags)
         trial.set_user_attr("seconds", round(time.time() - start, 2))
         self._upload(trial, result)
         self.on_event({"event": "trial_end", "trial": trial.number, "state": "COMPLETE",

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ganlab.config import PluginRef, config_to_dict
+from ganlab.config import config_to_dict
 from ganlab.io import atomic_write_json
+from ganlab.study._gan_metrics import wants_gan_metrics
 
 if TYPE_CHECKING:
     import torch
@@ -37,15 +38,22 @@ class RunResult:
     gan_checkpoint: Path | None = None
     sample_grids: list[Path] = field(default_factory=list)
     plots: list[Path] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)  # warnings about the run (GAN collapse)
 
 
 def needs_gan(cfg: Config) -> bool:
-    """Whether this config trains a GAN: synthesis, a discriminator classifier, or FID/KID."""
+    """Whether this config trains a GAN: synthesis, GAN pretraining, FID/KID, or GAN only.
+
+    GAN pretraining: the classifier plugin has the ``UsesGanCheckpoint`` capability and the
+    study file leaves its checkpoint keyword unset.
+    """
+    from ganlab.classify import gan_checkpoint_param
+
     if not cfg.gan.enabled:
         return False
     clf = cfg.classifier
     uses_gan = clf.enabled and (
-        clf.mode != "real" or clf.model.name == "discriminator"
+        clf.mode != "real" or gan_checkpoint_param(clf.model) is not None
     )
     gan_objective = any(o.metric.startswith("gan.") for o in cfg.study.objectives)
     return uses_gan or gan_objective or not clf.enabled
@@ -96,7 +104,7 @@ def run_pipeline(
             (``gan_result.json``) is reused instead of retrained; runs with the same data, GAN
             settings and seed pass the same ``gan-cache/<key>`` folder to train it once.
     """
-    from ganlab.classify import train_classifier
+    from ganlab.classify import train_classifier, with_gan_checkpoint
     from ganlab.data import build_augmentation, prepare_data
     from ganlab.seeding import seed_everything
 
@@ -113,14 +121,20 @@ def run_pipeline(
                                   report)
         result.gan_checkpoint = Path(gan["checkpoint"])
         result.sample_grids = [Path(p) for p in gan["sample_grids"]]
-        gan_metrics = gan["metrics"]
+        gan_metrics = dict(gan["metrics"])
         atomic_write_json(out_dir / "gan_history.json", gan["history"])
+        result.flags += [h["class_collapse"] for h in gan["history"][-1:]
+                         if h.get("class_collapse")]
+        if wants_gan_metrics(cfg):
+            scored = _score_gan(cfg, data, result.gan_checkpoint, work_dir, device, seed)
+            gan_metrics.update(scored["flat"])
+            if scored["collapse"]["reason"] and not result.flags:
+                result.flags.append(scored["collapse"]["reason"])
     classify_metrics = None
     if cfg.classifier.enabled:
         clf_cfg = cfg.classifier
-        if clf_cfg.model.name == "discriminator" and "checkpoint" not in clf_cfg.model.params:
-            params = {**clf_cfg.model.params, "checkpoint": str(result.gan_checkpoint)}
-            clf_cfg = dataclasses.replace(clf_cfg, model=PluginRef("discriminator", params))
+        model = with_gan_checkpoint(clf_cfg.model, result.gan_checkpoint)  # GAN pretraining
+        clf_cfg = dataclasses.replace(clf_cfg, model=model)
         clf_report = (lambda e, m: report("classifier", e, m)) if report else None
         clf = train_classifier(
             clf_cfg,
@@ -147,9 +161,22 @@ def run_pipeline(
         "sample_grids": [_rel(p, out_dir) for p in result.sample_grids],
         "plots": [_rel(p, out_dir) for p in result.plots],
         "class_names": list(data.class_names),
+        "flags": result.flags,
     })
     atomic_write_json(out_dir / "metrics.json", result.metrics)  # written last: marks "done"
     return result
+
+
+def _score_gan(cfg: Config, data: Any, checkpoint: Path, work_dir: Path, device: torch.device,
+               seed: int) -> dict[str, Any]:
+    """:func:`evaluate_gan` once per GAN: the figures are kept next to its checkpoint."""
+    from ganlab.study._gan_metrics import METRICS_FILE, evaluate_gan
+
+    out_dir = Path(checkpoint).parent / "metrics"
+    if (out_dir / METRICS_FILE).is_file():
+        return json.loads((out_dir / METRICS_FILE).read_text())
+    return evaluate_gan(cfg, data, checkpoint, out_dir=out_dir, work_dir=work_dir,
+                        device=device, seed=seed)
 
 
 def _rel(path: str | Path | None, base: Path) -> str | None:

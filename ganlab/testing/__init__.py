@@ -1,11 +1,19 @@
 """Contract test suites that any plugin's tests reuse (see ``docs/plugins.md``).
 
 Two styles: subclass a ``*Contract`` class and set ``plugin`` (pytest collects it), or call a
-``check_<kind>(name, **params)`` function, e.g. inside ``pytest.mark.parametrize``.
+``check_<kind>(name, **params)`` function, e.g. inside ``pytest.mark.parametrize``. The optional
+capabilities of ``ganlab.contracts`` are checked by ``check_capabilities(kind, name)`` (the
+suites run it) and GAN pretraining by ``check_gan_pretraining(name, tiny_gan_checkpoint(p))``.
 """
 
 from __future__ import annotations
 
+from ganlab.testing._capabilities import (
+    CAPABILITY_CHECKS,
+    check_capabilities,
+    check_gan_pretraining,
+    tiny_gan_checkpoint,
+)
 from ganlab.testing._checks import (
     BATCH,
     CHECKS,
@@ -36,6 +44,7 @@ from ganlab.testing._suites import (
 
 __all__ = [
     "BATCH",
+    "CAPABILITY_CHECKS",
     "CHECKS",
     "SIZE",
     "AugmentationContract",
@@ -49,9 +58,11 @@ __all__ = [
     "OptimizerContract",
     "PluginContract",
     "check_augmentation",
+    "check_capabilities",
     "check_classifier",
     "check_discriminator",
     "check_filter",
+    "check_gan_pretraining",
     "check_generator",
     "check_loss",
     "check_optimizer",
@@ -60,4 +71,5 @@ __all__ = [
     "extra_entry_points",
     "fake_entry_point",
     "plugin_cases",
+    "tiny_gan_checkpoint",
 ]

@@ -13,8 +13,16 @@ The base classes' names do not start with ``Test``, so pytest only collects the 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, ClassVar
 
+from ganlab.contracts import UsesGanCheckpoint
+from ganlab.registry import registry_for
+from ganlab.testing._capabilities import (
+    check_capabilities,
+    check_gan_pretraining,
+    tiny_gan_checkpoint,
+)
 from ganlab.testing._checks import (
     check_augmentation,
     check_classifier,
@@ -28,7 +36,7 @@ from ganlab.testing._checks import (
 
 
 class PluginContract:
-    """Shared part: the plugin's name, its parameters and its declared search space."""
+    """Shared part: the plugin's name, its parameters, its search space and capabilities."""
 
     kind: ClassVar[str] = ""
     plugin: ClassVar[str] = ""  # the registered name to test
@@ -36,6 +44,10 @@ class PluginContract:
 
     def test_search_space(self) -> None:
         check_search_space(self.kind, self.plugin)
+
+    def test_capabilities(self) -> None:
+        """Every optional capability (``ganlab.contracts``) the plugin has keeps its contract."""
+        check_capabilities(self.kind, self.plugin, **self.params)
 
 
 class FilterContract(PluginContract):
@@ -109,3 +121,9 @@ class ClassifierContract(PluginContract):
 
     def test_contract(self) -> None:
         check_classifier(self.plugin, device=self.device, **self.params)
+
+    def test_gan_pretraining(self, tmp_path: Path) -> None:
+        """With ``UsesGanCheckpoint``: a GAN checkpoint builds the model and changes it."""
+        if isinstance(registry_for(self.kind).load(self.plugin), UsesGanCheckpoint):
+            check_gan_pretraining(self.plugin, tiny_gan_checkpoint(tmp_path / "gan.pt"),
+                                  **self.params)

@@ -31,16 +31,17 @@ model = {name = "compact_cnn", width = 16}
 "classifier.batch_size" = 16
 """
 
-# Every command that reads a study file, with its other required arguments.
+# Every command that reads a study file ({study}), with its other required arguments.
 COMMANDS = [
-    ["config", "check"],
-    ["data", "preview"],
-    ["data", "split"],
-    ["gan", "train"],
-    ["classify", "train"],
-    ["classify", "floors"],
-    ["study", "run"],
-    ["study", "ablate"],
+    ["config", "check", "{study}"],
+    ["data", "preview", "{study}"],
+    ["data", "split", "{study}"],
+    ["gan", "train", "{study}"],
+    ["gan", "metrics", "checkpoint.pt", "--study", "{study}"],
+    ["classify", "train", "{study}"],
+    ["classify", "floors", "{study}"],
+    ["study", "run", "{study}"],
+    ["study", "ablate", "{study}"],
 ]
 
 
@@ -122,10 +123,11 @@ def test_set_text_that_is_not_path_equals_toml(text: str, message: str) -> None:
     assert message in str(pytest.raises(ConfigError, parse_override, text).value)
 
 
-@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c))
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c[:2]))
 def test_every_study_command_takes_set(study: Path, command: list[str]) -> None:
     """Each command applies --set while loading, before any work: a bad one stops it."""
-    result = runner.invoke(app, [*command, str(study), "--set", "classifier.epochs=0"])
+    args = [a.format(study=study) for a in command]
+    result = runner.invoke(app, [*args, "--set", "classifier.epochs=0"])
     assert result.exit_code == 1, result.output
     assert "classifier.epochs: expected a number > 0, got 0" in " ".join(result.output.split())
     assert "Traceback" not in result.output

@@ -7,10 +7,10 @@ import pytest
 import torch
 from torch import nn
 
+from ganlab.classify import model_backbone
 from ganlab.config import FidConfig
 from ganlab.errors import WeightsError
 from ganlab.metrics import (
-    classifier_backbone,
     compute_fid,
     fid_from_features,
     frechet_distance,
@@ -46,7 +46,7 @@ def _backbone():
     model = nn.Sequential(
         nn.Conv2d(3, 4, 3, 2, 1), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 8 * 8, 2)
     )
-    return classifier_backbone(model, image_size=16, weights_sha256="test")
+    return model_backbone(model, image_size=16, weights_sha256="test")
 
 
 def test_samples_of_known_gaussians_give_the_closed_form() -> None:

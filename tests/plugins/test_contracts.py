@@ -14,11 +14,15 @@ from ganlab.registry import REGISTRIES
 from ganlab.testing import (
     CHECKS,
     AugmentationContract,
+    ClassifierContract,
     DiscriminatorContract,
     GeneratorContract,
     LossContract,
+    check_capabilities,
+    check_gan_pretraining,
     check_search_space,
     plugin_cases,
+    tiny_gan_checkpoint,
 )
 
 # Parameters a plugin needs to run at the tiny sizes used here (only where it has them).
@@ -27,6 +31,9 @@ TINY_PARAMS: dict[tuple[str, str], dict] = {
     ("classifiers", "compact_cnn"): {"width": 8},
     ("generators", "dcgan"): {"ngf": 8},
     ("discriminators", "dcgan"): {"ndf": 8},
+    ("classifiers", "discriminator"): {"discriminator": {"name": "dcgan", "ndf": 8}},
+    ("generators", "resnet"): {"ngf": 4},
+    ("discriminators", "resnet"): {"ndf": 4},
 }
 
 CASES = list(plugin_cases())
@@ -57,6 +64,14 @@ def test_contract(kind: str, name: str) -> None:
 @pytest.mark.parametrize(("kind", "name"), CASES, ids=[f"{k}:{n}" for k, n in CASES])
 def test_search_space_names_real_parameters(kind: str, name: str) -> None:
     check_search_space(kind, name)
+
+
+@pytest.mark.parametrize(("kind", "name"), CASES, ids=[f"{k}:{n}" for k, n in CASES])
+def test_capabilities_keep_their_contracts(kind: str, name: str, tmp_path) -> None:
+    found = check_capabilities(kind, name, **_params(kind, name))
+    if "UsesGanCheckpoint" in found:
+        check_gan_pretraining(name, tiny_gan_checkpoint(tmp_path / "gan.pt"),
+                              **_params(kind, name))
 
 
 # -- the checks themselves must fail on plugins that break a contract ----------------------------
@@ -139,6 +154,53 @@ def vector_loss():
 
 def one_logit_classifier(num_classes, image_size, channels):
     return nn.Sequential(nn.Flatten(), nn.LazyLinear(1))
+
+
+class _Net(nn.Module):
+    def __init__(self, width=4):
+        super().__init__()
+        self.fc = nn.Sequential(nn.Flatten(), nn.Linear(3 * 32 * 32, width), nn.Linear(width, 2))
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+class _FreezesForever(_Net):
+    def on_epoch_start(self, epoch):
+        for p in self.parameters():
+            p.requires_grad_(False)
+
+
+def freezing_classifier(num_classes, image_size, channels):
+    return _FreezesForever()
+
+
+def wrong_rebuild_classifier(num_classes, image_size, channels, width=4):
+    net = _Net(width)
+    net.rebuild_params = {"width": width + 1}
+    return net
+
+
+def misnamed_checkpoint_classifier(num_classes, image_size, channels, gan=None):
+    return _Net()
+
+
+misnamed_checkpoint_classifier.gan_checkpoint_param = "checkpoint"
+
+
+def ignores_checkpoint_classifier(num_classes, image_size, channels, checkpoint=None):
+    return _Net()
+
+
+ignores_checkpoint_classifier.gan_checkpoint_param = "checkpoint"
+
+
+class _StringFlagLoss(_VectorLoss):
+    watch_d_collapse = "yes"
+
+
+def string_flag_loss():
+    return _StringFlagLoss()
 '''
 
 BROKEN_CASES = [
@@ -169,6 +231,42 @@ def test_checks_reject_contract_breakers(
         CHECKS[kind](name)
 
 
+CAPABILITY_BREAKERS = [
+    ("classifiers", "freezing_classifier", "EpochHook"),
+    ("classifiers", "wrong_rebuild_classifier", "does not take the original's weights"),
+    ("classifiers", "misnamed_checkpoint_classifier", "is not a keyword parameter"),
+    ("losses", "string_flag_loss", "watch_d_collapse must be a bool"),
+]
+
+
+@pytest.mark.parametrize(("kind", "name", "message"), CAPABILITY_BREAKERS)
+def test_capability_checks_reject_breakers(
+    kind: str, name: str, message: str, tmp_path, monkeypatch
+) -> None:
+    from ganlab.testing import ContractError, extra_entry_points, fake_entry_point
+
+    (tmp_path / "broken_plugins_mod.py").write_text(BROKEN_PLUGINS)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    ep = fake_entry_point(f"ganlab.{kind}", name, f"broken_plugins_mod:{name}", package="broken")
+    with extra_entry_points(ep), pytest.raises(ContractError, match=re.escape(message)):
+        check_capabilities(kind, name)
+
+
+def test_gan_pretraining_check_rejects_an_ignored_checkpoint(tmp_path, monkeypatch) -> None:
+    from ganlab.testing import ContractError, extra_entry_points, fake_entry_point
+
+    (tmp_path / "broken_plugins_mod.py").write_text(BROKEN_PLUGINS)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    name = "ignores_checkpoint_classifier"
+    ep = fake_entry_point("ganlab.classifiers", name, f"broken_plugins_mod:{name}",
+                          package="broken")
+    ckpt = tiny_gan_checkpoint(tmp_path / "gan.pt")
+    with extra_entry_points(ep):
+        assert check_capabilities("classifiers", name) == ["UsesGanCheckpoint"]
+        with pytest.raises(ContractError, match="does not change the model"):
+            check_gan_pretraining(name, ckpt)
+
+
 # -- the class-based suites, as a third party would use them --------------------------------------
 class TestDcganGeneratorSuite(GeneratorContract):
     plugin = "dcgan"
@@ -186,3 +284,8 @@ class TestWganGpSuite(LossContract):
 
 class TestHflipSuite(AugmentationContract):
     plugin = "hflip"
+
+
+class TestDiscriminatorClassifierSuite(ClassifierContract):
+    plugin = "discriminator"
+    params = {"discriminator": {"name": "dcgan", "ndf": 8}, "freeze_epochs": 1}

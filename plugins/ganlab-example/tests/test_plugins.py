@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ganlab.testing import ClassifierContract, FilterContract, OptimizerContract
+from ganlab.testing import ClassifierContract, FilterContract, LossContract, OptimizerContract
 
 
 class TestSharpen(FilterContract):
@@ -18,3 +18,12 @@ class TestNAdam(OptimizerContract):
 class TestTinyMLP(ClassifierContract):
     plugin = "tiny_mlp"
     params = {"hidden": 16}
+
+
+class TestSoftplus(LossContract):
+    plugin = "softplus"
+
+
+class TestGanStem(ClassifierContract):  # also checks GAN pretraining from a tiny GAN checkpoint
+    plugin = "gan_stem"
+    params = {"width": 8}

@@ -1,8 +1,10 @@
 """The GAN discriminator's trunk with a classification head (GAN pretraining).
 
-``checkpoint`` names a GAN checkpoint whose trained discriminator initialises the trunk; in a
-study, ``ganlab.classify.train_classifier`` fills it in with the trial's own GAN checkpoint when
-it is left unset, so ``{name = "discriminator"}`` is enough. Without a checkpoint the trunk is
+``checkpoint`` names a GAN checkpoint whose trained discriminator initialises the trunk. The
+factory declares it as its ``gan_checkpoint_param`` (the ``UsesGanCheckpoint`` capability of
+``ganlab.contracts``), so a study fills it in with the trial's own GAN checkpoint when it is left
+unset and ``{name = "discriminator"}`` is enough. The model has the ``EpochHook`` (trunk
+freezing) and ``RebuildsParams`` capabilities. Without a checkpoint the trunk is
 built randomly initialised from the ``discriminator`` plugin reference (the no-pretraining
 control).
 
@@ -124,6 +126,7 @@ def discriminator_classifier(
     )
 
 
+discriminator_classifier.gan_checkpoint_param = "checkpoint"  # UsesGanCheckpoint
 discriminator_classifier.search_space = {
     "freeze_epochs": {"type": "int", "low": 0, "high": 5},
     "dropout": {"type": "float", "low": 0.0, "high": 0.5},

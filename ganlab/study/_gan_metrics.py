@@ -1,0 +1,268 @@
+"""Offline GAN metrics of one checkpoint, each stored with its measurement protocol.
+
+* **precision, recall, density, coverage per class** (Kynkäänniemi et al. 2019; Naeem et al.
+  2020) on the penultimate features of a classifier trained on the real train side only (no
+  download; trained once per study and data split, cached under ``<study>/gan-metrics/``);
+* the **classifier-feature Fréchet distance** on the same features (not comparable with
+  published FID);
+* **TSTR** (train on synthetic, test on real; the classification accuracy score of Ravuri &
+  Vinyals 2019): a classifier trained only on generated images, early-stopped and thresholded
+  on the real validation side, scored on the real test side (``gan.tstr_roc_auc``);
+* **per-class collapse**: each class's sample diversity against its real images';
+* **Inception FID/KID** when clean-fid's Inception weights are available.
+
+This module sits above ``ganlab.gan`` and ``ganlab.classify``: it builds the feature callable
+that ``ganlab.metrics`` receives.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ganlab.io import atomic_write_json
+
+if TYPE_CHECKING:
+    import torch
+
+    from ganlab.config import Config
+    from ganlab.data import PreparedData
+
+METRICS_FILE = "gan_metrics.json"
+OBJECTIVE_METRICS = ("precision", "recall", "density", "coverage", "fd_classifier",
+                     "kd_classifier", "tstr_roc_auc", "tstr_accuracy")
+"""Flat ``gan.<name>`` metrics this module records (per class: ``gan.<name>.<class>``)."""
+
+
+def wants_gan_metrics(cfg: Config) -> bool:
+    """Whether a run scores its GAN: ``gan.metrics.enabled`` or an objective names one."""
+    names = {f"gan.{m}" for m in OBJECTIVE_METRICS}
+    return cfg.gan.metrics.enabled or any(
+        o.metric in names or o.metric.rsplit(".", 1)[0] in names for o in cfg.study.objectives
+    )
+
+
+def _feature_key(cfg: Config, data: PreparedData, seed: int) -> str:
+    m = cfg.gan.metrics
+    blob = json.dumps({
+        "cache_key": data.protocol.get("cache_key"), "train": list(data.train.ids),
+        "val": list(data.val.ids), "classifier": m.feature_classifier.as_dict(),
+        "epochs": m.feature_epochs, "optimizer": cfg.classifier.optimizer.as_dict(),
+        "batch_size": cfg.classifier.batch_size, "seed": seed,
+    }, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def feature_classifier(
+    cfg: Config, data: PreparedData, *, work_dir: Path, device: torch.device, seed: int
+) -> Path:
+    """The feature network's ``model.pt``: trained on the real train side once, then reused.
+
+    Early stopping and the threshold use the real validation side; the test side is not used
+    for anything the metrics depend on.
+    """
+    from filelock import FileLock
+
+    from ganlab.classify import train_classifier
+
+    m = cfg.gan.metrics
+    folder = Path(work_dir) / "gan-metrics" / f"features-{_feature_key(cfg, data, seed)}"
+    folder.mkdir(parents=True, exist_ok=True)
+    done = folder / "done.json"
+    with FileLock(str(folder) + ".lock"):
+        if not done.is_file():
+            clf_cfg = dataclasses.replace(
+                cfg.classifier, model=m.feature_classifier, mode="real", synthetic_ratio=0.0,
+                epochs=m.feature_epochs,
+            )
+            res = train_classifier(clf_cfg, data, out_dir=folder, device=device, seed=seed,
+                                   show_progress=False)
+            atomic_write_json(done, {"val_roc_auc": res.metrics["val"]["roc_auc"]["value"]})
+    return folder / "model.pt"
+
+
+def _sample_classes(
+    checkpoint: Path, n_per_class: list[int], *, device: torch.device, seed: int
+) -> tuple[torch.Tensor, torch.Tensor, dict[str, Any]]:
+    import torch
+
+    from ganlab.gan import generate, load_generator
+
+    generator, meta = load_generator(checkpoint, device=device)
+    labels = torch.cat([torch.full((n,), c, dtype=torch.long) for c, n in enumerate(n_per_class)])
+    conditional = bool(meta.get("num_classes"))
+    images = generate(generator, len(labels), nz=int(meta["nz"]),
+                      labels=labels if conditional else None, device=device, seed=seed)
+    return images, labels, meta
+
+
+def _real_subset(data: PreparedData, n_per_class: int, seed: int) -> tuple[torch.Tensor, ...]:
+    import torch
+
+    gen = torch.Generator().manual_seed(seed)
+    keep = []
+    for c in range(len(data.class_names)):
+        idx = torch.nonzero(data.train.labels == c).flatten()
+        keep.append(idx[torch.randperm(len(idx), generator=gen)[:n_per_class]])
+    pick = torch.cat(keep)
+    return data.train.images[pick], data.train.labels[pick]
+
+
+def evaluate_gan(
+    cfg: Config,
+    data: PreparedData,
+    checkpoint: Path,
+    *,
+    out_dir: Path,
+    work_dir: Path,
+    device: torch.device,
+    seed: int,
+    feature_checkpoint: Path | None = None,
+) -> dict[str, Any]:
+    """Score a GAN checkpoint on the study's data; writes ``out_dir/gan_metrics.json``.
+
+    Args:
+        cfg: The study config (``gan.metrics``, ``gan.fid``, ``classifier`` settings).
+        data: The prepared data (train: reference images and feature net; val/test: TSTR).
+        checkpoint: The GAN checkpoint.
+        out_dir: Where the JSON and the TSTR classifier go.
+        work_dir: The study folder (the feature net is cached there).
+        device: Torch device.
+        seed: Seed of sampling, subsets and classifiers.
+        feature_checkpoint: A classifier ``model.pt`` to use as the feature net instead.
+
+    Returns:
+        ``{"protocol", "per_class", "mean", "fd_classifier", "tstr", "collapse", "inception",
+        "flat"}``; ``flat`` holds the ``gan.*`` numbers a study records.
+    """
+    from ganlab.classify import classifier_backbone
+    from ganlab.gan._collapse import ClassCollapseDetector
+    from ganlab.metrics import fid_from_features, image_features, per_class_prdc
+
+    m = cfg.gan.metrics
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    names = list(data.class_names)
+    real, real_y = _real_subset(data, m.n_per_class, seed)
+    counts = [int((real_y == c).sum()) for c in range(len(names))]
+    fake, fake_y, meta = _sample_classes(checkpoint, counts, device=device, seed=seed + 11)
+    if feature_checkpoint is None:
+        feature_checkpoint = feature_classifier(cfg, data, work_dir=work_dir, device=device,
+                                                seed=seed)
+    backbone = classifier_backbone(feature_checkpoint, device=device)
+    real_f, fake_f = image_features(real, backbone), image_features(fake, backbone)
+    prdc = per_class_prdc(real_f, real_y.numpy(), fake_f, fake_y.numpy(), class_names=names,
+                          k=m.k)
+    fd = fid_from_features(real_f, fake_f, backbone=backbone, kid=True,
+                           image_size=int(real.shape[-1]))
+    for c, name in enumerate(names):
+        fd_c = fid_from_features(real_f[real_y.numpy() == c], fake_f[fake_y.numpy() == c],
+                                 backbone=backbone, kid=False)
+        prdc["per_class"][name]["fd_classifier"] = fd_c["fid"]
+    detector = ClassCollapseDetector(real, real_y if meta.get("num_classes") else None, names,
+                                     ratio=m.collapse_ratio, seed=seed)
+    collapse = detector.measure(fake, fake_y)
+    result: dict[str, Any] = {
+        "protocol": {
+            "checkpoint": str(checkpoint),
+            "generator": meta.get("generator"),
+            "backbone": backbone.name,
+            "backbone_checkpoint": str(feature_checkpoint),
+            "weights_sha256": backbone.weights_sha256,
+            "feature_classifier": m.feature_classifier.as_dict(),
+            "feature_trained_on": "real train side (early stopping on real val)",
+            "feature_dim": int(real_f.shape[1]),
+            "k": m.k,
+            "n_real_per_class": dict(zip(names, counts, strict=True)),
+            "n_fake_per_class": dict(zip(names, counts, strict=True)),
+            "real_reference": "real train side, a seeded subset of at most n_per_class a class",
+            "seed": seed,
+            "comparable_with_published_fid": False,
+        },
+        **prdc,
+        "fd_classifier": fd["fid"],
+        "kd_classifier": fd["kid"],
+        "fd_protocol": fd["fid_protocol"],
+        "collapse": {"ratio_threshold": m.collapse_ratio, "per_class": collapse,
+                     "reason": detector.reason(collapse)},
+    }
+    if m.tstr:
+        result["tstr"] = _tstr(cfg, data, checkpoint, out_dir=out_dir / "tstr", device=device,
+                               seed=seed)
+    result["inception"] = _inception(cfg, real, fake, device=device)
+    result["flat"] = flat_gan_metrics(result)
+    atomic_write_json(out_dir / METRICS_FILE, result)
+    return result
+
+
+def _tstr(cfg: Config, data: PreparedData, checkpoint: Path, *, out_dir: Path,
+          device: torch.device, seed: int) -> dict[str, Any]:
+    """Train on synthetic images only; test on the real test side."""
+    from ganlab.classify import train_classifier
+    from ganlab.data import build_augmentation
+
+    m = cfg.gan.metrics
+    clf_cfg = dataclasses.replace(
+        cfg.classifier, model=m.tstr_classifier, mode="synthetic", synthetic_ratio=0.0,
+        epochs=m.tstr_epochs,
+    )
+    augment = build_augmentation(cfg.data.augmentations) if clf_cfg.augment else None
+    res = train_classifier(clf_cfg, data, out_dir=out_dir, device=device, seed=seed,
+                           augment=augment, generator_checkpoint=checkpoint, show_progress=False)
+    test = res.metrics["test"]
+    proto = res.metrics["protocol"]
+    return {
+        "roc_auc": test["roc_auc"],
+        "accuracy": test["accuracy"],
+        "protocol": {
+            "classifier": m.tstr_classifier.as_dict(),
+            "trained_on": f"{proto['n_train_synthetic']} synthetic images only (class-balanced)",
+            "early_stopping_and_threshold": "real validation side",
+            "tested_on": f"real test side ({len(data.test)} images)",
+            "epochs_run": proto["epochs_run"],
+            "best_epoch": proto["best_epoch"],
+            "threshold": res.metrics["threshold"],
+            "checkpoint": str(res.checkpoint),
+        },
+    }
+
+
+def _inception(cfg: Config, real: torch.Tensor, fake: torch.Tensor, *,
+               device: torch.device) -> dict[str, Any]:
+    from ganlab.errors import WeightsError
+    from ganlab.metrics import compute_fid, inception_backbone, resolve_inception_weights
+
+    fid_cfg = cfg.gan.fid
+    try:
+        resolve_inception_weights(fid_cfg.inception_weights)
+    except WeightsError as exc:
+        return {"skipped": f"no Inception weights: {str(exc).split('. ')[0]}"}
+    net = inception_backbone(fid_cfg.inception_weights, device=device)
+    return compute_fid(real, fake, backbone=net, kid=fid_cfg.kid)
+
+
+def flat_gan_metrics(result: dict[str, Any]) -> dict[str, float]:
+    """``{"precision": .., "precision.benign": .., "tstr_roc_auc": .., ...}`` (no ``gan.``)."""
+    out: dict[str, float] = {}
+    for name, value in result["mean"].items():
+        out[name] = float(value)
+    for cls, scores in result["per_class"].items():
+        for name, value in scores.items():
+            if not name.startswith("n_"):
+                out[f"{name}.{cls}"] = float(value)
+    for cls, measured in result["collapse"]["per_class"].items():
+        out[f"diversity_ratio.{cls}"] = float(measured["ratio"])
+    out["fd_classifier"] = float(result["fd_classifier"])
+    out["kd_classifier"] = float(result["kd_classifier"])
+    if "tstr" in result:
+        out["tstr_roc_auc"] = float(result["tstr"]["roc_auc"]["value"])
+        out["tstr_accuracy"] = float(result["tstr"]["accuracy"]["value"])
+    inc = result.get("inception", {})
+    for key in ("fid", "kid"):
+        if isinstance(inc.get(key), (int, float)):
+            out[key] = float(inc[key])
+    return out
+

@@ -1,0 +1,175 @@
+"""Checks of the optional capabilities declared in ``ganlab.contracts``, one per capability.
+
+:data:`CAPABILITY_CHECKS` has one entry per capability that ``ganlab.contracts.capabilities()``
+finds (a test fails when they drift). :func:`check_capabilities` builds a plugin, finds every
+capability its factory or the object it returns has, and runs those checks.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ganlab.contracts import UsesGanCheckpoint, capabilities
+from ganlab.registry import registry_for
+from ganlab.testing._checks import BATCH, SIZE, ContractError, _batch, check_search_space
+
+
+@dataclass
+class Built:
+    """A plugin under test: its factory, the object the factory returned, how it was built."""
+
+    kind: str
+    name: str
+    factory: Callable[..., Any]
+    obj: Any
+    params: dict[str, Any]
+    rebuild: Callable[..., Any]  # rebuild(**params) -> a new object of the same plugin
+
+
+def _fail(b: Built, capability: str, message: str) -> ContractError:
+    singular = registry_for(b.kind).singular
+    return ContractError(f"{singular} plugin {b.name!r} ({capability}): {message}")
+
+
+def _classifier_builder(name: str) -> Callable[..., Any]:
+    reg = registry_for("classifiers")
+    return lambda **params: reg.create(name, num_classes=2, image_size=SIZE, channels=3,
+                                       **params)
+
+
+def build(kind: str, name: str, **params: Any) -> Built:
+    """Build plugin ``name`` of ``kind`` the way the contract checks do (tiny sizes, CPU)."""
+    import torch
+
+    reg = registry_for(kind)
+    structural = {"nz": 16, "image_size": SIZE, "channels": 3, "num_classes": 2}
+    args: tuple[Any, ...] = (torch.nn.Linear(2, 2).parameters(),) if reg.positional else ()
+
+    def rebuild(**p: Any) -> Any:
+        return reg.create(name, *args, **{k: structural[k] for k in reg.structural}, **p)
+
+    torch.manual_seed(0)
+    return Built(kind, name, reg.load(name), rebuild(**params), dict(params), rebuild)
+
+
+# -- one check per capability -------------------------------------------------------------------
+def _search_space(b: Built) -> None:
+    check_search_space(b.kind, b.name)
+
+
+def _collapse(b: Built) -> None:
+    if not isinstance(b.obj.watch_d_collapse, bool):
+        raise _fail(b, "ReportsDiscriminatorCollapse",
+                    f"watch_d_collapse must be a bool, got {b.obj.watch_d_collapse!r}")
+
+
+def _epoch_hook(b: Built) -> None:
+    model = b.obj
+    for epoch in (0, 1, 1000):
+        model.on_epoch_start(epoch)
+        model.zero_grad()
+        out = model(_batch(epoch, "cpu")).float().mean()
+        if out.requires_grad:
+            out.backward()
+    if not any(p.requires_grad and p.grad is not None for p in model.parameters()):
+        raise _fail(b, "EpochHook", "after on_epoch_start(1000) no parameter trains")
+
+
+def _rebuilds_params(b: Built) -> None:
+    override = b.obj.rebuild_params
+    if not isinstance(override, dict):
+        raise _fail(b, "RebuildsParams", f"rebuild_params must be a dict, got {override!r}")
+    again = b.rebuild(**{**b.params, **override})
+    try:
+        again.load_state_dict(b.obj.state_dict())
+    except RuntimeError as exc:
+        raise _fail(b, "RebuildsParams", f"the model rebuilt from rebuild_params {override} "
+                                         f"does not take the original's weights: {exc}") from exc
+
+
+def _gan_checkpoint(b: Built) -> None:
+    param = b.factory.gan_checkpoint_param
+    sig = inspect.signature(b.factory)
+    if not isinstance(param, str) or param not in sig.parameters:
+        raise _fail(b, "UsesGanCheckpoint", f"gan_checkpoint_param {param!r} is not a keyword "
+                                            f"parameter of the factory")
+    if sig.parameters[param].default is not None:
+        raise _fail(b, "UsesGanCheckpoint", f"parameter {param!r} must default to None (a "
+                                            f"model without GAN pretraining)")
+
+
+CAPABILITY_CHECKS: dict[str, Callable[[Built], None]] = {
+    "DeclaresSearchSpace": _search_space,
+    "ReportsDiscriminatorCollapse": _collapse,
+    "EpochHook": _epoch_hook,
+    "RebuildsParams": _rebuilds_params,
+    "UsesGanCheckpoint": _gan_checkpoint,
+}
+"""Capability name -> its check; one entry per capability of ``ganlab.contracts``."""
+
+
+def check_capabilities(kind: str, name: str, **params: Any) -> list[str]:
+    """Run the check of every capability plugin ``name`` has; return the capabilities' names."""
+    b = build(kind, name, **params)
+    found = []
+    for cap in capabilities():
+        if cap.kind not in ("*", registry_for(kind).kind):
+            continue
+        if isinstance(b.factory if cap.on_factory else b.obj, cap.protocol):
+            CAPABILITY_CHECKS[cap.name](b)
+            found.append(cap.name)
+    return found
+
+
+# -- GAN pretraining ------------------------------------------------------------------------------
+def tiny_gan_checkpoint(path: str | Path, *, seed: int = 1, discriminator: str = "dcgan",
+                        generator: str = "dcgan") -> Path:
+    """Write an untrained but valid GAN checkpoint at 32 px (for GAN-pretraining tests)."""
+    import torch
+
+    from ganlab.gan import save_checkpoint
+    from ganlab.registry import DISCRIMINATORS, GENERATORS
+
+    torch.manual_seed(seed)
+    meta = {"nz": 16, "image_size": SIZE, "channels": 3, "num_classes": 2,
+            "class_names": ["benign", "malignant"], "generator": {"name": generator},
+            "discriminator": {"name": discriminator}, "loss": {"name": "bce"}, "seed": seed}
+    g = GENERATORS.create(generator, nz=16, image_size=SIZE, channels=3, num_classes=2)
+    d = DISCRIMINATORS.create(discriminator, image_size=SIZE, channels=3, num_classes=2)
+    return save_checkpoint(Path(path), {
+        "generator": g.state_dict(), "discriminator": d.state_dict(), "g_optimizer": {},
+        "d_optimizer": {}, "scaler": {}, "rng": {}, "epoch": 1, "history": [], "meta": meta,
+    })
+
+
+def check_gan_pretraining(name: str, checkpoint: str | Path, **params: Any) -> None:
+    """Classifier ``name`` (``UsesGanCheckpoint``) builds from ``checkpoint`` and uses it.
+
+    The same seed gives different outputs with and without the checkpoint: the GAN weights
+    reach the model.
+    """
+    import torch
+
+    factory = registry_for("classifiers").load(name)
+    if not isinstance(factory, UsesGanCheckpoint):
+        raise ContractError(f"classifier plugin {name!r} has no gan_checkpoint_param "
+                            f"(ganlab.contracts.UsesGanCheckpoint)")
+    param = factory.gan_checkpoint_param
+    make = _classifier_builder(name)
+    x = _batch(0, "cpu")
+    outs = []
+    for value in (str(checkpoint), None):
+        torch.manual_seed(0)
+        model = make(**{**params, param: value}).eval()
+        with torch.no_grad():
+            outs.append(model(x))
+    if tuple(outs[0].shape) != (BATCH, 2):
+        raise ContractError(f"classifier plugin {name!r} built from a GAN checkpoint gives "
+                            f"logits {tuple(outs[0].shape)}, expected ({BATCH}, 2)")
+    if torch.allclose(outs[0], outs[1]):
+        raise ContractError(f"classifier plugin {name!r}: the GAN checkpoint in {param!r} does "
+                            f"not change the model (same output with and without it)")
