@@ -89,9 +89,6 @@ def load_classifier(
         ref = dict(meta["classifier"])
         name = ref.pop("name")
         structural = {k: meta[k] for k in ("num_classes", "image_size", "channels")}
-        missing = [k for k in ("class_names", "filters", "threshold") if k not in meta]
-        if missing:  # evaluation needs them: say so before any work
-            raise KeyError(missing[0])
         weights = ckpt["model"]
     except (KeyError, TypeError, IndexError) as exc:
         gan = " (it is a GAN checkpoint)" if isinstance(ckpt, dict) and "generator" in ckpt else ""
@@ -125,6 +122,22 @@ def load_classifier(
             f"version that trained it)"
         ) from None
     return model.to(device).eval(), meta
+
+
+def load_for_scoring(
+    path: str | Path, *, device: torch.device | str = "cpu"
+) -> tuple[nn.Module, dict[str, Any]]:
+    """:func:`load_classifier` for scoring images: the meta must also hold the class names, the
+    filter chain and the threshold (a feature backbone needs none of them)."""
+    model, meta = load_classifier(path, device=device)
+    missing = [k for k in ("class_names", "filters", "threshold") if k not in meta]
+    if missing:
+        raise GanlabError(
+            f"{path}: a classifier checkpoint without {', '.join(missing)}, so new images "
+            "cannot be preprocessed and thresholded like its training data; give the model.pt "
+            "that `ganlab classify train` writes"
+        )
+    return model, meta
 
 
 def _key(exc: BaseException) -> str:

@@ -185,6 +185,11 @@ def _bad_checkpoints(run: Path, tmp: Path, gan_checkpoint: Path) -> dict[str, tu
     torch.save(other, tmp / "other.pt")
     out["other model"] = (tmp / "other.pt", f"{tmp / 'other.pt'}: its weights do not fit "
                           "classifier 'compact_cnn' {'width': 16, 'depth': 2}")
+    bare = torch.load(run / "model.pt", weights_only=True)
+    del bare["meta"]["threshold"]
+    torch.save(bare, tmp / "bare.pt")
+    out["no threshold"] = (tmp / "bare.pt", f"{tmp / 'bare.pt'}: a classifier checkpoint "
+                           "without threshold, so new images cannot be preprocessed")
     return out
 
 
