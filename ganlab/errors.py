@@ -30,3 +30,7 @@ class TrainingError(GanlabError):
 
 class WeightsError(GanlabError):
     """Pretrained weights were requested but are not available offline."""
+
+
+class GanlabWarning(UserWarning):
+    """Something was wrong and ganlab recovered (e.g. a broken cache entry was rebuilt)."""

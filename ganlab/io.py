@@ -2,16 +2,43 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
+_DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+def disk_fault(exc: BaseException) -> str | None:
+    """One line for a full disk or a permission error, naming the path; ``None`` otherwise."""
+    if not isinstance(exc, OSError) or exc.errno not in _DISK_ERRNOS:
+        return None
+    where = exc.filename or "a file"
+    hint = {errno.ENOSPC: "free some space or write elsewhere (study.output), then rerun",
+            errno.EDQUOT: "free some of your quota or write elsewhere, then rerun",
+            errno.EROFS: "the file system is read-only; write elsewhere (study.output)"}.get(
+        exc.errno, "check the permissions of that folder, or write elsewhere (study.output)")
+    return f"{exc.strerror or exc} writing {where}: {hint}; finished work is kept"
+
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` via a temp file in the same folder, fsync and ``os.replace``."""
+    """Write ``data`` to ``path`` via a temp file in the same folder, fsync and ``os.replace``.
+
+    An ``OSError`` (a full disk, no permission) names ``path`` itself, not the temp file.
+    """
     path = Path(path)
+    try:
+        return _atomic_write_bytes(path, data)
+    except OSError as exc:
+        if exc.filename == str(path):
+            raise
+        raise type(exc)(exc.errno, exc.strerror, str(path)) from exc
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

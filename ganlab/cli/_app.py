@@ -1,7 +1,8 @@
 """The root Typer app: error handling shared by every command.
 
 A :class:`~ganlab.errors.GanlabError` raised anywhere below a command is printed as one red
-line and the process exits with status 1, without a traceback. (Typer >= 0.16 vendors click, so
+line and the process exits with status 1, without a traceback; so is an ``OSError`` of a full
+disk or a missing permission (with the path it was writing). (Typer >= 0.16 vendors click, so
 exits are raised as ``typer.Exit``; ``click.exceptions.Exit`` would escape as a traceback.)
 """
 
@@ -15,6 +16,7 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from ganlab.errors import GanlabError
+from ganlab.io import disk_fault
 
 PROFILE_HELP = "Apply the \\[profiles.NAME] table of the study file first."
 
@@ -31,6 +33,13 @@ class GanlabGroup(TyperGroup):
         except GanlabError as exc:
             message = escape(str(exc))
             err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+        except OSError as exc:
+            line = disk_fault(exc)  # a full disk or a permission problem: one line, the path
+            if line is None:
+                raise
+            err_console.print(f"[bold red]error:[/] {escape(line)}", highlight=False,
+                              soft_wrap=True)
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             err_console.print("[yellow]interrupted[/]: completed work is saved; rerun to resume.")

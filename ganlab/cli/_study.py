@@ -1,4 +1,4 @@
-"""`ganlab study` commands: run, ablate, report, list, show, dashboard."""
+"""`ganlab study` commands: run, ablate, report, list, show, repair, dashboard."""
 
 from __future__ import annotations
 
@@ -89,6 +89,11 @@ def run(
             "baselines, ablation and ensemble stages.",
         ),
     ] = False,
+    gpus: Annotated[
+        str | None,
+        typer.Option("--gpus", help="GPU ids for the workers, e.g. 0,1: worker i runs on GPU "
+                     "i mod N only (default: every visible GPU)."),
+    ] = None,
     sets: SetOption = None,
 ) -> None:
     """Run or resume a study: its trials, then its baselines, ablation and ensemble."""
@@ -103,6 +108,7 @@ def run(
 
     from ganlab.cli._gan import say_inception_notice
     from ganlab.study import needs_gan, run_study
+    from ganlab.study._gpus import parse_gpus
     from ganlab.study._optimize import check_run_options
 
     cfg = load_study(study_file, profile=profile, sets=sets)
@@ -116,7 +122,7 @@ def run(
     with Progress(*columns, console=console) as progress:
         summary = run_study(cfg, n_trials=n_trials, timeout=timeout, jobs=jobs, storage=storage,
                             device=device, on_event=_Progress(progress, total),
-                            trials_only=trials_only)
+                            trials_only=trials_only, gpus=parse_gpus(gpus))
     opt = summary.optimize
     console.print(f"study [bold]{opt.study_name}[/]: {opt.n_finished} finished trials "
                   f"({opt.n_started} started now); stages: {', '.join(summary.stages)}")
@@ -156,12 +162,19 @@ def ablate(
 
 @app.command("report")
 def report(
-    name: StudyName, output: OutputOpt = Path("runs"), storage: StorageOpt = None
+    name: StudyName,
+    output: OutputOpt = Path("runs"),
+    storage: StorageOpt = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Report folder (default: runs/<NAME>/report); the study "
+                     "folder itself may then be read-only."),
+    ] = None,
 ) -> None:
     """Write runs/<NAME>/report/index.html and report.md from stored results."""
     from ganlab.study import write_report
 
-    path = write_report(name, output=output, storage=storage)
+    path = write_report(name, output=output, storage=storage, out=out)
     console.print(f"report: {path} (and {path.with_name('report.md')})")
 
 
@@ -194,6 +207,18 @@ def show(name: StudyName, output: OutputOpt = Path("runs"), storage: StorageOpt 
                       "; ".join(f"{k}={fmt_value(v)}" for k, v in r["params"].items()),
                       fmt_value(r["seconds"]), r["reason"])
     console.print(table)
+
+
+@app.command("repair")
+def repair(name: StudyName, output: OutputOpt = Path("runs")) -> None:
+    """Rebuild a study's journal file from its intact records (after a corrupt line)."""
+    from ganlab.study._inspect import repair_study
+
+    res = repair_study(name, output=output)
+    console.print(f"repaired {res['journal']}: kept {res['kept']} records, dropped "
+                  f"{len(res['dropped'])} corrupt line(s) at byte(s) {res['dropped']}, "
+                  f"{res['placeholders']} lost trial creation(s) replaced; the original is "
+                  f"in {res['backup']}", highlight=False)
 
 
 @app.command("dashboard")

@@ -11,7 +11,18 @@ from ganlab.config._schema import LOADER_FIELDS, Config, PluginRef
 from ganlab.registry._space import ParamSpec
 
 _BARE = re.compile(r"[A-Za-z0-9_-]+")
-_URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
+_URL_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^:/@]*:)([^@]*)(@)")
+
+
+def redact_url(url: str | None) -> str | None:
+    """``url`` with any password replaced by ``***`` (``postgresql://u:***@host/db``).
+
+    Every storage URL that ganlab writes (``study.json``, a run's ``config.json``, reports,
+    messages) goes through this: no password is ever put on disk.
+    """
+    if not url:
+        return url
+    return _URL_PASSWORD.sub(r"\1***\3", url)
 
 
 def to_plain(value: Any) -> Any:
@@ -30,10 +41,16 @@ def to_plain(value: Any) -> Any:
 
 
 def config_to_dict(cfg: Config) -> dict[str, Any]:
-    """The study-file dict of ``cfg`` (without loader bookkeeping, ``None`` values dropped)."""
+    """The study-file dict of ``cfg`` (without loader bookkeeping, ``None`` values dropped).
+
+    A password in ``study.storage`` is replaced by ``***``: this dict is what gets written.
+    """
     out = to_plain(cfg)
     for name in LOADER_FIELDS:
         out.pop(name, None)
+    study = out.get("study")
+    if isinstance(study, dict) and study.get("storage"):
+        study["storage"] = redact_url(study["storage"])
     return _drop_none(out)
 
 
@@ -94,4 +111,4 @@ def config_record(cfg: Config) -> dict[str, Any]:
 
 def _no_password(value: Any) -> Any:
     """An override value with the password of any URL in it replaced by ``***``."""
-    return _URL_PASSWORD.sub(r"\1***@", value) if isinstance(value, str) else value
+    return redact_url(value) if isinstance(value, str) else value

@@ -82,6 +82,7 @@ class DataConfig:
     split: SplitConfig = field(default_factory=SplitConfig)  # train/val/test split
     cache_dir: str | None = None  # preprocessed-image cache (default: <output>/<study>/cache)
     workers: int = 0  # preprocessing processes (0 = all cores)
+    follow_symlinks: bool = False  # read files that are symlinks to outside root (else skipped)
 
 
 @dataclass(frozen=True)

@@ -62,13 +62,15 @@ def inspect_folder(
     positive_class: str = "malignant",
     hash_distance: int = DEFAULT_HASH_DISTANCE,
     workers: int = 0,
+    follow_symlinks: bool = False,
 ) -> InspectReport:
     """Decode every file once (on all cores) and report classes, sizes, skips and duplicates.
 
     Raises:
         DataError: Missing folder, not exactly two classes, or no usable image at all.
     """
-    sources = list_folder(Path(root), positive_class=positive_class)
+    sources = list_folder(Path(root), positive_class=positive_class,
+                          follow_symlinks=follow_symlinks)
     scan = scan_sources(sources, workers=workers)
     src = sources.sources
     files = Counter(s.class_name for s in src)
@@ -80,6 +82,7 @@ def inspect_folder(
         usable={c: usable.get(c, 0) for c in sources.class_names},
         hash_distance=hash_distance,
     )
+    report.skipped.extend(sources.excluded)
     for s, rec in zip(src, scan.records, strict=True):
         if rec["skipped"]:
             report.skipped.append((s.sample_id, rec["skipped"]))

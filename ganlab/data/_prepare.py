@@ -102,7 +102,8 @@ def resolve_sources(cfg: DataConfig, base_dir: Path) -> SourceList:
     if cfg.synth is not None:
         ensure_synthetic(root, n=cfg.synth.n, seed=cfg.synth.seed,
                          image_size=cfg.synth.image_size, difficulty=cfg.synth.difficulty)
-    return list_folder(root, positive_class=cfg.positive_class)
+    return list_folder(root, positive_class=cfg.positive_class,
+                       follow_symlinks=cfg.follow_symlinks)
 
 
 def check_data_source(cfg: DataConfig, base_dir: Path) -> None:
@@ -137,8 +138,10 @@ def check_data_source(cfg: DataConfig, base_dir: Path) -> None:
 
 
 def skip_summary(scan: Scan) -> dict[str, int]:
-    """Skipped files per reason."""
-    return dict(Counter(r["skipped"] for r in scan.records if r["skipped"]))
+    """Skipped files per reason (including files left out when listing, never read)."""
+    reasons = [r["skipped"] for r in scan.records if r["skipped"]]
+    reasons += [reason for _, reason in scan.sources.excluded]
+    return dict(Counter(reasons))
 
 
 def usable_checked(scan: Scan) -> tuple[np.ndarray, np.ndarray]:

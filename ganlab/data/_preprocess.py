@@ -151,6 +151,8 @@ def scan_sources(
     if cached is None:
         with file_lock(Path(cache_dir) / f"prep-{key}.lock"):
             cached = load_npz(entry)  # another process may have built it while we waited
+            if cached is None and entry.exists():
+                _set_aside(entry)
             if cached is None:
                 scan = _assemble(sources, digests, _run(paths, refs, image_size, workers),
                                  image_size, key)
@@ -161,3 +163,15 @@ def scan_sources(
     meta, arrays = cached
     return Scan(sources, digests, meta["records"], arrays["phash"], arrays["usable"],
                 arrays["images"], key, cache_hit=True)
+
+
+def _set_aside(entry: Path) -> None:
+    """Move an unreadable cache entry to ``<entry>.broken`` (kept for inspection), warning."""
+    import warnings
+
+    from ganlab.errors import GanlabWarning
+
+    aside = entry.with_name(entry.name + ".broken")
+    os.replace(entry, aside)
+    warnings.warn(f"{entry}: unreadable preprocessing cache entry; moved to {aside} and "
+                  "rebuilding it", GanlabWarning, stacklevel=3)

@@ -26,6 +26,7 @@ class SourceList:
     sources: tuple[Source, ...]
     class_names: tuple[str, str]
     origin: str  # the folder or manifest it came from
+    excluded: tuple[tuple[str, str], ...] = ()  # (printable sample id, reason) never read
 
     def label(self, source: Source) -> int:
         """1 for the positive class, 0 for the other."""
@@ -52,8 +53,19 @@ def _class_names(found: list[str], positive_class: str, where: str) -> tuple[str
     return (other, positive_class)
 
 
-def list_folder(root: Path, *, positive_class: str = "malignant") -> SourceList:
-    """Every non-hidden file below each class folder of ``root`` (one sub-folder per class)."""
+SKIP_NOT_UTF8 = "file name is not valid UTF-8 (rename it)"
+SKIP_OUTSIDE = "symlink to a file outside the data root (data.follow_symlinks = true reads it)"
+
+
+def list_folder(
+    root: Path, *, positive_class: str = "malignant", follow_symlinks: bool = False
+) -> SourceList:
+    """Every non-hidden file below each class folder of ``root`` (one sub-folder per class).
+
+    Files are left out, with a reason in ``excluded``, when their name is not valid UTF-8 (it
+    could not be written to ``split.csv`` or reports) or, unless ``follow_symlinks``, when they
+    are symlinks that lead outside ``root``.
+    """
     root = Path(root)
     if not root.is_dir():
         raise DataError(
@@ -62,14 +74,37 @@ def list_folder(root: Path, *, positive_class: str = "malignant") -> SourceList:
         )
     classes = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     names = _class_names(classes, positive_class, str(root))
-    sources = []
+    real_root = root.resolve()
+    sources, excluded = [], []
     for cls in classes:
         for path in sorted((root / cls).rglob("*")):
             rel = path.relative_to(root)
             if path.is_dir() or any(part.startswith(".") for part in rel.parts):
                 continue
-            sources.append(Source(str(path.resolve()), rel.as_posix(), cls))
-    return SourceList(tuple(sources), names, str(root))
+            resolved = path.resolve()
+            reason = ""
+            if not _is_utf8(str(rel)):
+                reason = SKIP_NOT_UTF8
+            elif not follow_symlinks and not resolved.is_relative_to(real_root):
+                reason = SKIP_OUTSIDE
+            if reason:
+                excluded.append((printable(rel.as_posix()), reason))
+                continue
+            sources.append(Source(str(resolved), rel.as_posix(), cls))
+    return SourceList(tuple(sources), names, str(root), tuple(excluded))
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes of the name came back as surrogates
+        return False
+    return True
+
+
+def printable(name: str) -> str:
+    """``name`` with undecodable bytes shown as ``\\xNN`` (safe to print and write)."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def list_manifest(manifest: Path, *, positive_class: str = "malignant") -> SourceList:

@@ -15,6 +15,7 @@ from ganlab.study._inspect import (
     study_config,
     trial_rows,
 )
+from ganlab.study._journal import repair_journal
 from ganlab.study._layout import StudyLayout
 from ganlab.study._objective import TrialObjective, metric_from_epoch
 from ganlab.study._optimize import OptimizeSummary, load_or_create_study, optimize_study
@@ -25,7 +26,8 @@ from ganlab.study._run import StudyRunSummary, run_study
 from ganlab.study._samplers import create_pruner, create_sampler
 from ganlab.study._space import SearchParam, apply_values, expand_search_space, sample_config
 from ganlab.study._stats import mean_ci, seed_paired_bootstrap
-from ganlab.study._storage import DIED_REASON, fail_dead_trials, open_storage, repair_journal
+from ganlab.study._storage import open_storage
+from ganlab.study._workers import DIED_REASON, fail_dead_trials
 
 __all__ = [
     "DIED_REASON",

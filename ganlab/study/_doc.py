@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;
@@ -57,22 +59,24 @@ class Doc:
         for kind, value in self.blocks:
             if kind == "h":
                 level, text = value  # type: ignore[misc]
-                out += [f"{'#' * level} {text}", ""]
+                out += [f"{'#' * level} {md_escape(text)}", ""]
             elif kind == "p":
-                out += [str(value), ""]
+                out += [md_escape(str(value)), ""]
             elif kind == "empty":
-                out += [f"_{value}_", ""]
+                out += [f"_{md_escape(str(value))}_", ""]
             elif kind == "table":
                 headers, rows = value  # type: ignore[misc]
-                out.append("| " + " | ".join(headers) + " |")
+                out.append("| " + " | ".join(md_escape(h) for h in headers) + " |")
                 out.append("|" + "---|" * len(headers))
-                out += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows]
+                out += ["| " + " | ".join(md_escape(c) for c in r) + " |" for r in rows]
                 out.append("")
             elif kind == "img":
                 path, caption = value  # type: ignore[misc]
-                out += [f"![{caption}]({_rel(path, base)})", f"*{caption}*", ""]
+                link = quote(_rel(path, base))
+                out += [f"![{md_escape(caption)}]({link})", f"*{md_escape(caption)}*", ""]
             elif kind == "code":
-                out += ["```", str(value), "```", ""]
+                fence = "`" * max(3, _longest_backtick_run(str(value)) + 1)
+                out += [fence, str(value), fence, ""]
         return "\n".join(out)
 
     def html(self) -> str:
@@ -102,6 +106,26 @@ class Doc:
                 parts.append(f"<pre>{e(str(value))}</pre>")
         parts.append("</body></html>")
         return "\n".join(parts)
+
+
+_MD_SPECIAL = re.compile(r"([\\`*\[\]|~])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+
+
+def md_escape(text: str) -> str:
+    """``text`` as literal Markdown inline text, escaped like the HTML report escapes it.
+
+    HTML is neutralised (``<`` ``>`` ``&``), Markdown syntax characters are backslash-escaped
+    (an underscore inside a word cannot start emphasis and stays as it is, so config paths such
+    as ``classifier.synthetic_ratio`` read plainly), a leading ``#`` too, and newlines become
+    spaces (a table cell or heading is one line).
+    """
+    text = html.escape(str(text), quote=False).replace("\r", " ").replace("\n", " ")
+    text = _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), text)
+    return "\\" + text if text.startswith("#") else text
+
+
+def _longest_backtick_run(text: str) -> int:
+    return max((len(m) for m in re.findall(r"`+", text)), default=0)
 
 
 def _rel(path: Path, base: Path) -> str:

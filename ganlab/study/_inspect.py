@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from ganlab.errors import GanlabError
 from ganlab.study._layout import StudyLayout
-from ganlab.study._storage import fail_reason, open_storage, recorded_url
+from ganlab.study._storage import open_storage, recorded_url
+from ganlab.study._workers import fail_reason
 
 if TYPE_CHECKING:
     import optuna
@@ -59,14 +60,17 @@ def study_config(name: str, output: str | Path = "runs") -> Config:
 def open_study(
     name: str, *, output: str | Path = "runs", storage: str | None = None
 ) -> optuna.Study:
-    """Load a stored study from its recorded storage (or ``storage``)."""
+    """Load a stored study from its recorded storage (or ``storage``), only to read it.
+
+    Nothing is written (no lock file, no repair), so a read-only folder can be inspected.
+    """
     import optuna
 
     rec = study_record(name, output)
     url = recorded_url(rec.get("storage"), storage)
     if url == ":memory:":
         raise GanlabError(f"study {name!r} was run in memory; nothing was stored to load")
-    store = open_storage(url, StudyLayout.of(name, output))
+    store = open_storage(url, StudyLayout.of(name, output), read_only=True)
     try:
         return optuna.load_study(study_name=name, storage=store)
     except KeyError as exc:
@@ -129,3 +133,25 @@ def fmt_value(v: Any) -> str:
     if isinstance(v, (list, tuple)):
         return ", ".join(fmt_value(x) for x in v)
     return "" if v is None else str(v)
+
+
+def repair_study(name: str, output: str | Path = "runs") -> dict[str, Any]:
+    """Rebuild the journal of study ``name`` from its intact records (see ``rebuild_journal``).
+
+    Returns:
+        What was done: ``journal``, ``backup``, ``dropped`` byte offsets, ``placeholders``,
+        ``kept`` records.
+    """
+    from ganlab.study._journal import rebuild_journal
+
+    rec = study_record(name, output)
+    url = rec.get("storage")
+    if url is not None and not str(url).endswith(".journal"):
+        raise GanlabError(
+            f"study {name!r} is stored in {url}, not in a journal file; a database storage "
+            "needs no repair by ganlab"
+        )
+    path = Path(url) if url else StudyLayout.of(name, output).journal
+    if not path.is_file():
+        raise GanlabError(f"{path}: no journal file to repair")
+    return {"journal": path, **rebuild_journal(path)}

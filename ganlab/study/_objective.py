@@ -3,7 +3,9 @@
 A fault inside a trial (a NaN loss or other ``TrainingError``, out of memory, a plugin that
 raises) fails that trial only: the traceback goes to ``trials/<n>/error.log``, the reason to the
 trial's ``fail_reason`` user attribute, and the objective returns NaN, which Optuna records as
-FAIL. ``optuna.TrialPruned`` and ``KeyboardInterrupt`` pass through.
+FAIL. ``optuna.TrialPruned`` and ``KeyboardInterrupt`` pass through. A full disk or a missing
+permission (:func:`ganlab.io.disk_fault`) stops the study at once with one line naming the
+path: every next trial would fail the same way.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ganlab.io import atomic_write_json, atomic_write_text
+from ganlab.errors import GanlabError
+from ganlab.io import atomic_write_json, atomic_write_text, disk_fault
 from ganlab.study._pipeline import RunResult, gan_cache_key, run_pipeline
+from ganlab.study._seeds import SEED_ATTR, trial_seed
 
 if TYPE_CHECKING:
     import optuna
@@ -111,6 +115,7 @@ class TrialObjective:
         out_dir = self.layout.trial_dir(trial.number)
         out_dir.mkdir(parents=True, exist_ok=True)
         trial.set_user_attr("dir", str(out_dir))
+        trial.set_user_attr(SEED_ATTR, trial_seed(self.cfg.study.seed, trial.number))
         trial_cfg, sampled = sample_config(trial, self.cfg, self.params)
         trial.set_user_attr("config_values", sampled)
         self.on_event({"event": "trial_start", "trial": trial.number, "values": sampled})
@@ -134,6 +139,10 @@ class TrialObjective:
             self.on_event({"event": "trial_end", "trial": trial.number, "state": "PRUNED"})
             raise
         except Exception as exc:  # noqa: BLE001 - a trial's fault must not stop the study
+            disk = disk_fault(exc)
+            if disk is not None:  # every next trial would fail the same way: stop now
+                _try(lambda: trial.set_user_attr("fail_reason", disk))
+                raise GanlabError(disk) from exc
             return self._fail(trial, out_dir, exc, start)
         trial.set_user_attr("metrics", result.metrics)
         if result.flags:  # e.g. per-class GAN collapse: the trial counts, with the reason
@@ -207,6 +216,14 @@ class TrialObjective:
             if Path(path).is_file():
                 upload_artifact(artifact_store=self.artifact_store, file_path=str(path),
                                 study_or_trial=trial)
+
+
+def _try(action: Callable[[], object]) -> None:
+    """Run ``action``, ignoring an ``OSError`` (recording a reason on a full disk may fail)."""
+    try:
+        action()
+    except OSError:
+        pass
 
 
 def _free_gpu_memory() -> None:

@@ -7,7 +7,8 @@ storage stop when the study has enough. Before each trial a worker checks ``fini
 
 ``--jobs J`` starts J processes (``multiprocessing`` spawn): each one opens the storage itself
 and runs trials until the study is full. Processes, not threads: the GIL and torch's own
-thread pool make threads useless for training; each process gets ``cores / J`` torch threads.
+thread pool make threads useless for training; each process gets ``cores / J`` torch threads
+and one GPU (round-robin, see :mod:`ganlab.study._gpus`).
 """
 
 from __future__ import annotations
@@ -15,15 +16,18 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ganlab.errors import ConfigError, GanlabError
+from ganlab.study._gpus import GPU_ATTR, assign_gpus, device_in_process, only_gpu
 from ganlab.study._layout import StudyLayout
 from ganlab.study._objective import EventFn, TrialObjective
 from ganlab.study._pipeline import RunResult, run_pipeline
-from ganlab.study._storage import WorkerToken, fail_dead_trials, open_storage, redact_url
+from ganlab.study._storage import open_storage, redact_url
+from ganlab.study._workers import RUN_ATTR, WorkerToken, fail_dead_trials
 
 if TYPE_CHECKING:
     import optuna
@@ -31,6 +35,7 @@ if TYPE_CHECKING:
     from ganlab.config import Config
 
 MAX_CONSECUTIVE_FAILURES = 5  # a worker stops after this many failed trials in a row
+WAIT_POLL_S = 1.0  # how often a worker waiting for other workers' last trials looks again
 
 
 @dataclass
@@ -52,18 +57,26 @@ def finished_states() -> tuple[Any, ...]:
 
 
 def load_or_create_study(
-    cfg: Config, storage: Any, *, worker_index: int = 0, params: list | None = None
+    cfg: Config, storage: Any, *, params: list | None = None
 ) -> optuna.Study:
-    """Create the study in ``storage`` or join it; its directions must match the file's."""
+    """Create the study in ``storage`` or join it; its directions must match the file's.
+
+    The sampler is re-seeded per trial (:mod:`ganlab.study._seeds`), so workers and restarts
+    never draw the same parameters.
+    """
     import optuna
 
     from ganlab.study._samplers import create_pruner, create_sampler
+    from ganlab.study._seeds import per_trial_sampler
     from ganlab.study._space import expand_search_space
 
     params = expand_search_space(cfg) if params is None else params
     directions = [o.direction for o in cfg.study.objectives]
-    sampler = create_sampler(cfg.study.sampler, seed=cfg.study.seed + 7919 * worker_index,
-                             params=params, n_objectives=len(directions))
+    sampler = per_trial_sampler(
+        lambda seed: create_sampler(cfg.study.sampler, seed=seed, params=params,
+                                    n_objectives=len(directions)),
+        cfg.study.seed,
+    )
     pruner = create_pruner(cfg.study.pruner)
     study = optuna.create_study(storage=storage, study_name=cfg.study.name, sampler=sampler,
                                 pruner=pruner, directions=directions, load_if_exists=True)
@@ -87,6 +100,7 @@ def optimize_study(
     device: str | None = None,
     on_event: EventFn | None = None,
     pipeline: Callable[..., RunResult] = run_pipeline,
+    gpus: list[str] | None = None,
 ) -> OptimizeSummary:
     """Run (or continue) the Optuna study of ``cfg`` until it has ``n_trials`` finished trials.
 
@@ -99,6 +113,8 @@ def optimize_study(
         device: ``auto``, ``cpu`` or ``cuda`` (default ``study.device``).
         on_event: Progress callback; with ``jobs > 1`` it receives ``poll`` events only.
         pipeline: The per-run function (``run_pipeline``; swappable for library users).
+        gpus: GPU ids the workers are pinned to, round-robin (default: every visible GPU);
+            see :mod:`ganlab.study._gpus`.
     """
     from ganlab.study._space import expand_search_space
 
@@ -107,25 +123,41 @@ def optimize_study(
     timeout = cfg.study.timeout if timeout is None else timeout
     url = storage if storage is not None else cfg.study.storage
     device_name = device or cfg.study.device
+    pinned = assign_gpus(jobs, gpus, device_name)
     layout = StudyLayout.of(cfg.study.name, cfg.study.output)
     layout.root.mkdir(parents=True, exist_ok=True)
     params = expand_search_space(cfg)
     store = open_storage(url, layout)
     study = load_or_create_study(cfg, store, params=params)
     _record_study(cfg, layout, url)
-    failed_dead = fail_dead_trials(study, layout)
+    objectives = [o.metric for o in cfg.study.objectives]
+    failed_dead = fail_dead_trials(study, layout, objectives=objectives)
     deadline = time.time() + timeout if timeout else None
-    before = {t.number for t in study.get_trials(deepcopy=False)}
+    run_id = uuid.uuid4().hex  # marks the trials this call starts (its "started now")
     if jobs == 1:
+        if pinned[0] is not None:
+            device_name = device_in_process(pinned[0])
         _worker_loop(cfg, study, layout, params, device_name, n_trials, deadline, on_event,
-                     pipeline)
+                     pipeline, {RUN_ATTR: run_id, GPU_ATTR: pinned[0]})
     else:
-        _run_processes(cfg, url, layout, device_name, n_trials, deadline, jobs, study, on_event)
+        _run_processes(cfg, url, layout, device_name, n_trials, deadline, pinned, study,
+                       on_event, run_id)
+    return _summary(cfg, study, n_trials, deadline, run_id, failed_dead)
+
+
+def _summary(cfg: Config, study: optuna.Study, n_trials: int, deadline: float | None,
+             run_id: str, failed_dead: list[int]) -> OptimizeSummary:
+    """What the call did; a study short of ``n_trials`` before its deadline is an error."""
     trials = study.get_trials(deepcopy=False)
     n_finished = sum(t.state in finished_states() for t in trials)
+    if n_finished < n_trials and (deadline is None or time.time() < deadline):
+        raise GanlabError(
+            f"study {cfg.study.name!r} stopped with {n_finished} of {n_trials} finished trials; "
+            "rerun to continue"
+        )
     return OptimizeSummary(cfg.study.name, n_finished,
-                           sum(t.number not in before for t in trials), failed_dead,
-                           best_trial_info(study), study)
+                           sum(t.user_attrs.get(RUN_ATTR) == run_id for t in trials),
+                           failed_dead, best_trial_info(study), study)
 
 
 def check_run_options(
@@ -184,26 +216,38 @@ def _worker_loop(
     deadline: float | None,
     on_event: EventFn | None,
     pipeline: Callable[..., RunResult],
+    attrs: dict[str, Any],
 ) -> None:
+    """Run trials until the study has ``n_trials`` finished ones (or the deadline passes).
+
+    When the remaining trials are all RUNNING in other workers, this worker waits for them
+    instead of leaving: one that fails (or whose worker dies, detected after the heartbeat
+    grace period) leaves room for another trial, so a study never ends short.
+    """
     from optuna.artifacts import FileSystemArtifactStore
-    from optuna.trial import TrialState
 
     from ganlab.device import resolve_device
 
     layout.artifacts.mkdir(parents=True, exist_ok=True)
     token = WorkerToken(layout)
     objective = TrialObjective(
-        cfg, layout, params, device=resolve_device(device_name), worker_attrs=token.attrs(),
+        cfg, layout, params, device=resolve_device(device_name),
+        worker_attrs={**token.attrs(), **{k: v for k, v in attrs.items() if v is not None}},
         artifact_store=FileSystemArtifactStore(str(layout.artifacts)), on_event=on_event,
         pipeline=pipeline,
     )
+    objectives = [o.metric for o in cfg.study.objectives]
     failures: list[str] = []
     try:
         while deadline is None or time.time() < deadline:
-            trials = study.get_trials(deepcopy=False)
-            taken = sum(t.state in (*finished_states(), TrialState.RUNNING) for t in trials)
-            if taken >= n_trials:
+            finished, running = _count(study)
+            if finished >= n_trials:
                 break
+            if finished + running >= n_trials:  # the rest run elsewhere: wait for them
+                time.sleep(WAIT_POLL_S)
+                fail_dead_trials(study, layout, objectives=objectives)
+                _fail_stale(study)
+                continue
             study.optimize(objective, n_trials=1, gc_after_trial=True)
             if objective.last_failed:
                 trial = study.get_trials(deepcopy=False)[objective.last_trial]
@@ -219,16 +263,35 @@ def _worker_loop(
         token.close()
 
 
+def _count(study: optuna.Study) -> tuple[int, int]:
+    """(finished, running) trials of the whole study."""
+    from optuna.trial import TrialState
+
+    trials = study.get_trials(deepcopy=False)
+    finished = sum(t.state in finished_states() for t in trials)
+    return finished, sum(t.state == TrialState.RUNNING for t in trials)
+
+
+def _fail_stale(study: optuna.Study) -> None:
+    """Fail trials whose heartbeat stopped (RDB storages; a no-op elsewhere)."""
+    from optuna.storages import fail_stale_trials
+    from optuna.storages._heartbeat import is_heartbeat_enabled
+
+    if is_heartbeat_enabled(study._storage):
+        fail_stale_trials(study)
+
+
 def _process_main(
     cfg: Config,
     url: str | None,
     device_name: str,
     n_trials: int,
     deadline: float | None,
-    worker_index: int,
     threads: int,
+    run_id: str,
+    gpu: str | None,
 ) -> None:
-    """Entry point of a spawned worker process."""
+    """Entry point of a spawned worker process (started with ``gpu`` as its only GPU)."""
     import optuna
     import torch
 
@@ -238,9 +301,11 @@ def _process_main(
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     layout = StudyLayout.of(cfg.study.name, cfg.study.output)
     params = expand_search_space(cfg)
-    study = load_or_create_study(cfg, open_storage(url, layout), worker_index=worker_index,
-                                 params=params)
-    _worker_loop(cfg, study, layout, params, device_name, n_trials, deadline, None, run_pipeline)
+    study = load_or_create_study(cfg, open_storage(url, layout), params=params)
+    if gpu is not None:
+        device_name = "cuda"  # CUDA_VISIBLE_DEVICES holds just this GPU: it is cuda:0
+    _worker_loop(cfg, study, layout, params, device_name, n_trials, deadline, None, run_pipeline,
+                 {RUN_ATTR: run_id, GPU_ATTR: gpu})
 
 
 def _run_processes(
@@ -250,19 +315,22 @@ def _run_processes(
     device_name: str,
     n_trials: int,
     deadline: float | None,
-    jobs: int,
+    gpus: list[str | None],
     study: optuna.Study,
     on_event: EventFn | None,
+    run_id: str,
 ) -> None:
+    jobs = len(gpus)
     ctx = multiprocessing.get_context("spawn")
     threads = max(1, (os.cpu_count() or 1) // jobs)
     procs = [
         ctx.Process(target=_process_main, name=f"ganlab-worker-{i}",
-                    args=(cfg, url, device_name, n_trials, deadline, i + 1, threads))
+                    args=(cfg, url, device_name, n_trials, deadline, threads, run_id, gpus[i]))
         for i in range(jobs)
     ]
-    for p in procs:
-        p.start()
+    for p, gpu in zip(procs, gpus, strict=True):
+        with only_gpu(gpu):  # the child starts with this GPU as its only visible one
+            p.start()
     try:
         while any(p.is_alive() for p in procs):
             if on_event is not None:

@@ -228,6 +228,7 @@ def _train_or_reuse_gan(
     # lock if the trainer dies, and the next one resumes from its checkpoint)
     with open(gan_dir.parent / f"{gan_dir.name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        _set_aside_if_unreadable(gan_dir)
         if done.exists():
             summary = json.loads(done.read_text())
             summary["checkpoint"] = _abs(summary["checkpoint"], gan_dir)
@@ -246,3 +247,27 @@ def _train_or_reuse_gan(
         summary["checkpoint"] = str(Path(res.checkpoint).resolve())
         summary["sample_grids"] = [str(Path(p).resolve()) for p in res.sample_grids]
         return summary
+
+
+def _set_aside_if_unreadable(gan_dir: Path) -> None:
+    """Move a GAN folder whose checkpoint cannot be read to ``<dir>.broken-<time>``, warning.
+
+    The GAN is then trained again from scratch (once: a checkpoint it writes is readable).
+    """
+    import time
+    import warnings
+
+    from ganlab.errors import GanlabWarning, TrainingError
+    from ganlab.gan import read_checkpoint
+
+    ckpt = gan_dir / "checkpoint.pt"
+    if not ckpt.exists():
+        return
+    try:
+        read_checkpoint(ckpt)
+    except TrainingError as exc:
+        aside = gan_dir.with_name(f"{gan_dir.name}.broken-{time.strftime('%Y%m%dT%H%M%S')}")
+        os.replace(gan_dir, aside)
+        gan_dir.mkdir()
+        warnings.warn(f"{exc} Moved {gan_dir} aside to {aside}; training the GAN again.",
+                      GanlabWarning, stacklevel=2)

@@ -8,7 +8,9 @@ A section with nothing to show says so.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import tempfile
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,11 +36,15 @@ _TABLE = ("accuracy", "precision", "recall", "f1", "roc_auc")
 
 
 def write_report(
-    name: str, *, output: str | Path = "runs", storage: str | None = None
+    name: str, *, output: str | Path = "runs", storage: str | None = None,
+    out: str | Path | None = None,
 ) -> Path:
     """Write the report of study ``name``; returns the path of ``index.html``.
 
     ``storage`` overrides the recorded storage URL (needed when its password was redacted).
+    ``out`` is the report folder (default ``runs/<name>/report``); the study folder is only
+    read, so it may be read-only. The report is built in a temporary folder next to ``out``
+    and moved into place, so a run killed midway leaves the previous report whole.
     """
     import matplotlib
 
@@ -46,10 +52,21 @@ def write_report(
     layout = StudyLayout.of(name, output)
     cfg = study_config(name, output)
     study = open_study(name, output=output, storage=storage)
-    out = layout.report
+    dest = Path(out) if out is not None else layout.report
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
+    tmp.chmod(0o755)  # mkdtemp makes it private; the report folder is not
+    try:
+        _build_report(name, output, cfg, study, layout, tmp)
+        _swap_into_place(tmp, dest)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return dest / "index.html"
+
+
+def _build_report(name: str, output: str | Path, cfg: Config, study: optuna.Study,
+                  layout: StudyLayout, out: Path) -> None:
     img = out / "img"
-    if img.exists():
-        shutil.rmtree(img)
     img.mkdir(parents=True)
     doc = Doc(f"Study report: {name}", img)
     best = _best_run(study, layout)
@@ -63,7 +80,19 @@ def write_report(
     _gan(doc, best, img)
     _classifier(doc, best, cfg, layout, img)
     atomic_write_text(out / "report.md", doc.markdown(out))
-    return atomic_write_text(out / "index.html", doc.html())
+    atomic_write_text(out / "index.html", doc.html())
+
+
+def _swap_into_place(new: Path, dest: Path) -> None:
+    """Replace folder ``dest`` by ``new`` with two renames (the old one is removed after)."""
+    old = None
+    if dest.exists():
+        old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(dest, old)
+    os.replace(new, dest)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _best_run(study: optuna.Study, layout: StudyLayout) -> dict[str, Any] | None:

@@ -41,6 +41,7 @@ def run_study(
     on_event: EventFn | None = None,
     pipeline: Callable[..., RunResult] = run_pipeline,
     trials_only: bool = False,
+    gpus: list[str] | None = None,
 ) -> StudyRunSummary:
     """Run or resume every stage of a study file (arguments as :func:`optimize_study`).
 
@@ -54,7 +55,7 @@ def run_study(
 
     summary = StudyRunSummary(optimize_study(
         cfg, n_trials=n_trials, timeout=timeout, jobs=jobs, storage=storage, device=device,
-        on_event=on_event, pipeline=pipeline,
+        on_event=on_event, pipeline=pipeline, gpus=gpus,
     ), stages=["optimize"])
     if trials_only:
         return summary

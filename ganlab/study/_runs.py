@@ -11,7 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ganlab.io import atomic_write_text
+from ganlab.errors import GanlabError
+from ganlab.io import atomic_write_text, disk_fault
 from ganlab.study._objective import describe_fault
 from ganlab.study._pipeline import gan_cache_key, load_run, run_pipeline
 
@@ -55,6 +56,9 @@ def cached_run(
         run_pipeline(cfg, out_dir=out_dir, work_dir=layout.root, device=device, seed=seed,
                      report=report, gan_dir=layout.gan_cache / gan_cache_key(cfg, seed))
     except Exception as exc:  # noqa: BLE001 - one failed run must not stop the others
+        disk = disk_fault(exc)
+        if disk is not None:  # the next runs would fail the same way
+            raise GanlabError(disk) from exc
         reason = describe_fault(exc)
         out_dir.mkdir(parents=True, exist_ok=True)
         atomic_write_text(out_dir / "error.log",

@@ -6,10 +6,12 @@ import multiprocessing
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from ganlab.config import PluginRef
 from ganlab.data import scan_sources
 from ganlab.data._sources import list_folder
+from ganlab.errors import GanlabWarning
 
 
 def _scan(root: Path, cache: Path, filters=(PluginRef("gamma"),), size: int = 16, workers=1):
@@ -49,8 +51,10 @@ def test_unreadable_entry_is_rebuilt(synth_root: Path, tmp_path: Path) -> None:
     cold = _scan(synth_root, cache)
     entry = cache / f"prep-{cold.cache_key}.npz"
     entry.write_bytes(entry.read_bytes()[:1000])  # what a kill mid-write without atomicity does
-    again = _scan(synth_root, cache)
+    with pytest.warns(GanlabWarning, match="moved to .*broken"):
+        again = _scan(synth_root, cache)
     assert not again.cache_hit and np.array_equal(again.images, cold.images)
+    assert entry.with_name(entry.name + ".broken").stat().st_size == 1000  # kept aside
     assert _scan(synth_root, cache).cache_hit
 
 

@@ -47,9 +47,36 @@ SEARCH = """
 """
 
 
-def run_cli_subprocess(*args: str, cwd: Path | None = None, **kw):
+def run_cli_subprocess(*args: str, cwd: Path | None = None, env: dict | None = None, **kw):
     """Start ``python -m ganlab ARGS`` with the test environment (offline, 1 thread)."""
     import subprocess
 
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
+    env = {**(env or os.environ), "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1",
+           "MPLBACKEND": "Agg"}
     return subprocess.Popen([sys.executable, "-m", "ganlab", *args], cwd=cwd, env=env, **kw)
+
+
+PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def postgres_up() -> bool:
+    """Whether a PostgreSQL server listens on 127.0.0.1:5432."""
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def drop_pg_study(name: str) -> None:
+    """Delete study ``name`` from the test database (tests share it: unique names, cleaned up)."""
+    import optuna
+
+    from ganlab.study._storage import database_url
+
+    try:
+        optuna.delete_study(study_name=name, storage=database_url(PG_URL))
+    except KeyError:
+        pass

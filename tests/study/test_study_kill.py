@@ -79,6 +79,9 @@ def test_sigkill_twice_mid_trial_loses_no_completed_trial(write_study, tmp_path:
         assert by_number[number].state == TrialState.COMPLETE
         assert by_number[number].values == values
     for number in killed:  # zombie RUNNING trials were failed with the reason, then retried
+        if (layout.trial_dir(number) / "metrics.json").exists():
+            assert by_number[number].state == TrialState.COMPLETE  # killed after finishing
+            continue
         assert by_number[number].state == TrialState.FAIL
         assert by_number[number].user_attrs["fail_reason"] == DIED_REASON
         assert any(number in t.system_attrs.get("retry_history", []) for t in trials)

@@ -1,0 +1,106 @@
+"""Read-only study folders, report escaping and atomic report writes (issue 12, faults 5, 8).
+
+``study show``, ``list`` and ``report`` used to crash on a read-only runs folder (``OSError:
+[Errno 30] ... optuna.journal.lock``); ``report.md`` was not escaped; a report rerun killed
+midway left ``report.md`` with broken image links.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import optuna
+import pytest
+from typer.testing import CliRunner
+
+from ganlab.cli import app
+from ganlab.config import load_config
+from ganlab.study import _report, optimize_study, write_report
+from ganlab.study._doc import Doc
+from ganlab.study._pipeline import RunResult
+
+optuna.logging.set_verbosity(optuna.logging.ERROR)
+runner = CliRunner()
+
+
+def _fake_pipeline(cfg, *, out_dir: Path, **_kw) -> RunResult:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    metrics = {"val.roc_auc": float(cfg.classifier.optimizer.params["lr"])}
+    (out_dir / "metrics.json").write_text(json.dumps(metrics))
+    return RunResult(metrics=metrics, out_dir=out_dir)
+
+
+@pytest.fixture
+def mount_point(tmp_path: Path) -> Iterator[Path]:
+    """A small tmpfs of our own (root can write anywhere else, so read-only needs a mount)."""
+    point = tmp_path / f"mnt-{uuid.uuid4().hex[:6]}"
+    point.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(point)],
+                          capture_output=True)
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.decode().strip()}")
+    try:
+        yield point
+    finally:
+        subprocess.run(["umount", "-l", str(point)], check=False)
+
+
+def test_read_only_runs_folder_can_be_listed_shown_and_reported(
+    write_study, mount_point: Path, tmp_path: Path
+) -> None:
+    runs = mount_point / "runs"
+    cfg = load_config(write_study("ro", n_trials=2, output=runs))
+    optimize_study(cfg, n_trials=2, pipeline=_fake_pipeline)
+    (runs / "ro" / "optuna.journal.lock").unlink(missing_ok=True)
+    subprocess.run(["mount", "-o", "remount,ro", str(mount_point)], check=True)
+    with pytest.raises(OSError, match="Read-only"):
+        (runs / "probe").write_text("x")
+
+    for args in (["study", "list"], ["study", "show", "ro"],
+                 ["study", "report", "ro", "--out", str(tmp_path / "elsewhere")]):
+        result = runner.invoke(app, [*args, "--output", str(runs)])
+        assert result.exit_code == 0, (args, result.output, result.exception)
+    assert "COMPLETE" in runner.invoke(app, ["study", "show", "ro", "--output", str(runs)]).output
+    assert (tmp_path / "elsewhere" / "index.html").is_file()
+    assert (tmp_path / "elsewhere" / "report.md").is_file()
+
+
+def test_report_md_escapes_like_the_html(tmp_path: Path) -> None:
+    doc = Doc("t", tmp_path)
+    doc.p("<script>alert(1)</script> **x** [y](http://z)")
+    doc.table(["reason"], [["a | b\nc <b>"]])
+    doc.code("```\nbreak out\n```")
+    md = doc.markdown(tmp_path)
+    assert "<script>" not in md and "&lt;script&gt;" in md
+    assert "\\*\\*x\\*\\*" in md and "\\[y\\]" in md
+    row = next(line for line in md.splitlines() if "a \\| b" in line)
+    assert row == "| a \\| b c &lt;b&gt; |"  # one cell, one line
+    assert "````\n```\nbreak out\n```\n````" in md  # the fence outlasts the code's backticks
+
+
+def test_a_report_rerun_that_dies_leaves_the_previous_report_whole(
+    write_study, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = load_config(write_study("atomic", n_trials=1))
+    optimize_study(cfg, n_trials=1, pipeline=_fake_pipeline)
+    runs = tmp_path / "runs"
+    html = write_report("atomic", output=runs)
+    report = html.parent
+    before = {p.relative_to(report): p.read_bytes() for p in report.rglob("*") if p.is_file()}
+    assert any(p.suffix == ".png" for p in before)
+
+    def killed(*_a, **_kw):
+        raise KeyboardInterrupt  # the rerun dies in the middle of the report
+
+    monkeypatch.setattr(_report, "_gan", killed)
+    with pytest.raises(KeyboardInterrupt):
+        write_report("atomic", output=runs)
+    after = {p.relative_to(report): p.read_bytes() for p in report.rglob("*") if p.is_file()}
+    assert after == before
+    md = (report / "report.md").read_text()
+    for link in [line.split("](")[1].rstrip(")") for line in md.splitlines() if "](" in line]:
+        assert (report / link).is_file()  # every image link resolves
