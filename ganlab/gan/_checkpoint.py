@@ -44,8 +44,7 @@ def read_checkpoint(path: str | Path, *, map_location: str | torch.device = "cpu
     try:
         state = safe_torch_load(path, what="GAN checkpoint", map_location=map_location)
     except GanlabError as exc:  # one line: missing, empty, truncated, foreign or unsafe
-        raise TrainingError(f"{exc}; delete it (or use --no-resume) to train from scratch"
-                            ) from None
+        raise TrainingError(str(exc)) from None
     if not isinstance(state, dict) or any(k not in state for k in REQUIRED_KEYS):
         raise TrainingError(
             f"{path}: not a ganlab GAN checkpoint (expected keys {', '.join(REQUIRED_KEYS)})."

@@ -168,7 +168,11 @@ class GanTrainer:
         """Continue from ``checkpoint.pt`` in ``out_dir`` if there is one; True if resumed."""
         if not self.checkpoint_path.is_file():
             return False
-        state = read_checkpoint(self.checkpoint_path, map_location=self.device)
+        try:
+            state = read_checkpoint(self.checkpoint_path, map_location=self.device)
+        except TrainingError as exc:  # unreadable: say how to start over
+            raise TrainingError(f"{exc}; delete it (or use --no-resume) to train from scratch"
+                                ) from None
         theirs, ours = state["meta"], self.meta()
         diff = [k for k in ours if k not in ("seed", "class_names") and theirs.get(k) != ours[k]]
         if diff:
