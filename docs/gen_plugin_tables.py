@@ -1,4 +1,4 @@
-"""Regenerate the kinds and capabilities tables in docs/plugins.md from ganlab/contracts.py.
+"""Regenerate the kinds and capabilities tables in docs/plugins.md and docs/architecture.md.
 
 Usage (from the repository root)::
 
@@ -13,18 +13,22 @@ from pathlib import Path
 
 from ganlab.registry._reference import update_doc
 
-DOC = Path(__file__).resolve().parent / "plugins.md"
+DOCS = [Path(__file__).resolve().parent / name for name in ("plugins.md", "architecture.md")]
 
 
 def main(argv: list[str]) -> int:
-    """Rewrite (or with ``--check`` only compare) the generated part of the doc."""
+    """Rewrite (or with ``--check`` only compare) the generated part of each doc."""
     check = "--check" in argv
-    stale = update_doc(DOC, check=check)
-    if check and stale:
-        print(f"{DOC} is out of date: run `python docs/gen_plugin_tables.py`", file=sys.stderr)
-        return 1
-    print(f"{DOC}: {'regenerated' if stale else 'up to date'}")
-    return 0
+    failed = 0
+    for doc in DOCS:
+        stale = update_doc(doc, check=check)
+        if check and stale:
+            print(f"{doc} is out of date: run `python docs/gen_plugin_tables.py`",
+                  file=sys.stderr)
+            failed = 1
+        else:
+            print(f"{doc}: {'regenerated' if stale else 'up to date'}")
+    return failed
 
 
 if __name__ == "__main__":

@@ -108,6 +108,31 @@ class OptimizerFactory(Protocol):
     def __call__(self, params: Any, /, **hyperparameters: Any) -> torch.optim.Optimizer: ...
 
 
+@runtime_checkable
+class Sampler(Protocol):
+    """An Optuna sampler (an ``optuna.samplers.BaseSampler``), seeded by ganlab.
+
+    Built by ``factory(seed=, search_space=, n_objectives=, **params)``: ``seed`` is the sampler
+    seed of this worker process (each worker gets its own), ``search_space`` the study's
+    expanded search space as ``{name: optuna.distributions.BaseDistribution}``, and
+    ``n_objectives`` the number of objectives. The same seed gives the same suggestions.
+    """
+
+    def infer_relative_search_space(self, study: Any, trial: Any) -> dict[str, Any]: ...
+
+    def sample_relative(self, study: Any, trial: Any, search_space: Any) -> dict[str, Any]: ...
+
+    def sample_independent(self, study: Any, trial: Any, param_name: str,
+                           param_distribution: Any) -> Any: ...
+
+
+@runtime_checkable
+class Pruner(Protocol):
+    """An Optuna pruner (an ``optuna.pruners.BasePruner``): ``prune(study, trial) -> bool``."""
+
+    def prune(self, study: Any, trial: Any) -> bool: ...
+
+
 def declare_space(**space: dict[str, Any]) -> Any:
     """Decorator that sets ``factory.search_space`` (plain dicts work just as well)."""
 
@@ -158,6 +183,9 @@ KINDS: tuple[Kind, ...] = (
          positional=("params",)),
     Kind("classifiers", "classifier", Classifier, "a `torch.nn.Module`, `forward(x)`",
          structural=("num_classes", "image_size", "channels")),
+    Kind("samplers", "sampler", Sampler, "an `optuna.samplers.BaseSampler`",
+         structural=("seed", "search_space", "n_objectives")),
+    Kind("pruners", "pruner", Pruner, "an `optuna.pruners.BasePruner`"),
 )
 """Every plugin kind, in the order ganlab lists them."""
 

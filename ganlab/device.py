@@ -17,11 +17,11 @@ def resolve_device(name: str = "auto") -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name.startswith("cuda") and not torch.cuda.is_available():
-        raise ConfigError(
-            f"device {name!r} requested but no CUDA GPU is visible; use --device cpu or auto"
-        )
+        raise ConfigError(f"{name!r} requested but no CUDA GPU is visible",
+                          path="study.device", hint="use cpu or auto")
     if name not in ("cpu",) and not name.startswith("cuda"):
-        raise ConfigError(f"unknown device {name!r}; use auto, cpu or cuda")
+        raise ConfigError(f"unknown device {name!r}", path="study.device",
+                          hint="use auto, cpu or cuda")
     return torch.device(name)
 
 

@@ -9,7 +9,34 @@ from __future__ import annotations
 
 
 class GanlabError(Exception):
-    """Base class of every error that ganlab reports to the user without a traceback."""
+    """Base class of every error that ganlab reports to the user without a traceback.
+
+    Args:
+        message: What is wrong (and where, when no ``path`` says it).
+        path: The config path (``study.device``) or argument name (``out_dir``) at fault, or
+            several; the message is shown as ``"<path>: <message>"``. The CLI maps paths to its
+            command-line options (``--device``), so library messages never name a flag.
+        hint: How to fix it, appended to the message.
+    """
+
+    def __init__(self, message: str = "", *, path: str | tuple[str, ...] | None = None,
+                 hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.paths: tuple[str, ...] = (path,) if isinstance(path, str) else tuple(path or ())
+        self.hint = hint
+
+    def __str__(self) -> str:
+        text = f"{self.paths[0]}: {self.message}" if len(self.paths) == 1 else self.message
+        return f"{text}; {self.hint}" if self.hint else text
+
+    def __reduce__(self) -> tuple:  # keep path and hint across processes (pickling)
+        return _rebuild, (type(self), self.message, self.paths, self.hint)
+
+
+def _rebuild(cls: type[GanlabError], message: str, paths: tuple[str, ...],
+             hint: str | None) -> GanlabError:
+    return cls(message, path=paths, hint=hint)
 
 
 class ConfigError(GanlabError):

@@ -1,4 +1,9 @@
-"""Atomic writes: a file is either its old version or its complete new one, even after a kill."""
+"""Atomic writes and the one cross-process file lock.
+
+Atomic writes: a file is either its old version or its complete new one, even after a kill.
+:func:`file_lock` is the lock every package uses (preprocessing cache, split, shared GAN,
+Optuna journal).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ import os
 import tempfile
 from pathlib import Path
 from typing import Any
+
+from filelock import FileLock
 
 _DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
 
@@ -121,3 +128,14 @@ def safe_torch_load(path: str | Path, *, what: str, map_location: Any = "cpu") -
         else:
             why = "it is not a PyTorch checkpoint file"
         raise GanlabError(f"{path}: cannot be read as a {what}: {why}") from None
+def file_lock(path: str | Path) -> FileLock:
+    """An exclusive cross-process lock on the file ``path`` (its folder is created).
+
+    Use it as ``with file_lock(path): ...``, or ``acquire()`` / ``release()``. It is the
+    ``filelock`` package's ``FileLock``: a kernel ``flock`` on Unix, so the kernel drops it when
+    its holder dies (a killed process never blocks the others), and the file stays in place.
+    Each thread holds its own lock (``flock`` excludes threads of one process too).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(path))

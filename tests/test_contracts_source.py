@@ -75,16 +75,26 @@ def test_a_capability_docstring_must_name_its_kind(monkeypatch: pytest.MonkeyPat
         capabilities()
 
 
-def test_plugins_doc_tables_are_current() -> None:
-    assert not update_doc(DOC, check=True), (
-        "docs/plugins.md is out of date with ganlab/contracts.py; regenerate it with "
+@pytest.mark.parametrize("doc", [DOC, REPO / "docs" / "architecture.md"], ids=lambda p: p.name)
+def test_doc_tables_are_current(doc: Path) -> None:
+    assert not update_doc(doc, check=True), (
+        f"docs/{doc.name} is out of date with ganlab/contracts.py; regenerate it with "
         "`python docs/gen_plugin_tables.py`"
     )
-    text = DOC.read_text()
+    text = doc.read_text()
     for cap in capabilities():
         assert f"| `{cap.name}` |" in text
     for k in KINDS:
         assert f"| `{k.group}` |" in text
+
+
+def test_architecture_doc_lists_the_enforced_layers() -> None:
+    meta = tomllib.loads((REPO / "pyproject.toml").read_text())
+    layers = next(c for c in meta["tool"]["importlinter"]["contracts"] if c["type"] == "layers")
+    text = (REPO / "docs" / "architecture.md").read_text()
+    for layer in layers["layers"]:
+        first = layer.split("|")[0].strip()
+        assert f"\n{first}" in text, f"docs/architecture.md does not show the layer {layer!r}"
 
 
 def test_stale_tables_are_detected_and_rewritten(tmp_path: Path) -> None:

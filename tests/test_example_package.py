@@ -167,6 +167,7 @@ def test_a_run_pretrains_the_third_party_classifier_on_its_gan(
     assert "gan_checkpoint" not in clf["meta"]["classifier"]
 
 
+@pytest.mark.slow
 def test_the_packages_own_tests_pass(example_installed: None) -> None:
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",

@@ -7,17 +7,20 @@ from ganlab.classify._evaluate import Prediction, evaluate_folder, predict_image
 from ganlab.classify._features import classifier_backbone, model_backbone, penultimate_features
 from ganlab.classify._floors import colour_histograms, trivial_floors
 from ganlab.classify._pretrain import gan_checkpoint_param, with_gan_checkpoint
-from ganlab.classify._run import classify_from_config, floors_from_config
+from ganlab.classify._run import classifier_data, classify_from_config, floors_from_config
 from ganlab.classify._synthetic import TrainingSet, build_training_set, synthesize
 from ganlab.classify._train import MONITORS, ClassifyResult, train_classifier
+from ganlab.classify._trainer import ClassifierTrainer
 
 __all__ = [
     "MONITORS",
+    "ClassifierTrainer",
     "ClassifyResult",
     "Prediction",
     "TrainingSet",
     "build_training_set",
     "classifier_backbone",
+    "classifier_data",
     "classify_from_config",
     "colour_histograms",
     "evaluate_folder",

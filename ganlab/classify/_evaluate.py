@@ -78,8 +78,7 @@ def evaluate_folder(
 def _load_image(path: str, steps: Any, size: int) -> np.ndarray:
     import cv2
 
-    from ganlab.data._chain import run_steps
-    from ganlab.data._decode import decode_file
+    from ganlab.data import decode_file, run_steps
 
     decoded, _ = decode_file(path)
     if decoded.rgb is None:
@@ -97,7 +96,7 @@ def predict_images(
     device: torch.device | str = "cpu",
 ) -> list[Prediction]:
     """Positive-class probability and predicted class of each image file."""
-    from ganlab.data._chain import build_filter_steps
+    from ganlab.data import build_filter_steps
 
     device = torch.device(device)
     model, meta = load_for_scoring(checkpoint, device=device)

@@ -1,14 +1,13 @@
-"""The inner loops: one training epoch, and batched (optionally flip-averaged) prediction."""
+"""Pure step functions: one optimizer step, and batched (optionally flip-averaged) prediction."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from typing import Any
 
 import numpy as np
 import torch
 from torch import Tensor, nn
-
-from ganlab.errors import TrainingError
 
 
 def to_input(images: Tensor, device: torch.device, channels_last: bool) -> Tensor:
@@ -17,45 +16,36 @@ def to_input(images: Tensor, device: torch.device, channels_last: bool) -> Tenso
     return x.contiguous(memory_format=torch.channels_last) if channels_last else x
 
 
-def train_epoch(
+def autocast(device: torch.device, dtype: torch.dtype | None) -> Any:
+    """``torch.autocast`` on ``device`` in ``dtype``; a no-op context when ``dtype`` is None."""
+    if dtype is None:
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=device.type, dtype=dtype)
+
+
+def train_step(
     model: nn.Module,
-    images: Tensor,
-    labels: Tensor,
-    order: Tensor,
+    x: Tensor,
+    target: Tensor,
     *,
     optimizer: torch.optim.Optimizer,
     loss_fn: nn.Module,
-    batch_size: int,
-    device: torch.device,
-    channels_last: bool,
-    augment: Callable[[Tensor], Tensor] | None = None,
-    on_batch: Callable[[int], None] | None = None,
-) -> float:
-    """One pass over ``images[order]`` in batches; returns the mean training loss."""
-    model.train()
-    total, seen = 0.0, 0
-    for start in range(0, len(order), batch_size):
-        idx = order[start : start + batch_size]
-        if len(idx) < 2 and seen:  # a lone last sample would break BatchNorm
-            break
-        x = to_input(images[idx], device, channels_last)
-        if augment is not None:
-            x = augment(x)
-        y = labels[idx].to(device)
-        loss = loss_fn(model(x), y)
-        if not torch.isfinite(loss):
-            raise TrainingError(
-                f"classifier loss became {loss.item()} after {seen} images; lower the "
-                f"learning rate (classifier.optimizer.lr) or check the input images"
-            )
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        total += float(loss.detach()) * len(idx)
-        seen += len(idx)
-        if on_batch is not None:
-            on_batch(len(idx))
-    return total / max(seen, 1)
+    scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
+    amp_dtype: torch.dtype | None = None,
+) -> Tensor:
+    """One optimizer step on a batch; returns the detached loss (no host sync).
+
+    ``target`` is (B,) class indices or (B, K) class probabilities (mixup/cutmix).
+    """
+    with autocast(x.device, amp_dtype):
+        logits = model(x)
+    loss = loss_fn(logits.float(), target)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    if scheduler is not None:
+        scheduler.step()
+    return loss.detach()
 
 
 @torch.inference_mode()
@@ -67,6 +57,7 @@ def predict_logits(
     batch_size: int = 256,
     channels_last: bool = True,
     tta: bool = False,
+    amp_dtype: torch.dtype | None = None,
 ) -> Tensor:
     """Logits (N, K) in eval mode; with ``tta`` the mean softmax over identity, h- and v-flip
     is returned as log-probabilities."""
@@ -74,15 +65,19 @@ def predict_logits(
     out = []
     for start in range(0, len(images), batch_size):
         x = to_input(images[start : start + batch_size], device, channels_last)
-        if not tta:
-            out.append(model(x).float().cpu())
-            continue
-        views = (x, torch.flip(x, dims=[3]), torch.flip(x, dims=[2]))
-        probs = torch.stack([model(v).float().softmax(1) for v in views]).mean(0)
-        out.append(probs.clamp_min(1e-12).log().cpu())
+        with autocast(x.device, amp_dtype):
+            out.append(_predict(model, x, tta))
     if not out:
         return torch.zeros(0, 2)
     return torch.cat(out)
+
+
+def _predict(model: nn.Module, x: Tensor, tta: bool) -> Tensor:
+    if not tta:
+        return model(x).float().cpu()
+    views = (x, torch.flip(x, dims=[3]), torch.flip(x, dims=[2]))
+    probs = torch.stack([model(v).float().softmax(1) for v in views]).mean(0)
+    return probs.clamp_min(1e-12).log().cpu()
 
 
 def positive_probability(logits: Tensor) -> np.ndarray:

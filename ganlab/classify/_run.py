@@ -1,7 +1,13 @@
-"""Config-level entry points used by ``ganlab classify``: prepare the data, then train or score."""
+"""Config-level entry points used by ``ganlab classify``: prepare the data, then train or score.
+
+``work_dir`` is the study's folder (``ganlab.study.StudyLayout``; the CLI passes its root): the
+split and the preprocessing cache live there, and outputs default to ``work_dir/classify``.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,47 +22,56 @@ CONFIG_RECORD = "study-config.json"
 """The study file, profile, overrides and resolved config a classify run was started with."""
 
 
-def study_dir(cfg: Config) -> Path:
-    """``<study.output>/<study.name>``."""
-    return Path(cfg.study.output) / cfg.study.name
+def classifier_data(cfg: Config) -> Any:
+    """``cfg.data`` at ``classifier.image_size`` when that is set (the filter chain runs on
+    the full-size images, then the chain's output is resized to that side)."""
+    size = cfg.classifier.image_size
+    if size is None or size == cfg.data.image_size:
+        return cfg.data
+    return dataclasses.replace(cfg.data, image_size=size)
 
 
-def prepare(cfg: Config) -> Any:
-    """The study's :class:`~ganlab.data.PreparedData` (cached by ganlab.data)."""
+def prepare(cfg: Config, work_dir: Path) -> Any:
+    """The study's :class:`~ganlab.data.PreparedData` for the classifier (cached by
+    ganlab.data)."""
     from ganlab.data import prepare_data
 
-    return prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=study_dir(cfg))
+    return prepare_data(classifier_data(cfg), base_dir=Path(cfg.base_dir), work_dir=work_dir)
 
 
 def classify_from_config(
     cfg: Config,
     *,
+    work_dir: Path,
     out_dir: Path | None = None,
     device: torch.device,
     seed: int | None = None,
     generator_checkpoint: Path | None = None,
+    progress: Callable[[dict], None] | None = None,
+    resume: bool = False,
 ) -> ClassifyResult:
-    """Prepare the study's data and train its classifier (``ganlab classify train``)."""
+    """Prepare the study's data and train its classifier (``ganlab classify train``); with
+    ``resume`` an interrupted run in the same output folder continues from its last epoch."""
     from ganlab.data import build_augmentation
 
-    data = prepare(cfg)
-    out_dir = out_dir or study_dir(cfg) / "classify"
+    data = prepare(cfg, work_dir)
+    out_dir = out_dir or work_dir / "classify"
     atomic_write_json(out_dir / CONFIG_RECORD, config_record(cfg))
     augment = build_augmentation(cfg.data.augmentations) if cfg.classifier.augment else None
     return train_classifier(
         cfg.classifier, data, out_dir=out_dir, device=device,
         seed=cfg.study.seed if seed is None else seed, augment=augment,
-        generator_checkpoint=generator_checkpoint,
+        generator_checkpoint=generator_checkpoint, progress=progress, resume=resume,
     )
 
 
 def floors_from_config(
-    cfg: Config, *, out_dir: Path | None = None, seed: int | None = None
+    cfg: Config, *, work_dir: Path, out_dir: Path | None = None, seed: int | None = None
 ) -> dict[str, dict[str, Any]]:
     """Prepare the study's data and score the trivial floors (``ganlab classify floors``)."""
     c = cfg.classifier
     return trivial_floors(
-        prepare(cfg), seed=cfg.study.seed if seed is None else seed, n_boot=c.bootstrap,
-        threshold=c.threshold, fixed_threshold=c.fixed_threshold,
-        out_dir=out_dir or study_dir(cfg) / "classify",
+        prepare(cfg, work_dir), seed=cfg.study.seed if seed is None else seed,
+        n_boot=c.bootstrap, threshold=c.threshold, fixed_threshold=c.fixed_threshold,
+        out_dir=out_dir or work_dir / "classify",
     )

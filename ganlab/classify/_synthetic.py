@@ -83,8 +83,8 @@ def build_training_set(
         return TrainingSet(images, labels, n_real, 0)
     if generator_checkpoint is None:
         raise ConfigError(
-            f"classifier.mode = {cfg.mode!r} needs a GAN checkpoint: enable [gan] in the study, "
-            f"or pass --gan-checkpoint PATH to `ganlab classify train`"
+            f"classifier.mode = {cfg.mode!r} needs a GAN checkpoint", path="generator_checkpoint",
+            hint="enable [gan] in the study, or give the checkpoint of a trained GAN",
         )
     ratio = cfg.synthetic_ratio if cfg.synthetic_ratio > 0 else 1.0
     n_syn = max(2, round(ratio * n_real))

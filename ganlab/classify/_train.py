@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import copy
-import math
-import time
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,8 +12,8 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from ganlab.classify._checkpoint import filter_refs, rebuild_ref, save_classifier
-from ganlab.classify._loop import positive_probability, predict_logits, train_epoch
+from ganlab.classify._checkpoint import filter_refs, plain, rebuild_ref, save_classifier
+from ganlab.classify._loop import positive_probability, predict_logits
 from ganlab.classify._outputs import (
     Scored,
     choose_threshold,
@@ -25,11 +23,13 @@ from ganlab.classify._outputs import (
     write_predictions,
 )
 from ganlab.classify._pretrain import with_gan_checkpoint
-from ganlab.classify._synthetic import build_training_set
+from ganlab.classify._recipe import check_recipe
+from ganlab.classify._synthetic import TrainingSet, build_training_set
+from ganlab.classify._trainer import ClassifierTrainer
 from ganlab.config import ClassifierConfig
-from ganlab.contracts import EpochHook
+from ganlab.device import autocast_dtype
 from ganlab.errors import ConfigError, DataError
-from ganlab.metrics import METRICS, classification_metrics
+from ganlab.metrics import METRICS
 from ganlab.seeding import seed_everything
 
 if TYPE_CHECKING:
@@ -63,18 +63,6 @@ def _check(cfg: ClassifierConfig, data: PreparedData) -> None:
         raise DataError("the training split holds one class only; both classes are needed")
 
 
-def _class_weights(labels: Tensor) -> Tensor:
-    counts = torch.bincount(labels, minlength=2).double().clamp_min(1)
-    return (len(labels) / (2 * counts)).float()
-
-
-def _epoch_order(cfg: ClassifierConfig, labels: Tensor, gen: torch.Generator) -> Tensor:
-    if cfg.class_weighting == "sampler":
-        weights = _class_weights(labels)[labels].double()
-        return torch.multinomial(weights, len(labels), replacement=True, generator=gen)
-    return torch.randperm(len(labels), generator=gen)
-
-
 def _build_model(cfg: ClassifierConfig, image_size: int,
                  generator_checkpoint: Path | None) -> tuple[nn.Module, dict[str, Any]]:
     from ganlab.registry import CLASSIFIERS
@@ -85,23 +73,48 @@ def _build_model(cfg: ClassifierConfig, image_size: int,
     return model, rebuild_ref(cfg.model.name, params, model)
 
 
-def _monitor_value(cfg: ClassifierConfig, y: np.ndarray, logits: Tensor) -> tuple[float, float]:
-    """(monitored value, validation loss) on the validation predictions."""
-    val_loss = float(nn.functional.cross_entropy(logits, torch.from_numpy(y)))
-    if cfg.monitor == "loss":
-        return val_loss, val_loss
-    prob = positive_probability(logits)
-    scored = Scored("val", [], [], y, prob)
-    thr = choose_threshold(cfg.threshold, cfg.fixed_threshold, scored)["value"]
-    return classification_metrics(y, prob, threshold=thr)[cfg.monitor], val_loss
+def _meta(cfg: ClassifierConfig, data: PreparedData, model_ref: dict[str, Any], seed: int,
+          n_train: int, augmented: bool) -> dict[str, Any]:
+    """What a training checkpoint must share with the run that resumes it."""
+    recipe = {k: v for k, v in dataclasses.asdict(cfg).items()
+              if k not in ("model", "optimizer", "bootstrap", "tta", "threshold",
+                           "fixed_threshold", "enabled", "max_minutes")}
+    return plain({"classifier": model_ref, "optimizer": cfg.optimizer.as_dict(), **recipe,
+                  "augment": augmented, "filters": filter_refs(data.protocol), "seed": seed,
+                  "n_train": n_train, "image_size": int(data.train.images.shape[-1])})
 
 
-def _improved(value: float, best: float | None, minimise: bool) -> bool:
-    if math.isnan(value):
-        return best is None
-    if best is None or math.isnan(best):
-        return True
-    return value < best if minimise else value > best
+def _protocol(cfg: ClassifierConfig, data: PreparedData, trainer: ClassifierTrainer,
+              train: TrainingSet, model_ref: dict[str, Any], generator_checkpoint: Path | None,
+              *, resumed_at: int | None, device: torch.device, seed: int) -> dict[str, Any]:
+    """The ``protocol`` block of metrics.json: how this model was trained."""
+    train_seconds = sum(row["wall_seconds"] for row in trainer.history)
+    return {
+        "data": data.protocol,
+        "classifier": model_ref,
+        "optimizer": cfg.optimizer.as_dict(),
+        "mode": cfg.mode,
+        "synthetic_ratio": cfg.synthetic_ratio,
+        "generator_checkpoint": str(generator_checkpoint) if train.n_synthetic else None,
+        "n_train_real": train.n_real,
+        "n_train_synthetic": train.n_synthetic,
+        "synthetic_per_label": list(train.synthetic_labels),
+        "class_weighting": cfg.class_weighting,
+        "augment": trainer.augment is not None,
+        "recipe": {k: trainer.meta[k] for k in RECIPE_KEYS},
+        "tta": cfg.tta,
+        "monitor": cfg.monitor,
+        "best_epoch": trainer.early.best_epoch,
+        "epochs_run": len(trainer.history),
+        "stopped_by_time_limit": trainer.out_of_time and trainer.epoch < cfg.epochs,
+        "resumed_at_epoch": resumed_at,
+        "train_seconds": round(train_seconds, 2),
+        "seed": seed,
+        "device": str(device),
+        "amp": str(trainer.amp_dtype).replace("torch.", "") if trainer.amp_dtype else "off",
+        "bootstrap": cfg.bootstrap,
+        "class_names": list(data.class_names),
+    }
 
 
 def train_classifier(
@@ -114,25 +127,25 @@ def train_classifier(
     augment: Callable[[Tensor], Tensor] | None = None,
     generator_checkpoint: Path | None = None,
     report: Callable[[int, dict], None] | None = None,
-    show_progress: bool = True,
+    progress: Callable[[dict], None] | None = None,
+    resume: bool = False,
 ) -> ClassifyResult:
     """Train ``cfg.model`` on ``data`` (a :class:`~ganlab.data.PreparedData`) and score it.
 
-    Trains on the training set of ``cfg.mode`` (see :func:`build_training_set`), keeps the
-    weights of the best epoch on the validation ``cfg.monitor`` (early stopping after
-    ``cfg.patience`` epochs without improvement; 0 = train all epochs), chooses the decision
-    threshold on validation, and writes ``model.pt``, ``metrics.json``, ``predictions.csv`` and
-    plots to ``out_dir``. A classifier with the ``UsesGanCheckpoint`` capability whose
-    checkpoint keyword is unset is initialised from ``generator_checkpoint`` (the trial's GAN).
-    ``report(epoch, metrics)`` runs after each epoch (1-based) and may raise
-    ``optuna.TrialPruned``, which propagates.
-    ``show_progress=False`` turns off the progress bar and epoch lines (a study shows its own).
+    Trains on the training set of ``cfg.mode`` (see :func:`build_training_set`) with a
+    :class:`~ganlab.classify.ClassifierTrainer`, which keeps the weights of the best epoch on
+    the validation ``cfg.monitor`` (early stopping after ``cfg.patience`` epochs without
+    improvement; 0 = train all epochs) and checkpoints every epoch; with ``resume`` a
+    ``checkpoint.pt`` of the same setup in ``out_dir`` is continued exactly. Then chooses the
+    decision threshold on validation and writes ``model.pt``, ``metrics.json``,
+    ``predictions.csv`` and plots to ``out_dir``. A classifier plugin that wants a GAN checkpoint
+    (``UsesGanCheckpoint``) gets ``generator_checkpoint`` (the trial's GAN) when its keyword is
+    unset. ``report(epoch, metrics)`` runs after each
+    epoch (1-based) and may raise ``optuna.TrialPruned``, which propagates; ``progress`` gets
+    the trainer's step and epoch events (the library draws no progress bar).
     """
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from ganlab.registry import OPTIMIZERS
-
     _check(cfg, data)
+    check_recipe(cfg)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     seed_everything(seed, deterministic=device.type == "cpu")
@@ -142,95 +155,48 @@ def train_classifier(
         generator_checkpoint=generator_checkpoint, device=device, seed=seed,
     )
     model, model_ref = _build_model(cfg, image_size, generator_checkpoint)
-    channels_last = True
-    model = model.to(device, memory_format=torch.channels_last)
-    optimizer = OPTIMIZERS.create(cfg.optimizer.name, model.parameters(),
-                                  **cfg.optimizer.params)
-    weight = _class_weights(train.labels).to(device) if cfg.class_weighting == "balanced" else None
-    loss_fn = nn.CrossEntropyLoss(weight=weight)
-    gen = torch.Generator().manual_seed(seed)
-    y_val = data.val.labels.numpy().astype(np.int64)
-    minimise = cfg.monitor == "loss"
-    best: float | None = None
-    best_state, best_epoch, stale = None, 0, 0
-    history: list[dict] = []
     augment_fn = augment if cfg.augment else None
-    started = time.perf_counter()
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[info]}"),
-                  TimeElapsedColumn(), transient=True, disable=not show_progress) as progress:
-        task = progress.add_task("classifier", total=cfg.epochs * len(train.labels), info="")
-        for epoch in range(1, cfg.epochs + 1):
-            if isinstance(model, EpochHook):
-                model.on_epoch_start(epoch - 1)
-            t0 = time.perf_counter()
-            progress.update(task, description=f"classifier epoch {epoch}/{cfg.epochs}")
-            train_loss = train_epoch(
-                model, train.images, train.labels, _epoch_order(cfg, train.labels, gen),
-                optimizer=optimizer, loss_fn=loss_fn, batch_size=cfg.batch_size, device=device,
-                channels_last=channels_last, augment=augment_fn,
-                on_batch=lambda n: progress.advance(task, n),
-            )
-            seconds = time.perf_counter() - t0
-            logits = predict_logits(model, data.val.images, device=device,
-                                    channels_last=channels_last)
-            value, val_loss = _monitor_value(cfg, y_val, logits)
-            row = {"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss,
-                   f"val_{cfg.monitor}": value, "seconds": seconds,
-                   "img_per_s": len(train.labels) / max(seconds, 1e-9)}
-            history.append(row)
-            progress.update(task, info=f"loss {train_loss:.3f} val_{cfg.monitor} {value:.3f}")
-            if show_progress:
-                progress.console.print(
-                    f"epoch {epoch}/{cfg.epochs}: train_loss {train_loss:.4f}  val_loss "
-                    f"{val_loss:.4f}  val_{cfg.monitor} {value:.4f}  "
-                    f"{row['img_per_s']:.0f} img/s",
-                    highlight=False,
-                )
-            if _improved(value, best, minimise):
-                best, best_epoch, stale = value, epoch, 0
-                best_state = copy.deepcopy(model.state_dict())
-            else:
-                stale += 1
-            if report is not None:
-                report(epoch, {f"val_{cfg.monitor}": value, "val_loss": val_loss,
-                               "train_loss": train_loss})
-            if cfg.patience and stale >= cfg.patience:
-                break
-    if best_state is not None:
-        model.load_state_dict(best_state)
-    train_seconds = time.perf_counter() - started
+    trainer = ClassifierTrainer(
+        cfg, model, train.images, train.labels, data.val.images, data.val.labels,
+        out_dir=out_dir, device=device, seed=seed, augment=augment_fn, progress=progress,
+        meta=_meta(cfg, data, model_ref, seed, len(train.labels), augment_fn is not None),
+    )
+    resumed_at = trainer.epoch if resume and trainer.resume() else None
+    model = trainer.fit(report)
+    protocol = _protocol(cfg, data, trainer, train, model_ref, generator_checkpoint,
+                         resumed_at=resumed_at, device=device, seed=seed)
+    return score_and_write(cfg, data, model, out_dir=out_dir, device=device, seed=seed,
+                           protocol=protocol, model_ref=model_ref, history=trainer.history)
 
+
+RECIPE_KEYS = ("schedule", "warmup_epochs", "label_smoothing", "mixup_alpha", "cutmix_alpha",
+               "mixup_prob", "ema_decay", "batch_size", "epochs", "patience")
+
+
+def score_and_write(
+    cfg: ClassifierConfig,
+    data: PreparedData,
+    model: nn.Module,
+    *,
+    out_dir: Path,
+    device: torch.device,
+    seed: int,
+    protocol: dict[str, Any],
+    model_ref: dict[str, Any],
+    history: list[dict],
+) -> ClassifyResult:
+    """Score a trained model on validation and test, choose the threshold on validation, and
+    write ``model.pt``, ``metrics.json``, ``predictions.csv`` and the plots."""
+    image_size = int(data.train.images.shape[-1])
     sets = []
     for split in ("val", "test"):
         s = getattr(data, split)
-        logits = predict_logits(model, s.images, device=device, channels_last=channels_last,
-                                tta=cfg.tta)
+        logits = predict_logits(model, s.images, device=device, tta=cfg.tta,
+                                amp_dtype=autocast_dtype(cfg.amp, device))
         sets.append(Scored(split, list(s.ids), list(s.paths),
                            s.labels.numpy().astype(np.int64), positive_probability(logits)))
     threshold = choose_threshold(cfg.threshold, cfg.fixed_threshold, sets[0])
     scores = score_sets(sets, threshold=threshold["value"], n_boot=cfg.bootstrap, seed=seed)
-    protocol = {
-        "data": data.protocol,
-        "classifier": model_ref,
-        "optimizer": cfg.optimizer.as_dict(),
-        "mode": cfg.mode,
-        "synthetic_ratio": cfg.synthetic_ratio,
-        "generator_checkpoint": str(generator_checkpoint) if train.n_synthetic else None,
-        "n_train_real": train.n_real,
-        "n_train_synthetic": train.n_synthetic,
-        "synthetic_per_label": list(train.synthetic_labels),
-        "class_weighting": cfg.class_weighting,
-        "augment": augment_fn is not None,
-        "tta": cfg.tta,
-        "monitor": cfg.monitor,
-        "best_epoch": best_epoch,
-        "epochs_run": len(history),
-        "train_seconds": round(train_seconds, 2),
-        "seed": seed,
-        "device": str(device),
-        "bootstrap": cfg.bootstrap,
-        "class_names": list(data.class_names),
-    }
     metrics = {"protocol": protocol, "threshold": threshold, **scores}
     checkpoint = save_classifier(out_dir / "model.pt", model, {
         "classifier": model_ref, "num_classes": 2, "image_size": image_size, "channels": 3,

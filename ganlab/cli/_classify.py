@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from ganlab.cli._app import console, make_app
@@ -56,16 +57,27 @@ def train(
         typer.Option("--gan-checkpoint", help="GAN checkpoint for synthetic images and for "
                      "initialising a GAN-pretrained classifier (UsesGanCheckpoint)."),
     ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue an interrupted run from the last epoch's "
+                           "checkpoint.pt in the output folder (same settings).")
+    ] = False,
     sets: SetOption = None,
 ) -> None:
     """Train the study's classifier and report every metric with a 95% bootstrap CI."""
     from ganlab.classify import classify_from_config
     from ganlab.device import resolve_device
+    from ganlab.study import StudyLayout
 
     cfg = load_study(study, profile=profile, sets=sets)
-    result = classify_from_config(cfg, out_dir=out, device=resolve_device(device), seed=seed,
-                                  generator_checkpoint=gan_checkpoint)
+    work_dir = StudyLayout.of(cfg.study.name, cfg.study.output).root
+    with ClassifierProgress(console, cfg.classifier.monitor) as progress:
+        result = classify_from_config(cfg, work_dir=work_dir, out_dir=out,
+                                      device=resolve_device(device), seed=seed,
+                                      generator_checkpoint=gan_checkpoint,
+                                      progress=progress.update, resume=resume)
     proto = result.metrics["protocol"]
+    if proto.get("resumed_at_epoch") is not None:
+        console.print(f"resumed after epoch {proto['resumed_at_epoch']}")
     console.print(_metrics_table(
         f"{proto['classifier']['name']} ({proto['mode']}, best epoch {proto['best_epoch']}/"
         f"{proto['epochs_run']}, {proto['train_seconds']:.0f} s)",
@@ -73,6 +85,44 @@ def train(
     console.print(_threshold_line(result.metrics["threshold"]))
     console.print(f"checkpoint: {result.checkpoint}\npredictions: {result.predictions}\n"
                   f"metrics: {result.predictions.parent / 'metrics.json'}")
+
+
+class ClassifierProgress:
+    """Context manager whose :meth:`update` is the classifier trainer's ``progress`` callback:
+    a bar per epoch and one printed line per finished epoch."""
+
+    def __init__(self, console: Console, monitor: str) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        self._console, self._monitor = console, f"val_{monitor}"
+        self._progress = Progress(TextColumn("[bold]classifier epoch {task.fields[epoch]}"),
+                                  BarColumn(), MofNCompleteColumn(), console=console,
+                                  transient=True)
+        self._task: Any = None
+        self._epoch = ""
+
+    def __enter__(self) -> ClassifierProgress:
+        self._progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.__exit__(*exc)  # type: ignore[arg-type]
+
+    def update(self, event: dict) -> None:
+        """Advance the bar (step events) or print the epoch's line (``end`` events)."""
+        epoch = f"{event['epoch']}/{event['epochs']}"
+        if event.get("end"):
+            self._console.print(
+                f"epoch {epoch}: train_loss {event['train_loss']:.4f}  val_loss "
+                f"{event['val_loss']:.4f}  {self._monitor} {event[self._monitor]:.4f}  "
+                f"{event['img_per_s']:.0f} img/s", highlight=False)
+            return
+        if epoch != self._epoch:
+            if self._task is not None:
+                self._progress.remove_task(self._task)
+            self._task = self._progress.add_task("", total=event["steps"], epoch=epoch)
+            self._epoch = epoch
+        self._progress.update(self._task, completed=event["step"])
 
 
 @app.command("eval")
@@ -126,9 +176,11 @@ def floors(
 ) -> None:
     """Score the trivial floors (majority class, colour-histogram logistic regression)."""
     from ganlab.classify import floors_from_config
+    from ganlab.study import StudyLayout
 
     cfg = load_study(study, profile=profile, sets=sets)
-    results = floors_from_config(cfg, out_dir=out, seed=seed)
+    work_dir = StudyLayout.of(cfg.study.name, cfg.study.output).root
+    results = floors_from_config(cfg, work_dir=work_dir, out_dir=out, seed=seed)
     for name, metrics in results.items():
         console.print(_metrics_table(f"floor: {name}", metrics, ["val", "test"]))
         console.print(_threshold_line(metrics["threshold"]))

@@ -155,9 +155,10 @@ def split(
 ) -> None:
     """Prepare the study's data (cached) and write or reuse its split manifest."""
     from ganlab.data import prepare_data
+    from ganlab.study import StudyLayout
 
     cfg = load_study(study_file, profile=profile, sets=sets)
-    wd = work_dir or Path(cfg.study.output) / cfg.study.name
+    wd = work_dir or StudyLayout.of(cfg.study.name, cfg.study.output).root
     data = prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=wd, fold=fold)
     p = data.protocol
     console.print(f"split of {p['source']}", highlight=False)

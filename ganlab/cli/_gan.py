@@ -57,12 +57,13 @@ def train(
     from ganlab.device import resolve_device
     from ganlab.gan import train_gan
     from ganlab.io import atomic_write_json
+    from ganlab.study import StudyLayout
 
     cfg = load_study(study_file, profile=profile, sets=sets,
                      extra=[("gan.epochs", epochs)] if epochs else None)
     say_inception_notice(cfg.gan.fid)
     torch_device = resolve_device(device or cfg.study.device)
-    study_dir = Path(cfg.study.output) / cfg.study.name
+    study_dir = StudyLayout.of(cfg.study.name, cfg.study.output).root
     data = prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=study_dir)
     out_dir = out or study_dir / "gan"
     atomic_write_json(out_dir / "study-config.json", config_record(cfg))

@@ -107,9 +107,7 @@ def run(
     )
 
     from ganlab.cli._gan import say_inception_notice
-    from ganlab.study import needs_gan, run_study
-    from ganlab.study._gpus import parse_gpus
-    from ganlab.study._optimize import check_run_options
+    from ganlab.study import check_run_options, needs_gan, parse_gpus, run_study
 
     cfg = load_study(study_file, profile=profile, sets=sets)
     check_run_options(cfg, jobs=jobs, storage=storage, device=device)  # and check_study
@@ -143,8 +141,7 @@ def ablate(
 ) -> None:
     """Run (or resume) only the ablation of a study file and print its tables."""
     from ganlab.device import resolve_device
-    from ganlab.study import run_ablation
-    from ganlab.study._stats import format_mean_ci
+    from ganlab.study import format_mean_ci, run_ablation
 
     cfg = load_study(study_file, profile=profile, sets=sets)
     res = run_ablation(cfg, device=resolve_device(device or cfg.study.device),
@@ -195,8 +192,7 @@ def list_cmd(output: OutputOpt = Path("runs")) -> None:
 @app.command("show")
 def show(name: StudyName, output: OutputOpt = Path("runs"), storage: StorageOpt = None) -> None:
     """Show every trial of a study: state, values, sampled parameters, failure reasons."""
-    from ganlab.study import open_study, trial_rows
-    from ganlab.study._inspect import fmt_value
+    from ganlab.study import fmt_value, open_study, trial_rows
 
     study = open_study(name, output=output, storage=storage)
     table = Table(title=f"study {name}: " + ", ".join(d.name.lower() for d in study.directions))
@@ -212,7 +208,7 @@ def show(name: StudyName, output: OutputOpt = Path("runs"), storage: StorageOpt 
 @app.command("repair")
 def repair(name: StudyName, output: OutputOpt = Path("runs")) -> None:
     """Rebuild a study's journal file from its intact records (after a corrupt line)."""
-    from ganlab.study._inspect import repair_study
+    from ganlab.study import repair_study
 
     res = repair_study(name, output=output)
     console.print(f"repaired {res['journal']}: kept {res['kept']} records, dropped "

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from ganlab.config._dump import config_record, config_to_dict, config_to_toml, to_plain
+from ganlab.config._dump import (
+    config_record,
+    config_to_dict,
+    config_to_toml,
+    redact_url,
+    to_plain,
+)
 from ganlab.config._loader import config_from_dict, load_config, read_toml
 from ganlab.config._overrides import Override, attribute, parse_override
 from ganlab.config._paths import apply_overrides, get_path, set_path
@@ -49,6 +55,7 @@ __all__ = [
     "config_record",
     "config_to_dict",
     "config_to_toml",
+    "redact_url",
     "get_path",
     "load_config",
     "parse_override",

@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from ganlab.config._schema import LOADER_FIELDS, Config, PluginRef
-from ganlab.registry._space import ParamSpec
+from ganlab.registry import ParamSpec
 
 _BARE = re.compile(r"[A-Za-z0-9_-]+")
 _URL_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^:/@]*:)([^@]*)(@)")

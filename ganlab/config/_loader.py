@@ -24,7 +24,7 @@ from ganlab.config._schema import LOADER_FIELDS, Config, PluginRef
 from ganlab.config._text import show
 from ganlab.config._validate import validate_plugins
 from ganlab.errors import ConfigError, GanlabError
-from ganlab.registry._space import ParamSpec, parse_spec
+from ganlab.registry import ParamSpec, parse_spec
 
 _POSITIVE = {
     "n", "image_size", "batch_size", "epochs", "n_critic", "sample_every", "checkpoint_every",

@@ -25,17 +25,8 @@ from ganlab.registry import ParamSpec, registry_for
 BEGIN = "<!-- BEGIN GENERATED SCHEMA: python docs/gen_study_reference.py -->"
 END = "<!-- END GENERATED SCHEMA -->"
 _LOADER_FIELDS = set(_schema.LOADER_FIELDS)  # set by the loader, not written in files
-_OPTUNA_PLUGINS = {"study.sampler": "Optuna sampler", "study.pruner": "Optuna pruner"}
 _PLURAL = {"integer": "integers", "number": "numbers", "string": "strings", "any value": "values"}
 _WORDS = {int: "integer", float: "number", bool: "boolean", str: "string", Any: "any value"}
-
-
-@dataclasses.dataclass
-class _Field:
-    name: str
-    type: str
-    default: str
-    comment: str
 
 
 def _comments() -> dict[int, str]:
@@ -105,7 +96,7 @@ def _type_text(tp: Any, path: str) -> str:
         kind = PLUGIN_FIELDS.get(path)
         if kind:
             return f"{registry_for(kind).singular} plugin"
-        return _OPTUNA_PLUGINS.get(path, "plugin")
+        return "plugin"
     if tp is ParamSpec:
         return "search spec"
     if dataclasses.is_dataclass(tp):

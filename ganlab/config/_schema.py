@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ganlab.registry._space import ParamSpec
+from ganlab.registry import ParamSpec
 
 # Config path of every plugin field -> the plugin kind (registry) it names. A path to a list
 # (``data.filters``) holds several plugin tables. Validation and the docs read this table.
@@ -26,6 +26,8 @@ PLUGIN_FIELDS: dict[str, str] = {
     "classifier.model": "classifiers",
     "classifier.optimizer": "optimizers",
     "baselines.models": "classifiers",
+    "study.sampler": "samplers",
+    "study.pruner": "pruners",
 }
 
 
@@ -157,6 +159,16 @@ class ClassifierConfig:
     augment: bool = True  # apply data.augmentations to training batches
     tta: bool = False  # test-time augmentation (average over flips)
     bootstrap: int = 1000  # bootstrap resamples for 95% confidence intervals
+    schedule: Literal["constant", "cosine"] = "constant"  # learning rate per step: cosine to 0
+    warmup_epochs: float = 0.0  # linear learning-rate warm-up from 0 over this many epochs
+    label_smoothing: float = 0.0  # cross-entropy label smoothing (0 = hard labels)
+    mixup_alpha: float = 0.0  # mixup Beta(alpha, alpha) strength (0 = off; timm Mixup)
+    cutmix_alpha: float = 0.0  # cutmix Beta(alpha, alpha) strength (0 = off; timm Mixup)
+    mixup_prob: float = 1.0  # probability that a batch is mixed when mixup or cutmix is on
+    ema_decay: float = 0.0  # EMA of weights (timm ModelEmaV3), evaluated and saved (0 = off)
+    image_size: int | None = None  # input side: data prepared at this size (default data's)
+    amp: Literal["auto", "off", "bf16"] = "auto"  # auto: bf16 on a GPU, off on the CPU
+    max_minutes: float | None = None  # stop after the epoch that reaches this training time
 
 
 @dataclass(frozen=True)
@@ -178,8 +190,8 @@ class StudySection:
     timeout: float | None = None  # stop starting trials after this many seconds
     device: Literal["auto", "cpu", "cuda"] = "auto"  # auto: cuda when available
     objectives: tuple[ObjectiveConfig, ...] = (ObjectiveConfig(),)  # one or more objectives
-    sampler: PluginRef = PluginRef("tpe")  # tpe, random, grid, cmaes, nsga2
-    pruner: PluginRef = PluginRef("median")  # median, hyperband, none
+    sampler: PluginRef = PluginRef("tpe")  # Optuna sampler: tpe, random, grid, cmaes, nsga2, ...
+    pruner: PluginRef = PluginRef("median")  # Optuna pruner: median, hyperband, none, ...
     storage: str | None = None  # Optuna storage URL (default: journal file in the output folder)
 
 

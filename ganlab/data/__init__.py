@@ -7,8 +7,14 @@ The interface other packages use (see ``docs/architecture.md``): :func:`prepare_
 
 from __future__ import annotations
 
-from ganlab.data._chain import build_augmentation, build_filter_chain, resolved_filters
-from ganlab.data._decode import Decoded, decode_bytes
+from ganlab.data._chain import (
+    build_augmentation,
+    build_filter_chain,
+    build_filter_steps,
+    resolved_filters,
+    run_steps,
+)
+from ganlab.data._decode import Decoded, decode_bytes, decode_file
 from ganlab.data._inspect import DEFAULT_HASH_DISTANCE, InspectReport, inspect_folder
 from ganlab.data._prepare import (
     check_data_source,
@@ -34,7 +40,9 @@ __all__ = [
     "SourceList",
     "build_augmentation",
     "build_filter_chain",
+    "build_filter_steps",
     "decode_bytes",
+    "decode_file",
     "inspect_folder",
     "list_folder",
     "list_manifest",
@@ -43,6 +51,7 @@ __all__ = [
     "preview_grid",
     "resolve_sources",
     "resolved_filters",
+    "run_steps",
     "scan_sources",
     "synthesize",
 ]

@@ -1,36 +1,16 @@
-"""Cross-process file locks and atomic ``.npz`` files for the preprocessing cache."""
+"""Atomic ``.npz`` files for the preprocessing cache (locks: :func:`ganlab.io.file_lock`)."""
 
 from __future__ import annotations
 
-import fcntl
 import io
 import json
-import os
 import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ganlab.io import atomic_write_bytes
-
-
-@contextmanager
-def file_lock(path: Path) -> Iterator[None]:
-    """Hold an exclusive ``fcntl.flock`` on ``path`` (created if needed) for the ``with`` body.
-
-    The kernel drops the lock when the holder dies, so a killed process never blocks others.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
 
 
 def save_npz(path: Path, meta: dict[str, Any], **arrays: np.ndarray) -> Path:

@@ -37,18 +37,6 @@ def near_pairs(hashes: np.ndarray, max_distance: int) -> np.ndarray:
     return np.concatenate(out) if out else np.zeros((0, 2), dtype=np.int64)
 
 
-def nearest_distances(hashes: np.ndarray) -> np.ndarray:
-    """Hamming distance from each hash to its nearest other hash (64 when alone)."""
-    h = np.asarray(hashes, dtype=np.uint64)
-    out = np.full(len(h), 64, dtype=np.int64)
-    for start in range(0, len(h), _BLOCK):
-        dist = np.bitwise_count(h[start : start + _BLOCK, None] ^ h[None, :]).astype(np.int64)
-        idx = np.arange(dist.shape[0])
-        dist[idx, idx + start] = 65
-        out[start : start + len(idx)] = dist.min(axis=1) if len(h) > 1 else 64
-    return out
-
-
 class UnionFind:
     """Disjoint sets over ``0..n-1`` with path halving."""
 

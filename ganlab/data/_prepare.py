@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ganlab.data._cache import file_lock
 from ganlab.data._chain import resolved_filters
 from ganlab.data._dedup import lesion_groups
 from ganlab.data._hashing import digest_of
@@ -29,7 +28,7 @@ from ganlab.data._split import (
 from ganlab.data._synth import synthesize
 from ganlab.data._types import ImageSet, PreparedData
 from ganlab.errors import ConfigError, DataError
-from ganlab.io import atomic_write_json, atomic_write_text
+from ganlab.io import atomic_write_json, atomic_write_text, file_lock
 
 if TYPE_CHECKING:
     from ganlab.config import DataConfig, PluginRef

@@ -15,12 +15,13 @@ from typing import Any
 
 import numpy as np
 
-from ganlab.data._cache import file_lock, load_npz, save_npz
+from ganlab.data._cache import load_npz, save_npz
 from ganlab.data._chain import build_filter_steps, resolved_filters, run_steps
 from ganlab.data._decode import decode_file
 from ganlab.data._dedup import phash64
 from ganlab.data._hashing import content_hashes, digest_of
 from ganlab.data._sources import SourceList
+from ganlab.io import file_lock
 
 CACHE_VERSION = 1  # bump when decoding, validation or the cache layout changes
 

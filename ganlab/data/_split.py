@@ -15,8 +15,6 @@ import numpy as np
 
 from ganlab.errors import ConfigError, DataError
 
-SPLITS = ("train", "val", "test")
-
 
 @dataclass
 class Split:
@@ -29,7 +27,7 @@ class Split:
 def _group_table(labels: np.ndarray, groups: Sequence[int]) -> tuple[np.ndarray, np.ndarray,
                                                                      np.ndarray]:
     ids = np.asarray(groups)
-    uniq, inverse = np.unique(ids, return_inverse=True)
+    _, inverse = np.unique(ids, return_inverse=True)
     sizes = np.bincount(inverse)
     pos = np.bincount(inverse, weights=labels)
     group_label = (pos * 2 >= sizes).astype(np.int64)

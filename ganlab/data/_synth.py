@@ -129,16 +129,16 @@ def synthesize(
     """
     out = Path(out_dir)
     if n < 2:
-        raise DataError(f"--n {n}: generate at least 2 images (one per class)")
+        raise DataError(f"{n}: generate at least 2 images (one per class)", path="data.synth.n")
     if not 0.0 <= difficulty <= 1.0:
-        raise DataError(f"--difficulty {difficulty}: choose a value between 0 and 1")
+        raise DataError(f"{difficulty}: choose a value between 0 and 1",
+                        path="data.synth.difficulty")
     if image_size < 16:
-        raise DataError(f"--image-size {image_size}: use at least 16 pixels")
+        raise DataError(f"{image_size}: use at least 16 pixels", path="data.synth.image_size")
     taken = [c for c in CLASSES if (out / c).exists()]
     if taken:
-        raise DataError(
-            f"{out} already holds {', '.join(taken)}/; choose an empty --out folder or delete it"
-        )
+        raise DataError(f"{out} already holds {', '.join(taken)}/", path="out_dir",
+                        hint="choose an empty folder or delete it")
     for cls in CLASSES:
         (out / cls).mkdir(parents=True, exist_ok=True)
     counts = dict.fromkeys(CLASSES, 0)

@@ -8,6 +8,7 @@ from ganlab.gan._checkpoint import (
     read_checkpoint,
     save_checkpoint,
 )
+from ganlab.gan._collapse import ClassCollapseDetector
 from ganlab.gan._export import sample_to_folder
 from ganlab.gan._monitor import HealthMonitor
 from ganlab.gan._rng import capture_rng, restore_rng
@@ -23,6 +24,7 @@ from ganlab.gan._steps import d_step, g_step
 from ganlab.gan._trainer import GanResult, GanTrainer, train_gan
 
 __all__ = [
+    "ClassCollapseDetector",
     "GanResult",
     "GanTrainer",
     "HealthMonitor",

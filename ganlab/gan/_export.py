@@ -29,22 +29,21 @@ def sample_to_folder(
         Class name (``""`` when unconditional) -> written paths.
     """
     if n < 1:
-        raise ConfigError(f"-n must be >= 1, got {n}")
+        raise ConfigError(f"must be >= 1, got {n}", path="n")
     generator, meta = load_generator(checkpoint, device=device)
     names = list(meta.get("class_names") or [])
     out_dir = Path(out_dir)
     if meta["num_classes"] == 0:
         if label is not None:
             raise ConfigError(
-                f"{checkpoint}: this generator is unconditional (gan.conditional = false), so "
-                f"--label {label} cannot be honoured; drop --label."
+                f"{label!r} cannot be honoured: the generator of {checkpoint} is unconditional "
+                f"(gan.conditional = false)", path="label", hint="leave the label out"
             )
         images = generate(generator, n, nz=meta["nz"], labels=None, device=device, seed=seed)
         return {"": save_images(images, out_dir)}
     if label is not None and label not in names:
-        raise ConfigError(
-            f"--label {label!r} is not a class of {checkpoint}; its classes: {', '.join(names)}"
-        )
+        raise ConfigError(f"{label!r} is not a class of {checkpoint}", path="label",
+                          hint=f"its classes: {', '.join(names)}")
     written: dict[str, list[Path]] = {}
     for index, name in enumerate(names):
         if label is not None and name != label:

@@ -40,7 +40,7 @@ class HealthMonitor:
                 raise TrainingError(
                     f"training diverged at epoch {epoch}: {key} is {value}. Lower the learning "
                     "rate (gan.optimizer.lr), use another loss, or set gan.amp = \"off\"; the "
-                    "last good checkpoint is kept (resume with --no-resume to start over)."
+                    "last good checkpoint is kept (or start over without resuming)."
                 )
         if self.watch_d_collapse:
             d_wins = entry["d_loss"] < self.d_floor and entry["g_loss"] > self.g_ceiling

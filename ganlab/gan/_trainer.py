@@ -178,7 +178,8 @@ class GanTrainer:
         if diff:
             raise TrainingError(
                 f"{self.checkpoint_path} was written by a different GAN setup ({', '.join(diff)} "
-                "differ). Rerun with --no-resume to start over, or use another --out folder."
+                "differ)", path=("resume", "out_dir"),
+                hint="start over without resuming, or use another output folder",
             )
         self.generator.load_state_dict(state["generator"])
         self.discriminator.load_state_dict(state["discriminator"])
@@ -277,14 +278,14 @@ class GanTrainer:
             last = self.epoch == cfg.epochs
             if self.epoch % cfg.sample_every == 0 or last or self.epoch == 1:
                 save_grid(samples, self.out_dir / "samples" / f"epoch_{self.epoch:04d}.png")
-            saved = False
-            if self.epoch % cfg.checkpoint_every == 0 or last:
-                self.save()
-                saved = True
             if (self.epoch % cfg.sample_every == 0 or last) and cfg.metrics.collapse != "off":
                 measured, reason = self.collapse.check(self.epoch, samples, self.fixed_y)
                 entry["class_diversity"] = {k: round(m["ratio"], 4) for k, m in measured.items()}
                 entry["class_collapse"] = reason  # per-class collapse; ganlab.study flags it
+            saved = False
+            if self.epoch % cfg.checkpoint_every == 0 or last:
+                self.save()
+                saved = True
             atomic_write_json(self.out_dir / "history.json", self.history)
             if report is not None:
                 try:
@@ -318,7 +319,7 @@ def train_gan(
     (weights, optimizers, RNG states, history); without it the run starts over. FID/KID are
     computed at the end when ``cfg.fid.enabled`` and the backbone's weights are available.
     """
-    from ganlab.metrics._fid import plan_training_fid
+    from ganlab.metrics import plan_training_fid
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,9 @@ from ganlab.metrics._classification import (
     metrics_with_ci,
     paired_bootstrap,
     pr_points,
+    roc_auc,
     roc_points,
+    seed_paired_bootstrap,
     youden_threshold,
 )
 from ganlab.metrics._fid import (
@@ -49,7 +51,9 @@ __all__ = [
     "plot_roc",
     "plot_training_curves",
     "pr_points",
+    "roc_auc",
     "roc_points",
+    "seed_paired_bootstrap",
     "youden_threshold",
 ]
 __all__ += [  # FID / KID

@@ -5,8 +5,8 @@ resamples of ~400 samples take well under a second), which agrees with scikit-le
 rounding; torchmetrics (float32 results) would tie near-saturated scores. A sample is predicted
 positive when ``prob >= threshold``.
 
-Also: a paired bootstrap comparison of two models on the same samples and DeLong's test for a
-difference of ROC-AUCs, for ablation tables.
+Also: the paired bootstrap comparison of two models (or of two sets of seeds) on the same
+samples and DeLong's test for a difference of ROC-AUCs, for ablation and ensemble tables.
 """
 
 from __future__ import annotations
@@ -207,6 +207,16 @@ def metrics_with_ci(
     return out
 
 
+def roc_auc(y: Any, prob: Any) -> float:
+    """ROC-AUC as the Mann-Whitney statistic with average ranks for ties; ``nan`` for one class.
+
+    The one ROC-AUC of ganlab: point estimates, bootstrap resamples and ensemble weights use it
+    (it equals the trapezoidal area under the ROC curve, as sklearn's ``roc_auc_score``).
+    """
+    y_arr, p_arr = _arrays(y, prob)
+    return float(_batch_roc_auc(y_arr[None], p_arr[None])[0])
+
+
 def paired_bootstrap(
     y: Any,
     prob_a: Any,
@@ -221,31 +231,67 @@ def paired_bootstrap(
 ) -> dict[str, float]:
     """Compare models A and B on the same samples: ``metric(A) - metric(B)``.
 
-    Both models are scored on the same resamples. Returns ``diff`` (on all samples), its
-    percentile CI (``ci_low``, ``ci_high``) and a two-sided bootstrap ``p_value`` for "no
+    :func:`seed_paired_bootstrap` with one run on each side. Returns ``diff`` (on all samples),
+    its percentile CI (``ci_low``, ``ci_high``) and a two-sided bootstrap ``p_value`` for "no
     difference" (twice the smaller share of resampled differences on either side of 0).
+    """
+    return seed_paired_bootstrap(y, [(prob_a, threshold_a)], [(prob_b, threshold_b)], metric,
+                                 n_boot=n_boot, seed=seed, level=level)
+
+
+def seed_paired_bootstrap(
+    y: Any,
+    runs_a: Sequence[tuple[Any, float]],
+    runs_b: Sequence[tuple[Any, float]],
+    metric: str,
+    *,
+    n_boot: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> dict[str, float]:
+    """Paired bootstrap of ``mean_s metric(A_s) - metric(B_s)`` on the same test samples.
+
+    Runs of several seeds on one fixed split score the same samples: each replicate resamples
+    those samples once and averages the difference over the seeds ``s``, so the seeds'
+    variation and the sampling of test cases both enter the interval.
+
+    Args:
+        y: Labels of the shared test samples (n,).
+        runs_a: Per seed, ``(probabilities (n,), threshold)`` of A; same seed order as B.
+        runs_b: The same for B (the base).
+        metric: A metric of :data:`METRICS`.
+
+    Returns:
+        ``diff`` (on all samples), percentile ``ci_low``/``ci_high``, a two-sided bootstrap
+        ``p_value``, ``n_boot`` (replicates with a finite difference) and ``n_seeds``.
     """
     if metric not in METRICS:
         raise ConfigError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}")
-    y_arr, pa = _arrays(y, prob_a)
-    _, pb = _arrays(y, prob_b)
-    if pa.shape != pb.shape:
-        raise ValueError("the two models' probabilities cover different numbers of samples")
-    diff = (classification_metrics(y_arr, pa, threshold=threshold_a)[metric]
-            - classification_metrics(y_arr, pb, threshold=threshold_b)[metric])
+    if len(runs_a) != len(runs_b) or not runs_a:
+        raise ValueError("need the same, non-zero number of seeds on both sides")
+    y_arr = _arrays(y, runs_a[0][0])[0]
+    pairs = []
+    for (pa, ta), (pb, tb) in zip(runs_a, runs_b, strict=True):
+        a, b = _arrays(y_arr, pa)[1], _arrays(y_arr, pb)[1]
+        pairs.append((a, float(ta), b, float(tb)))
+    diff = float(np.mean([classification_metrics(y_arr, a, threshold=ta)[metric]
+                          - classification_metrics(y_arr, b, threshold=tb)[metric]
+                          for a, ta, b, tb in pairs]))
     idx = _resample_indices(y_arr.size, n_boot, seed)
     deltas = []
     for c in _chunks(n_boot, y_arr.size):
         ys = y_arr[idx[c]]
-        ma = batch_metrics(ys, pa[idx[c]], threshold=threshold_a)[metric]
-        mb = batch_metrics(ys, pb[idx[c]], threshold=threshold_b)[metric]
-        deltas.append(ma - mb)
+        delta = np.zeros(len(ys))
+        for a, ta, b, tb in pairs:
+            delta += (batch_metrics(ys, a[idx[c]], threshold=ta)[metric]
+                      - batch_metrics(ys, b[idx[c]], threshold=tb)[metric]) / len(pairs)
+        deltas.append(delta)
     d = np.concatenate(deltas)
     d = d[np.isfinite(d)]
     low, high = _percentile_ci(d, level)
     p = min(1.0, 2 * min(float(np.mean(d <= 0)), float(np.mean(d >= 0)))) if d.size else 1.0
-    return {"metric": metric, "diff": float(diff), "ci_low": low, "ci_high": high,
-            "p_value": p, "n_boot": int(d.size)}
+    return {"metric": metric, "diff": diff, "ci_low": low, "ci_high": high, "p_value": p,
+            "n_boot": int(d.size), "n_seeds": len(pairs)}
 
 
 def _midranks(x: np.ndarray) -> np.ndarray:
@@ -307,8 +353,3 @@ def format_ci(entry: dict[str, float], digits: int = 3) -> str:
     if np.isnan(lo):
         return f"{v:.{digits}f}"
     return f"{v:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
-
-
-def metric_names() -> Sequence[str]:
-    """Every metric name, in report order."""
-    return METRICS

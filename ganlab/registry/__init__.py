@@ -10,7 +10,9 @@ from ganlab.registry._kinds import (
     GENERATORS,
     LOSSES,
     OPTIMIZERS,
+    PRUNERS,
     REGISTRIES,
+    SAMPLERS,
     registry_for,
 )
 from ganlab.registry._registry import (
@@ -33,7 +35,9 @@ __all__ = [
     "GENERATORS",
     "LOSSES",
     "OPTIMIZERS",
+    "PRUNERS",
     "REGISTRIES",
+    "SAMPLERS",
     "ParamInfo",
     "ParamSpec",
     "PluginInfo",

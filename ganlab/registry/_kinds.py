@@ -22,6 +22,8 @@ DISCRIMINATORS = REGISTRIES["discriminators"]
 LOSSES = REGISTRIES["losses"]
 OPTIMIZERS = REGISTRIES["optimizers"]
 CLASSIFIERS = REGISTRIES["classifiers"]
+SAMPLERS = REGISTRIES["samplers"]
+PRUNERS = REGISTRIES["pruners"]
 
 
 def registry_for(kind: str) -> Registry:

@@ -42,11 +42,6 @@ class PluginInfo:
     package: str
     version: str
 
-    @property
-    def builtin(self) -> bool:
-        """Whether the plugin comes with ganlab itself."""
-        return _normalize(self.package) == BUILTIN_DISTRIBUTION
-
     def summary(self) -> str:
         """First docstring line of the factory, read from source without importing it."""
         return _static_summary(self.value)
@@ -239,14 +234,15 @@ class Registry:
         """
         factory = self.load(name)
         kwargs = {k: v for k, v in params.items() if v is not None}
-        self._check_params(name, factory, kwargs, n_args=len(args))
+        self._check_params(name, factory, kwargs)
         try:
             return factory(*args, **kwargs)
         except PluginError:
             raise
         except (TypeError, ValueError) as exc:
+            own = {k: v for k, v in kwargs.items() if k not in self.structural}
             raise PluginError(
-                f"{self.singular} plugin {name!r} rejected its parameters {kwargs}: "
+                f"{self.singular} plugin {name!r} rejected its parameters {own}: "
                 f"{type(exc).__name__}: {exc}"
             ) from exc
 
@@ -272,9 +268,7 @@ class Registry:
             out.append(p)
         return out
 
-    def _check_params(
-        self, name: str, factory: Callable[..., Any], kwargs: dict, *, n_args: int = 0
-    ) -> None:
+    def _check_params(self, name: str, factory: Callable[..., Any], kwargs: dict) -> None:
         sig = self._signature(factory)
         if sig is None:
             return

@@ -8,7 +8,8 @@ finished runs are cached, so rerunning skips them.
 
 Tables follow the paper's Tables 2-4: test accuracy, precision, recall, F1 and ROC-AUC per cell
 as mean ± 95% t-interval over seeds, plus ``Δ vs base``: the paired bootstrap of the metric
-difference on the same test samples, averaged over seeds (:func:`seed_paired_bootstrap`).
+difference on the same test samples, averaged over seeds
+(:func:`ganlab.metrics.seed_paired_bootstrap`).
 """
 
 from __future__ import annotations
@@ -113,9 +114,10 @@ def run_ablation(
 
 def write_ablation_tables(cfg: Config) -> dict[str, Any]:
     """Summarise the stored ablation runs into ``ablation/results.json`` (no training)."""
+    from ganlab.metrics import seed_paired_bootstrap
     from ganlab.study._pipeline import load_run
     from ganlab.study._predictions import check_aligned, read_predictions
-    from ganlab.study._stats import mean_ci, seed_paired_bootstrap
+    from ganlab.study._stats import mean_ci
 
     layout = StudyLayout.of(cfg.study.name, cfg.study.output)
     seeds = list(cfg.ablation.seeds)  # type: ignore[union-attr]

@@ -41,9 +41,9 @@ def _logit(p: np.ndarray) -> np.ndarray:
 
 
 def _auc(y: np.ndarray, p: np.ndarray) -> float:
-    from sklearn.metrics import roc_auc_score
+    from ganlab.metrics import roc_auc
 
-    return float(roc_auc_score(y, p)) if 0 < y.sum() < y.size else float("nan")
+    return roc_auc(y, p)
 
 
 def vote_weights(val_probs: np.ndarray, y_val: np.ndarray) -> np.ndarray:

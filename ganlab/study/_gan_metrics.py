@@ -139,29 +139,21 @@ def evaluate_gan(
         "flat"}``; ``flat`` holds the ``gan.*`` numbers a study records.
     """
     from ganlab.classify import classifier_backbone
-    from ganlab.gan._collapse import ClassCollapseDetector
-    from ganlab.metrics import fid_from_features, image_features, per_class_prdc
+    from ganlab.gan import ClassCollapseDetector
 
     m = cfg.gan.metrics
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     names = list(data.class_names)
     real, real_y = _real_subset(data, m.n_per_class, seed)
-    counts = [int((real_y == c).sum()) for c in range(len(names))]
-    fake, fake_y, meta = _sample_classes(checkpoint, counts, device=device, seed=seed + 11)
+    counts = dict(zip(names, [int((real_y == c).sum()) for c in range(len(names))], strict=True))
+    fake, fake_y, meta = _sample_classes(checkpoint, list(counts.values()), device=device,
+                                         seed=seed + 11)
     if feature_checkpoint is None:
         feature_checkpoint = feature_classifier(cfg, data, work_dir=work_dir, device=device,
                                                 seed=seed)
     backbone = classifier_backbone(feature_checkpoint, device=device)
-    real_f, fake_f = image_features(real, backbone), image_features(fake, backbone)
-    prdc = per_class_prdc(real_f, real_y.numpy(), fake_f, fake_y.numpy(), class_names=names,
-                          k=m.k)
-    fd = fid_from_features(real_f, fake_f, backbone=backbone, kid=True,
-                           image_size=int(real.shape[-1]))
-    for c, name in enumerate(names):
-        fd_c = fid_from_features(real_f[real_y.numpy() == c], fake_f[fake_y.numpy() == c],
-                                 backbone=backbone, kid=False)
-        prdc["per_class"][name]["fd_classifier"] = fd_c["fid"]
+    features = _feature_metrics(backbone, real, real_y, fake, fake_y, names=names, k=m.k)
     detector = ClassCollapseDetector(real, real_y if meta.get("num_classes") else None, names,
                                      ratio=m.collapse_ratio, seed=seed)
     collapse = detector.measure(fake, fake_y)
@@ -169,23 +161,21 @@ def evaluate_gan(
         "protocol": {
             "checkpoint": str(checkpoint),
             "generator": meta.get("generator"),
+            "ema_generator": meta.get("ema"),  # None: a checkpoint without an EMA record
             "backbone": backbone.name,
             "backbone_checkpoint": str(feature_checkpoint),
             "weights_sha256": backbone.weights_sha256,
             "feature_classifier": m.feature_classifier.as_dict(),
             "feature_trained_on": "real train side (early stopping on real val)",
-            "feature_dim": int(real_f.shape[1]),
+            "feature_dim": features.pop("feature_dim"),
             "k": m.k,
-            "n_real_per_class": dict(zip(names, counts, strict=True)),
-            "n_fake_per_class": dict(zip(names, counts, strict=True)),
+            "n_real_per_class": counts,
+            "n_fake_per_class": counts,
             "real_reference": "real train side, a seeded subset of at most n_per_class a class",
             "seed": seed,
             "comparable_with_published_fid": False,
         },
-        **prdc,
-        "fd_classifier": fd["fid"],
-        "kd_classifier": fd["kid"],
-        "fd_protocol": fd["fid_protocol"],
+        **features,
         "collapse": {"ratio_threshold": m.collapse_ratio, "per_class": collapse,
                      "reason": detector.reason(collapse)},
     }
@@ -196,6 +186,25 @@ def evaluate_gan(
     result["flat"] = flat_gan_metrics(result)
     atomic_write_json(out_dir / METRICS_FILE, result)
     return result
+
+
+def _feature_metrics(backbone: Any, real: torch.Tensor, real_y: torch.Tensor,
+                     fake: torch.Tensor, fake_y: torch.Tensor, *, names: list[str],
+                     k: int) -> dict[str, Any]:
+    """Per-class PRDC and the classifier-feature Fréchet distance (overall and per class)."""
+    from ganlab.metrics import fid_from_features, image_features, per_class_prdc
+
+    real_f, fake_f = image_features(real, backbone), image_features(fake, backbone)
+    ry, fy = real_y.numpy(), fake_y.numpy()
+    out = per_class_prdc(real_f, ry, fake_f, fy, class_names=names, k=k)
+    fd = fid_from_features(real_f, fake_f, backbone=backbone, kid=True,
+                           image_size=int(real.shape[-1]))
+    for c, name in enumerate(names):
+        per = fid_from_features(real_f[ry == c], fake_f[fy == c], backbone=backbone, kid=False)
+        out["per_class"][name]["fd_classifier"] = per["fid"]
+    out.update(fd_classifier=fd["fid"], kd_classifier=fd["kid"], fd_protocol=fd["fid_protocol"],
+               feature_dim=int(real_f.shape[1]))
+    return out
 
 
 def _tstr(cfg: Config, data: PreparedData, checkpoint: Path, *, out_dir: Path,

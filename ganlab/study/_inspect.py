@@ -39,8 +39,8 @@ def study_record(name: str, output: str | Path = "runs") -> dict[str, Any]:
     if not layout.study_json.exists():
         known = ", ".join(s.name for s in _study_dirs(Path(output))) or "none"
         raise GanlabError(
-            f"no study {name!r} in {output}/ (studies there: {known}). Run `ganlab study run "
-            f"FILE` first, or pass --output"
+            f"no study {name!r} in {output}/ (studies there: {known})", path="study.output",
+            hint="run `ganlab study run FILE` first, or name the study's output folder",
         )
     return json.loads(layout.study_json.read_text())
 

@@ -15,42 +15,34 @@ SIGKILL while writing never leaves a stale lock that blocks everyone for a 30 s 
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 from pathlib import Path
 from typing import Any
 
+# Optuna 4 and 5 define the journal lock base class in a private module (not re-exported)
+from optuna.storages.journal._file import BaseJournalFileLock
+
 from ganlab.errors import GanlabError
-from ganlab.io import atomic_write_bytes
+from ganlab.io import atomic_write_bytes, file_lock
 
 
-class FlockLock:
-    """A journal-file lock held with ``flock``; the kernel releases it when the holder dies.
+class FlockLock(BaseJournalFileLock):
+    """Optuna's journal-file lock as :func:`ganlab.io.file_lock` (a kernel ``flock``).
 
-    Implements the ``acquire``/``release`` contract of Optuna's journal file locks.
+    A subclass of Optuna's ``BaseJournalFileLock``: the kernel releases the lock when its holder
+    dies, so a worker killed while writing never blocks the others.
     """
 
     def __init__(self, path: str | Path) -> None:
-        self._path = str(path)
-        self._fd: int | None = None
+        self._lock = file_lock(path)
 
     def acquire(self) -> bool:
-        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        except BaseException:
-            os.close(fd)
-            raise
-        self._fd = fd
+        self._lock.acquire()
         return True
 
     def release(self) -> None:
-        fd, self._fd = self._fd, None
-        if fd is not None:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
-
+        self._lock.release()
 
 
 def repair_journal(path: Path) -> int:

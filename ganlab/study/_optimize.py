@@ -169,11 +169,13 @@ def check_run_options(
     from ganlab.study._preflight import check_study
 
     if jobs < 1:
-        raise ConfigError(f"--jobs: expected at least 1 worker, got {jobs}")
+        raise ConfigError(f"expected at least 1 worker, got {jobs}", path="jobs")
     resolve_device(device or cfg.study.device)  # "cuda" without a GPU
     url = storage if storage is not None else cfg.study.storage
     if jobs > 1 and url == ":memory:":
-        raise ConfigError("--jobs > 1 needs a shared storage; drop --storage :memory:")
+        raise ConfigError("more than one worker needs a shared storage, not ':memory:'",
+                          path=("jobs", "study.storage"),
+                          hint="use the default journal or a database URL, or one worker")
     check_study(cfg)
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ganlab.config import config_to_dict
-from ganlab.io import atomic_write_json
+from ganlab.io import atomic_write_json, file_lock
 from ganlab.study._gan_metrics import wants_gan_metrics
 
 if TYPE_CHECKING:
@@ -104,7 +104,7 @@ def run_pipeline(
             (``gan_result.json``) is reused instead of retrained; runs with the same data, GAN
             settings and seed pass the same ``gan-cache/<key>`` folder to train it once.
     """
-    from ganlab.classify import train_classifier, with_gan_checkpoint
+    from ganlab.classify import classifier_data, train_classifier, with_gan_checkpoint
     from ganlab.data import build_augmentation, prepare_data
     from ganlab.seeding import seed_everything
 
@@ -136,16 +136,20 @@ def run_pipeline(
         model = with_gan_checkpoint(clf_cfg.model, result.gan_checkpoint)  # GAN pretraining
         clf_cfg = dataclasses.replace(clf_cfg, model=model)
         clf_report = (lambda e, m: report("classifier", e, m)) if report else None
+        clf_data = data
+        if classifier_data(cfg) is not cfg.data:  # classifier.image_size differs from the GAN's
+            clf_data = prepare_data(classifier_data(cfg), base_dir=Path(cfg.base_dir),
+                                    work_dir=work_dir)
         clf = train_classifier(
             clf_cfg,
-            data,
+            clf_data,
             out_dir=out_dir / "classifier",
             device=device,
             seed=seed,
             augment=augment if clf_cfg.augment else None,
             generator_checkpoint=result.gan_checkpoint if clf_cfg.mode != "real" else None,
             report=clf_report,
-            show_progress=False,  # the study shows epochs through its own progress display
+            resume=True,  # an interrupted trial continues its classifier from the last epoch
         )
         classify_metrics = clf.metrics
         result.predictions = Path(clf.predictions)
@@ -218,16 +222,13 @@ def _train_or_reuse_gan(
     augment: Any,
     report: ReportFn | None,
 ) -> dict[str, Any]:
-    import fcntl
-
     from ganlab.gan import train_gan
 
     done = gan_dir / "gan_result.json"
     gan_dir.mkdir(parents=True, exist_ok=True)
     # one process trains a shared GAN; the others wait and reuse it (the kernel drops the
     # lock if the trainer dies, and the next one resumes from its checkpoint)
-    with open(gan_dir.parent / f"{gan_dir.name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with file_lock(gan_dir.parent / f"{gan_dir.name}.lock"):
         _set_aside_if_unreadable(gan_dir)
         if done.exists():
             summary = json.loads(done.read_text())

@@ -1,10 +1,12 @@
-"""Optuna samplers and pruners from the study file's ``sampler`` and ``pruner`` tables."""
+"""Optuna samplers and pruners from the study file's ``sampler`` and ``pruner`` tables.
+
+Both are plugin kinds (``ganlab.samplers``, ``ganlab.pruners``): the built-ins live in
+``ganlab_plugins`` and a package registers its own Optuna sampler or pruner the same way.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-
-from ganlab.errors import ConfigError
 
 if TYPE_CHECKING:
     import optuna
@@ -12,71 +14,48 @@ if TYPE_CHECKING:
     from ganlab.config import PluginRef
     from ganlab.study._space import SearchParam
 
-SAMPLERS = ("tpe", "random", "grid", "cmaes", "nsga2")
-PRUNERS = ("median", "hyperband", "none")
+
+def distributions(params: list[SearchParam]) -> dict[str, Any]:
+    """The expanded search space as Optuna distributions, ``{optuna name: distribution}``."""
+    from optuna.distributions import (
+        CategoricalDistribution,
+        FloatDistribution,
+        IntDistribution,
+    )
+
+    out: dict[str, Any] = {}
+    for p in params:
+        s = p.spec
+        if s.type == "float":
+            out[p.name] = FloatDistribution(s.low, s.high, log=s.log, step=s.step)
+        elif s.type == "int":
+            out[p.name] = IntDistribution(int(s.low), int(s.high), log=s.log,
+                                          step=int(s.step or 1))
+        else:
+            out[p.name] = CategoricalDistribution(list(s.choices))
+    return out
 
 
 def create_sampler(
     ref: PluginRef, *, seed: int, params: list[SearchParam], n_objectives: int = 1
 ) -> optuna.samplers.BaseSampler:
-    """The sampler named by ``ref`` (``tpe``, ``random``, ``grid``, ``cmaes``, ``nsga2``).
+    """The sampler plugin named by ``ref`` (``tpe``, ``random``, ``grid``, ``cmaes``, ...).
 
     Args:
-        ref: ``study.sampler``; its parameters go to the Optuna sampler's constructor.
+        ref: ``study.sampler``; its parameters go to the sampler factory.
         seed: Sampler seed (each worker process passes its own).
-        params: The expanded search space (the grid sampler's grid is built from it).
-        n_objectives: Number of objectives; CMA-ES supports only one.
+        params: The expanded search space (passed as Optuna distributions; the grid sampler
+            builds its grid from it).
+        n_objectives: Number of objectives (CMA-ES supports only one).
     """
-    import optuna
+    from ganlab.registry import SAMPLERS
 
-    from ganlab.study._space import grid_space
-
-    name, kw = ref.name, dict(ref.params)
-    if name == "tpe":
-        factory: Any = optuna.samplers.TPESampler
-    elif name == "random":
-        factory = optuna.samplers.RandomSampler
-    elif name == "grid":
-        kw.setdefault("search_space", grid_space(params))
-        factory = optuna.samplers.GridSampler
-    elif name == "cmaes":
-        if n_objectives > 1:
-            raise ConfigError("study.sampler: cmaes optimises one objective; use nsga2 or tpe")
-        _require("cmaes", "cmaes")
-        factory = optuna.samplers.CmaEsSampler
-    elif name == "nsga2":
-        factory = optuna.samplers.NSGAIISampler
-    else:
-        raise ConfigError(
-            f"study.sampler: unknown sampler {name!r}; choose one of {', '.join(SAMPLERS)}"
-        )
-    try:
-        return factory(seed=seed, **kw)
-    except TypeError as exc:
-        raise ConfigError(f"study.sampler: {name}: bad parameter: {exc}") from exc
+    return SAMPLERS.create(ref.name, seed=seed, search_space=distributions(params),
+                           n_objectives=n_objectives, **ref.params)
 
 
 def create_pruner(ref: PluginRef) -> optuna.pruners.BasePruner:
-    """The pruner named by ``ref`` (``median``, ``hyperband`` or ``none``)."""
-    import optuna
+    """The pruner plugin named by ``ref`` (``median``, ``hyperband``, ``none``, ...)."""
+    from ganlab.registry import PRUNERS
 
-    factories: dict[str, Any] = {
-        "median": optuna.pruners.MedianPruner,
-        "hyperband": optuna.pruners.HyperbandPruner,
-        "none": optuna.pruners.NopPruner,
-    }
-    if ref.name not in factories:
-        raise ConfigError(
-            f"study.pruner: unknown pruner {ref.name!r}; choose one of {', '.join(PRUNERS)}"
-        )
-    try:
-        return factories[ref.name](**ref.params)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"study.pruner: {ref.name}: bad parameter: {exc}") from exc
-
-
-def _require(module: str, package: str) -> None:
-    import importlib.util
-
-    if importlib.util.find_spec(module) is None:
-        raise ConfigError(f"study.sampler: needs the {package!r} package; `pip install {package}`")
+    return PRUNERS.create(ref.name, **ref.params)

@@ -15,8 +15,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ganlab.config import config_from_dict, config_to_dict, get_path, set_path, validate_search
-from ganlab.config._schema import PLUGIN_FIELDS
+from ganlab.config import (
+    PLUGIN_FIELDS,
+    config_from_dict,
+    config_to_dict,
+    get_path,
+    set_path,
+    validate_search,
+)
 from ganlab.errors import ConfigError
 from ganlab.registry import ParamSpec, Registry, parse_spec, registry_for
 
@@ -170,25 +176,3 @@ def apply_values(cfg: Config, values: dict[str, Any]) -> Config:
     for path, value in values.items():
         set_path(raw, path, value, where=f"{cfg.source}")
     return config_from_dict(raw, source=cfg.source)
-
-
-def grid_space(params: list[SearchParam]) -> dict[str, list[Any]]:
-    """The grid of a grid-sampler study: categorical choices and stepped ranges."""
-    import numpy as np
-
-    grid: dict[str, list[Any]] = {}
-    for p in params:
-        s = p.spec
-        if s.type == "categorical":
-            grid[p.name] = list(s.choices)
-        elif s.type == "int" and not s.log:
-            grid[p.name] = list(range(int(s.low), int(s.high) + 1, int(s.step or 1)))
-        elif s.type == "float" and s.step is not None and not s.log:
-            n = int(round((s.high - s.low) / s.step))
-            grid[p.name] = [float(v) for v in np.round(s.low + s.step * np.arange(n + 1), 12)]
-        else:
-            raise ConfigError(
-                f"search.\"{p.path}\": the grid sampler needs categorical parameters or int/float "
-                "ranges with a step (and no log scale); give choices or a step, or use tpe"
-            )
-    return grid

@@ -1,16 +1,13 @@
-"""Summaries over seeds: t-intervals and a paired bootstrap of a metric difference.
+"""Summaries over seeds: Student-t intervals of a metric over runs.
 
-Ablation cells and baselines are repeated over seeds on one fixed split, so every run scores
-the same test samples. :func:`seed_paired_bootstrap` resamples those samples once per replicate
-and averages ``metric(A_s) - metric(B_s)`` over the seeds ``s``: the seeds' variation and the
-sampling of test cases both enter the interval.
+The paired bootstrap of a metric difference over seeds lives with the other statistics in
+:func:`ganlab.metrics.seed_paired_bootstrap`.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
@@ -40,56 +37,3 @@ def format_mean_ci(entry: dict[str, float], digits: int = 3) -> str:
     if math.isnan(entry["ci_low"]):
         return f"{entry['mean']:.{digits}f}"
     return f"{entry['mean']:.{digits}f} ± {(entry['ci_high'] - entry['ci_low']) / 2:.{digits}f}"
-
-
-def seed_paired_bootstrap(
-    y: Any,
-    runs_a: Sequence[tuple[Any, float]],
-    runs_b: Sequence[tuple[Any, float]],
-    metric: str,
-    *,
-    n_boot: int = 1000,
-    seed: int = 0,
-    level: float = 0.95,
-) -> dict[str, float]:
-    """Paired bootstrap of ``mean_s metric(A_s) - metric(B_s)`` on the same test samples.
-
-    Args:
-        y: Labels of the shared test samples (n,).
-        runs_a: Per seed, ``(probabilities (n,), threshold)`` of A; same seed order as B.
-        runs_b: The same for B (the base).
-        metric: A metric of :data:`ganlab.metrics.METRICS`.
-
-    Returns:
-        ``diff`` (on all samples), percentile ``ci_low``/``ci_high``, a two-sided bootstrap
-        ``p_value`` and ``n_seeds``.
-    """
-    from ganlab.metrics import batch_metrics, classification_metrics
-
-    if len(runs_a) != len(runs_b) or not runs_a:
-        raise ValueError("need the same, non-zero number of seeds on both sides")
-    y_arr = np.asarray(y, dtype=np.int64)
-    diff = float(np.mean([
-        classification_metrics(y_arr, pa, threshold=ta)[metric]
-        - classification_metrics(y_arr, pb, threshold=tb)[metric]
-        for (pa, ta), (pb, tb) in zip(runs_a, runs_b, strict=True)
-    ]))
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, y_arr.size, size=(n_boot, y_arr.size))
-    ys = y_arr[idx]
-    deltas = np.zeros(n_boot)
-    for (pa, ta), (pb, tb) in zip(runs_a, runs_b, strict=True):
-        pa_arr, pb_arr = np.asarray(pa, dtype=float), np.asarray(pb, dtype=float)
-        ma = batch_metrics(ys, pa_arr[idx], threshold=ta)[metric]
-        mb = batch_metrics(ys, pb_arr[idx], threshold=tb)[metric]
-        deltas += (ma - mb) / len(runs_a)
-    d = deltas[np.isfinite(deltas)]
-    if d.size == 0:
-        low = high = float("nan")
-        p = 1.0
-    else:
-        alpha = (1 - level) / 2 * 100
-        low, high = (float(v) for v in np.percentile(d, [alpha, 100 - alpha]))
-        p = min(1.0, 2 * min(float(np.mean(d <= 0)), float(np.mean(d >= 0))))
-    return {"metric": metric, "diff": diff, "ci_low": low, "ci_high": high, "p_value": p,
-            "n_seeds": len(runs_a)}

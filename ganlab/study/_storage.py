@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ganlab.config._dump import redact_url
+from ganlab.config import redact_url
 from ganlab.errors import ConfigError, GanlabError
 from ganlab.study._journal import FlockLock, check_journal, repair_journal
 from ganlab.study._workers import MAX_RETRY

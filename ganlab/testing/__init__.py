@@ -27,6 +27,8 @@ from ganlab.testing._checks import (
     check_loss,
     check_optimizer,
     check_plugin,
+    check_pruner,
+    check_sampler,
     check_search_space,
     plugin_cases,
 )
@@ -40,6 +42,8 @@ from ganlab.testing._suites import (
     LossContract,
     OptimizerContract,
     PluginContract,
+    PrunerContract,
+    SamplerContract,
 )
 
 __all__ = [
@@ -57,6 +61,8 @@ __all__ = [
     "LossContract",
     "OptimizerContract",
     "PluginContract",
+    "PrunerContract",
+    "SamplerContract",
     "check_augmentation",
     "check_capabilities",
     "check_classifier",
@@ -67,6 +73,8 @@ __all__ = [
     "check_loss",
     "check_optimizer",
     "check_plugin",
+    "check_pruner",
+    "check_sampler",
     "check_search_space",
     "extra_entry_points",
     "fake_entry_point",

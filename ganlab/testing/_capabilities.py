@@ -15,7 +15,14 @@ from typing import Any
 
 from ganlab.contracts import UsesGanCheckpoint, capabilities
 from ganlab.registry import registry_for
-from ganlab.testing._checks import BATCH, SIZE, ContractError, _batch, check_search_space
+from ganlab.testing._checks import (
+    BATCH,
+    SIZE,
+    ContractError,
+    _batch,
+    _tiny_space,
+    check_search_space,
+)
 
 
 @dataclass
@@ -46,11 +53,13 @@ def build(kind: str, name: str, **params: Any) -> Built:
     import torch
 
     reg = registry_for(kind)
-    structural = {"nz": 16, "image_size": SIZE, "channels": 3, "num_classes": 2}
+    tiny = {"nz": 16, "image_size": SIZE, "channels": 3, "num_classes": 2, "seed": 0,
+            "n_objectives": 1}
+    structural = {k: _tiny_space() if k == "search_space" else tiny[k] for k in reg.structural}
     args: tuple[Any, ...] = (torch.nn.Linear(2, 2).parameters(),) if reg.positional else ()
 
     def rebuild(**p: Any) -> Any:
-        return reg.create(name, *args, **{k: structural[k] for k in reg.structural}, **p)
+        return reg.create(name, *args, **structural, **p)
 
     torch.manual_seed(0)
     return Built(kind, name, reg.load(name), rebuild(**params), dict(params), rebuild)

@@ -317,6 +317,63 @@ def check_search_space(kind: str, name: str) -> None:
         parse_spec(raw, where=f"{kind}.{name}.search_space.{param}")
 
 
+# -- samplers and pruners ------------------------------------------------------------------
+def _tiny_study(sampler: Any = None, pruner: Any = None) -> Any:
+    import optuna
+
+    return optuna.create_study(sampler=sampler, pruner=pruner)
+
+
+def _tiny_space() -> dict[str, Any]:
+    from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+
+    return {"x": FloatDistribution(-1.0, 1.0, step=0.5), "n": IntDistribution(1, 3),
+            "c": CategoricalDistribution(["a", "b"])}
+
+
+def check_sampler(name: str, *, seed: int = 0, n_trials: int = 6, **params: Any) -> None:
+    """A seeded ``optuna.samplers.BaseSampler`` that runs a study; same seed, same trials."""
+    import optuna
+
+    def run() -> list[dict[str, Any]]:
+        sampler = registry_for("samplers").create(name, seed=seed, search_space=_tiny_space(),
+                                                  n_objectives=1, **params)
+        if not isinstance(sampler, optuna.samplers.BaseSampler):
+            raise _fail("samplers", name, f"must return an optuna.samplers.BaseSampler, got "
+                                          f"{type(sampler)}")
+        study = _tiny_study(sampler=sampler)
+        study.optimize(lambda t: t.suggest_float("x", -1.0, 1.0, step=0.5)
+                       + t.suggest_int("n", 1, 3)
+                       + (t.suggest_categorical("c", ["a", "b"]) == "a"), n_trials=n_trials)
+        return [t.params for t in study.trials]
+
+    first = run()
+    if len(first) != n_trials or any(set(p) != set(_tiny_space()) for p in first):
+        raise _fail("samplers", name, f"a {n_trials}-trial study did not sample every parameter")
+    if run() != first:
+        raise _fail("samplers", name, f"is not deterministic: seed {seed} gave two trial lists")
+
+
+def check_pruner(name: str, **params: Any) -> None:
+    """An ``optuna.pruners.BasePruner`` whose ``prune`` answers a bool for a reporting trial."""
+    import optuna
+
+    pruner = registry_for("pruners").create(name, **params)
+    if not isinstance(pruner, optuna.pruners.BasePruner):
+        raise _fail("pruners", name, f"must return an optuna.pruners.BasePruner, got "
+                                     f"{type(pruner)}")
+    study = _tiny_study(pruner=pruner)
+    answers = []
+    for value in (1.0, 2.0, 3.0, 100.0):
+        trial = study.ask()
+        for step in range(5):
+            trial.report(value + step, step)
+            answers.append(trial.should_prune())
+        study.tell(trial, value)
+    if not all(isinstance(a, bool) for a in answers):
+        raise _fail("pruners", name, "prune() must return a bool")
+
+
 CHECKS: dict[str, Callable[..., None]] = {
     "filters": check_filter,
     "augmentations": check_augmentation,
@@ -325,6 +382,8 @@ CHECKS: dict[str, Callable[..., None]] = {
     "losses": check_loss,
     "optimizers": check_optimizer,
     "classifiers": check_classifier,
+    "samplers": check_sampler,
+    "pruners": check_pruner,
 }
 
 

@@ -31,6 +31,8 @@ from ganlab.testing._checks import (
     check_generator,
     check_loss,
     check_optimizer,
+    check_pruner,
+    check_sampler,
     check_search_space,
 )
 
@@ -127,3 +129,21 @@ class ClassifierContract(PluginContract):
         if isinstance(registry_for(self.kind).load(self.plugin), UsesGanCheckpoint):
             check_gan_pretraining(self.plugin, tiny_gan_checkpoint(tmp_path / "gan.pt"),
                                   **self.params)
+
+
+class SamplerContract(PluginContract):
+    """A seeded Optuna sampler: runs a study, the same seed gives the same trials."""
+
+    kind = "samplers"
+
+    def test_contract(self) -> None:
+        check_sampler(self.plugin, **self.params)
+
+
+class PrunerContract(PluginContract):
+    """An Optuna pruner whose ``prune`` answers a bool."""
+
+    kind = "pruners"
+
+    def test_contract(self) -> None:
+        check_pruner(self.plugin, **self.params)

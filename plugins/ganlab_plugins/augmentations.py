@@ -119,6 +119,26 @@ def vflip(*, p: float = 0.5) -> Augment:
 hflip.search_space = {"p": {"type": "float", "low": 0.0, "high": 1.0}}
 vflip.search_space = {"p": {"type": "float", "low": 0.0, "high": 1.0}}
 
+def rot90(*, p: float = 1.0) -> Augment:
+    """Rotate each image by a random multiple of 90 degrees (0, 90, 180 or 270, equally
+    likely) with probability ``p``: exact, no interpolation or padding (square images)."""
+    p = _check_p(p)
+
+    def augment(batch: torch.Tensor, *, generator: torch.Generator | None = None) -> torch.Tensor:
+        if batch.shape[-1] != batch.shape[-2]:
+            raise ValueError(f"rot90 needs square images, got {tuple(batch.shape[-2:])}")
+        b, dev = batch.shape[0], batch.device
+        k = _uniform(b, 0.0, 4.0, generator, dev).floor_().clamp_(max=3).long()
+        k = torch.where(_applied(b, p, generator, dev), k, torch.zeros_like(k)).view(-1, 1, 1, 1)
+        out = torch.where(k == 1, batch.rot90(1, (-2, -1)), batch)
+        out = torch.where(k == 2, batch.flip((-2, -1)), out)
+        return torch.where(k == 3, batch.rot90(3, (-2, -1)), out)
+
+    return augment
+
+
+rot90.search_space = {"p": {"type": "float", "low": 0.0, "high": 1.0}}
+
 _GRAY = (0.299, 0.587, 0.114)
 _RGB2YIQ = ((0.299, 0.587, 0.114), (0.596, -0.274, -0.322), (0.211, -0.523, 0.312))
 
@@ -140,6 +160,8 @@ def color_jitter(
     if not 0 <= hue <= 0.5:
         raise ValueError(f"hue must be in [0, 0.5], got {hue!r}")
     p = _check_p(p)
+    yiq = torch.tensor(_RGB2YIQ, dtype=torch.float64)
+    yiq_pair = (yiq.float(), torch.linalg.inv(yiq).float())  # inverted once, not per batch
 
     def augment(batch: torch.Tensor, *, generator: torch.Generator | None = None) -> torch.Tensor:
         if batch.shape[1] != 3:
@@ -158,12 +180,12 @@ def color_jitter(
         gray = (x * gray_w).sum(1, keepdim=True)
         x = ((x - gray) * factor(saturation) + gray).clamp(0, 1)
         angle = _uniform(b, -hue, hue, generator, dev) * 2 * math.pi
-        to_yiq = torch.tensor(_RGB2YIQ, device=dev, dtype=batch.dtype)
+        to_yiq, from_yiq = (m.to(dev, batch.dtype) for m in yiq_pair)
         cos, sin = angle.cos().to(batch.dtype), angle.sin().to(batch.dtype)
         rot = torch.zeros(b, 3, 3, device=dev, dtype=batch.dtype)
         rot[:, 0, 0], rot[:, 1, 1], rot[:, 1, 2] = 1, cos, -sin
         rot[:, 2, 1], rot[:, 2, 2] = sin, cos
-        mat = torch.linalg.inv(to_yiq) @ rot @ to_yiq  # (B, 3, 3)
+        mat = from_yiq @ rot @ to_yiq  # (B, 3, 3)
         x = torch.einsum("bij,bjhw->bihw", mat, x).clamp(0, 1)
         return torch.where(keep, x * 2 - 1, batch)
 

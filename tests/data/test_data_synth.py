@@ -47,6 +47,7 @@ def test_refuses_existing_set(tmp_path: Path) -> None:
         synthesize(tmp_path / "x", 1)
 
 
+@pytest.mark.slow
 def test_difficulty_makes_the_classes_overlap() -> None:
     """A colour-histogram floor separates difficulty 0 far better than difficulty 0.9."""
     import numpy as np

@@ -51,10 +51,14 @@ def test_metrics_cli_writes_every_figure_with_its_protocol(tmp_path, monkeypatch
     study.write_text(STUDY.format(out=tmp_path / "runs"))
     trained = runner.invoke(app, ["gan", "train", str(study)])
     assert trained.exit_code == 0, trained.output
+    # said once, when training starts (the closing summary repeats the skip reason)
+    assert trained.output.count("note: no Inception weights") == 1
+    assert trained.output.index("note: no Inception") < trained.output.index("epoch 1/1")
     ckpt = tmp_path / "runs" / "tinymetrics" / "gan" / "checkpoint.pt"
     result = runner.invoke(app, ["gan", "metrics", str(ckpt), "--study", str(study)])
     assert result.exit_code == 0, result.output
-    assert result.output.count("no Inception weights") == 1  # said once, at the start
+    assert result.output.count("no Inception weights") == 1
+    assert result.output.startswith("note: no Inception weights")  # said once, at the start
     saved = json.loads((ckpt.parent / "metrics" / "gan_metrics.json").read_text())
     proto = saved["protocol"]
     assert proto["k"] == 3 and len(proto["weights_sha256"]) == 64

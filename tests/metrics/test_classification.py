@@ -72,6 +72,7 @@ def test_confusion_matrix_layout_and_curves() -> None:
 
 def test_bootstrap_ci_is_seeded_contains_the_value_and_is_fast() -> None:
     y, prob = _scores()
+    metrics_with_ci(y, prob, n_boot=1)  # imports (torchmetrics, scipy) are not what is timed
     start = time.perf_counter()
     a = metrics_with_ci(y, prob, threshold=0.5, n_boot=1000, seed=0)
     assert time.perf_counter() - start < 2.0
@@ -110,6 +111,26 @@ def test_paired_bootstrap_detects_a_better_model_and_not_an_equal_one() -> None:
     assert better["diff"] > 0.2 and better["ci_low"] > 0 and better["p_value"] < 0.01
     with pytest.raises(ConfigError, match="unknown metric"):
         paired_bootstrap(y, good, poor, "auc")
+
+
+def test_one_seed_of_the_seed_paired_bootstrap_is_the_paired_bootstrap() -> None:
+    from ganlab.metrics import seed_paired_bootstrap
+
+    y, good = _scores(signal=0.5)
+    poor = np.random.default_rng(9).random(len(y))
+    one = paired_bootstrap(y, good, poor, "f1", threshold_a=0.4, n_boot=200, seed=3)
+    seeds = seed_paired_bootstrap(y, [(good, 0.4)], [(poor, 0.5)], "f1", n_boot=200, seed=3)
+    assert one == seeds
+
+
+def test_roc_auc_is_sklearns_with_ties_and_nan_for_one_class() -> None:
+    from ganlab.metrics import roc_auc
+
+    y = np.array([0, 0, 1, 1, 0, 1, 1, 0])
+    p = np.array([0.1, 0.4, 0.4, 0.8, 0.4, 0.9, 0.2, 0.2])  # ties across classes
+    assert roc_auc(y, p) == pytest.approx(skm.roc_auc_score(y, p), abs=1e-12)
+    assert classification_metrics(y, p)["roc_auc"] == roc_auc(y, p)
+    assert np.isnan(roc_auc(np.ones(4, dtype=int), p[:4]))
 
 
 def test_delong_matches_sklearn_aucs_and_detects_differences() -> None:

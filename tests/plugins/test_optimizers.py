@@ -19,8 +19,8 @@ def _params() -> list[torch.nn.Parameter]:
         ("adam", {"lr": 2e-4, "betas": [0.5, 0.999]}, torch.optim.Adam,
          {"lr": 2e-4, "betas": (0.5, 0.999)}),
         ("adamw", {"weight_decay": 0.05}, torch.optim.AdamW, {"weight_decay": 0.05}),
-        ("sgd", {"lr": 0.1}, torch.optim.SGD, {"lr": 0.1, "momentum": 0.9}),
-        ("rmsprop", {}, torch.optim.RMSprop, {"lr": 5e-5}),
+        ("sgd", {"lr": 0.1, "momentum": 0.5}, torch.optim.SGD, {"lr": 0.1, "momentum": 0.5}),
+        ("rmsprop", {"lr": 1e-3}, torch.optim.RMSprop, {"lr": 1e-3}),
     ],
 )
 def test_parameters_reach_torch(name: str, params: dict, cls: type, group: dict) -> None:
@@ -30,9 +30,15 @@ def test_parameters_reach_torch(name: str, params: dict, cls: type, group: dict)
         assert opt.param_groups[0][key] == value
 
 
-def test_adam_defaults_are_the_papers() -> None:
-    group = OPTIMIZERS.create("adam", _params()).param_groups[0]
-    assert group["lr"] == 2e-4 and group["betas"] == (0.5, 0.999)
+@pytest.mark.parametrize("name", ["adam", "adamw", "sgd", "rmsprop"])
+def test_unset_parameters_fall_back_to_the_declared_defaults(name: str) -> None:
+    """A parameter left unset (None) gets the default that ``plugins show`` lists."""
+    declared = {p.name: p.default for p in OPTIMIZERS.parameters(name)}
+    group = OPTIMIZERS.create(name, _params(), **dict.fromkeys(declared)).param_groups[0]
+    for key, default in declared.items():
+        if key in group:
+            want = tuple(default) if isinstance(default, list | tuple) else default
+            assert group[key] == want, key
 
 
 @pytest.mark.parametrize(

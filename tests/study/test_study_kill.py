@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import optuna
+import pytest
 from optuna.trial import TrialState
 from study_helpers import run_cli_subprocess
 
@@ -56,6 +57,7 @@ def _kill_mid_trial(study_file: Path, storage, *, timeout: float = 120) -> int:
     raise AssertionError("could not kill the study in the middle of a trial")
 
 
+@pytest.mark.slow
 def test_sigkill_twice_mid_trial_loses_no_completed_trial(write_study, tmp_path: Path) -> None:
     study_file = write_study(n_trials=4, epochs=10)
     layout = StudyLayout.of("tiny", tmp_path / "runs")

@@ -36,6 +36,7 @@ pytestmark = [
 ]
 
 
+@pytest.mark.slow
 def test_two_workers_share_one_postgres_study(write_study, tmp_path: Path) -> None:
     name = f"pg-{uuid.uuid4().hex[:10]}"
     study_file = write_study(name, n_trials=6)

@@ -56,6 +56,7 @@ def full_study(tmp_path_factory: pytest.TempPathFactory, synth_root: Path) -> Pa
     return root / "runs"
 
 
+@pytest.mark.slow
 def test_run_stores_every_stage(full_study: Path) -> None:
     root = full_study / "full"
     ablation = json.loads((root / "ablation" / "results.json").read_text())
@@ -74,6 +75,7 @@ def test_run_stores_every_stage(full_study: Path) -> None:
     assert len(list((root / "gan-cache").glob("*/gan_result.json"))) == 2
 
 
+@pytest.mark.slow
 def test_a_second_run_reuses_every_finished_run(full_study: Path) -> None:
     study_file = full_study.parent / "full.toml"
     result = runner.invoke(app, ["study", "run", str(study_file)])
@@ -82,6 +84,7 @@ def test_a_second_run_reuses_every_finished_run(full_study: Path) -> None:
     assert _text(result).count(": cached") == 5  # 1 baseline run + 4 ablation runs
 
 
+@pytest.mark.slow
 def test_ablate_prints_the_table_from_cached_runs(full_study: Path) -> None:
     result = runner.invoke(app, ["study", "ablate", str(full_study.parent / "full.toml")])
     assert result.exit_code == 0, result.output
@@ -89,6 +92,7 @@ def test_ablate_prints_the_table_from_cached_runs(full_study: Path) -> None:
     assert text.count("cached") == 4 and "classifier.synthetic_ratio = 0.0" in text
 
 
+@pytest.mark.slow
 def test_report_has_every_section_and_is_self_contained(full_study: Path) -> None:
     result = runner.invoke(app, ["study", "report", "full", "--output", str(full_study)])
     assert result.exit_code == 0, result.output
@@ -106,6 +110,7 @@ def test_report_has_every_section_and_is_self_contained(full_study: Path) -> Non
     assert "stacking" in md and "No completed trial" not in md
 
 
+@pytest.mark.slow
 def test_list_and_show(full_study: Path) -> None:
     listed = runner.invoke(app, ["study", "list", "--output", str(full_study)])
     assert listed.exit_code == 0 and "full" in listed.output
@@ -126,6 +131,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_dashboard_serves_the_study(full_study: Path) -> None:
     port = _free_port()
     proc = run_cli_subprocess("study", "dashboard", "full", "--output", str(full_study),
@@ -153,11 +159,15 @@ def test_run_rejects_impossible_options_before_starting(write_study) -> None:
     result = runner.invoke(app, ["study", "run", str(path), "--jobs", "2", "--storage",
                                  ":memory:"])
     assert result.exit_code == 1 and "needs a shared storage" in _text(result)
+    assert "(options: --jobs, --storage)" in _text(result)  # library paths shown as flags
+    result = runner.invoke(app, ["study", "run", str(path), "--jobs", "0"])
+    assert result.exit_code == 1 and "--jobs: expected at least 1 worker" in _text(result)
     result = runner.invoke(app, ["study", "run", str(path), "--storage", "mysql-ish"])
     assert result.exit_code == 1 and "expected a database URL" in _text(result)
     assert not (path.parent / "runs" / "tiny" / "trials").exists()
 
 
+@pytest.mark.slow
 def test_trials_only_skips_the_later_stages(tmp_path: Path, synth_root: Path) -> None:
     text = TINY.format(name="only", output=tmp_path / "runs", n_trials=1, data=synth_root,
                        gan="false", mode="real", epochs=1, sampler='{name = "random"}')

@@ -18,6 +18,7 @@ from ganlab.study._optimize import MAX_CONSECUTIVE_FAILURES
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("storage", ["journal", "sqlite"])
 def test_a_rerun_continues_the_study_and_runs_only_missing_trials(
     write_study, tmp_path, storage: str
@@ -47,6 +48,7 @@ def test_a_rerun_continues_the_study_and_runs_only_missing_trials(
     assert list(reported) == [1] and 0.0 <= reported[1] <= 1.0
 
 
+@pytest.mark.slow
 def test_multi_objective_study_with_nsga2(write_study) -> None:
     path = write_study("multi", n_trials=2, sampler='{name = "nsga2"}', extra="")
     text = path.read_text().replace(
@@ -71,6 +73,7 @@ def faulty_plugin():
     CLASSIFIERS.refresh()
 
 
+@pytest.mark.slow
 def test_faults_fail_their_trial_with_reason_and_traceback_and_the_study_goes_on(
     write_study, faulty_plugin
 ) -> None:
@@ -101,6 +104,7 @@ def test_faults_fail_their_trial_with_reason_and_traceback_and_the_study_goes_on
     assert "nan" in reasons["nan"].lower()
 
 
+@pytest.mark.slow
 def test_two_worker_processes_share_the_journal_without_losing_or_repeating_trials(
     write_study,
 ) -> None:

@@ -9,7 +9,6 @@ from ganlab.config import config_from_dict
 from ganlab.errors import ConfigError
 from ganlab.registry import FILTERS, LOSSES
 from ganlab.study import expand_search_space, sample_config
-from ganlab.study._space import grid_space
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -108,16 +107,3 @@ def test_bad_search_spaces_raise_config_errors(search: dict, data: dict, message
         sections["gan"] = {"loss": {"name": "hinge"}}
     with pytest.raises(ConfigError, match=message):
         expand_search_space(_cfg(search, **sections))
-
-
-def test_grid_space_from_categorical_and_stepped_ranges() -> None:
-    cfg = _cfg({"classifier.batch_size": [32, 64],
-                "gan.epochs": {"type": "int", "low": 1, "high": 3},
-                "classifier.synthetic_ratio": {"type": "float", "low": 0.0, "high": 1.0,
-                                               "step": 0.5}})
-    assert grid_space(expand_search_space(cfg)) == {
-        "classifier.batch_size": [32, 64], "gan.epochs": [1, 2, 3],
-        "classifier.synthetic_ratio": [0.0, 0.5, 1.0]}
-    bad = _cfg({"gan.optimizer.lr": {"type": "float", "low": 1e-4, "high": 1e-3}})
-    with pytest.raises(ConfigError, match="grid sampler"):
-        grid_space(expand_search_space(bad))

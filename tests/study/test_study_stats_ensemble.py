@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from ganlab.study import combine, mean_ci, seed_paired_bootstrap, vote_weights
+from ganlab.metrics import seed_paired_bootstrap
+from ganlab.study import combine, mean_ci, vote_weights
 
 
 def test_mean_ci_is_the_student_t_interval() -> None:

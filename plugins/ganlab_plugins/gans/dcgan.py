@@ -140,9 +140,6 @@ class DCGANDiscriminator(nn.Module):
             logits = logits + proj
         return logits
 
-    def extract_features(self, x: torch.Tensor) -> torch.Tensor:
-        """The last 4x4 feature map, flattened: (B, 16 * 8 * ndf) at 64 px."""
-        return self.features(x).flatten(1)
 
 
 def dcgan_generator(
