@@ -88,6 +88,46 @@ def atomic_torch_save(path: str | Path, obj: Any) -> Path:
     return atomic_write_bytes(path, buf.getvalue())
 
 
+def safe_torch_load(path: str | Path, *, what: str, map_location: Any = "cpu") -> Any:
+    """``torch.load(path, weights_only=True)``; any unreadable file is one line.
+
+    Args:
+        path: The file.
+        what: What it should be, for the message (``"classifier checkpoint"``).
+        map_location: As ``torch.load``'s.
+
+    Raises:
+        GanlabError: ``{path}: cannot be read as a {what}: {why}`` for a missing, empty,
+            truncated or corrupt file, a file that is not PyTorch's at all, and a pickle that
+            holds arbitrary Python objects (refused: loading it could run code).
+    """
+    import pickle
+    import warnings
+
+    import torch
+
+    from ganlab.errors import GanlabError
+
+    p = Path(path)
+    if not p.is_file():
+        raise GanlabError(f"{path}: no such file (expected a {what})")
+    try:
+        with p.open("rb") as fh:
+            head = fh.read(4)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. "Detected pickle protocol 4"
+            return torch.load(p, map_location=map_location, weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - user files fail in many ways; each is one line
+        if not head:
+            why = "the file is empty"
+        elif isinstance(exc, pickle.UnpicklingError) and "GLOBAL" in str(exc):
+            why = ("it holds arbitrary Python objects, which ganlab never saves; refused, "
+                   "since loading it could run code")
+        elif head == b"PK\x03\x04":  # a zip archive (PyTorch's format) that does not open
+            why = "the file is truncated or corrupt (a zip archive PyTorch cannot read)"
+        else:
+            why = "it is not a PyTorch checkpoint file"
+        raise GanlabError(f"{path}: cannot be read as a {what}: {why}") from None
 def file_lock(path: str | Path) -> FileLock:
     """An exclusive cross-process lock on the file ``path`` (its folder is created).
 

@@ -4,7 +4,11 @@ A checkpoint is a dict saved atomically and loadable with ``torch.load(weights_o
 ``model`` (state dict) and ``meta`` = {``classifier`` (plugin reference as a dict, with the
 parameters that rebuild its architecture), ``num_classes``, ``image_size``, ``channels``,
 ``class_names``, ``filters`` (the data filter chain as plugin-reference dicts, so new images are
-preprocessed identically), ``threshold`` ({``method``, ``value``}), ``tta``}.
+preprocessed identically), ``threshold`` ({``method``, ``value``}), ``tta``}. A saved
+colour-histogram floor has the same layout with ``meta["kind"] = "floor:colour_histogram"``.
+
+Loading never runs code from the file (``weights_only``); a missing, empty, truncated, corrupt or
+foreign file, or one from another model, is a one-line :class:`GanlabError` naming the file.
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ from torch import nn
 
 from ganlab.contracts import RebuildsParams
 from ganlab.errors import ConfigError, GanlabError
-from ganlab.io import atomic_torch_save
+from ganlab.io import atomic_torch_save, safe_torch_load
+
+FLOOR_KIND = "floor:colour_histogram"  # meta["kind"] of a saved colour-histogram floor
 
 
 def plain(obj: Any) -> Any:
@@ -77,20 +83,64 @@ def load_classifier(
     if not p.is_file():
         raise ConfigError(f"{path}: no such classifier checkpoint (expected the model.pt that "
                           f"`ganlab classify train` writes)")
+    ckpt = safe_torch_load(p, what="classifier checkpoint")
     try:
-        ckpt = torch.load(p, map_location="cpu", weights_only=True)
         meta = ckpt["meta"]
         ref = dict(meta["classifier"])
         name = ref.pop("name")
         structural = {k: meta[k] for k in ("num_classes", "image_size", "channels")}
-    except (KeyError, TypeError, RuntimeError, EOFError) as exc:
-        raise GanlabError(f"{path}: not a ganlab classifier checkpoint ({exc})") from exc
-    model = CLASSIFIERS.create(name, **structural, **ref)
-    try:
-        model.load_state_dict(ckpt["model"])
-    except RuntimeError as exc:
+        weights = ckpt["model"]
+    except (KeyError, TypeError, IndexError) as exc:
+        gan = " (it is a GAN checkpoint)" if isinstance(ckpt, dict) and "generator" in ckpt else ""
         raise GanlabError(
-            f"{path}: weights do not fit classifier {name!r} {ref}: {exc}. Was the plugin "
-            f"changed since training? Reinstall the version that trained it."
-        ) from exc
+            f"{path}: not a ganlab classifier checkpoint{gan}: it lacks {_key(exc)}; give the "
+            f"model.pt that `ganlab classify train` writes (or `classify floors`' "
+            f"floor_colour_histogram.pt)"
+        ) from None
+    if meta.get("kind") == FLOOR_KIND:  # saved by `classify floors` (see _floors.py)
+        from ganlab.classify._floors import ColourHistogramFloor
+
+        try:
+            floor = ColourHistogramFloor.from_state(weights, bins=int(meta["bins"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise GanlabError(f"{path}: a damaged colour-histogram floor: lacks {_key(exc)}; "
+                              "rerun `ganlab classify floors`") from None
+        return floor.to(device).eval(), meta
+    try:
+        model = CLASSIFIERS.create(name, **structural, **ref)
+    except (TypeError, ValueError) as exc:
+        raise GanlabError(f"{path}: classifier {name!r} cannot be rebuilt with the saved "
+                          f"parameters {ref} ({exc}); was the plugin changed since training?"
+                          ) from None
+    try:
+        model.load_state_dict(weights)
+    except (RuntimeError, TypeError, AttributeError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise GanlabError(
+            f"{path}: its weights do not fit classifier {name!r} {ref} ({first}); the file was "
+            f"saved from another model, or the plugin changed since training (reinstall the "
+            f"version that trained it)"
+        ) from None
     return model.to(device).eval(), meta
+
+
+def load_for_scoring(
+    path: str | Path, *, device: torch.device | str = "cpu"
+) -> tuple[nn.Module, dict[str, Any]]:
+    """:func:`load_classifier` for scoring images: the meta must also hold the class names, the
+    filter chain and the threshold (a feature backbone needs none of them)."""
+    model, meta = load_classifier(path, device=device)
+    missing = [k for k in ("class_names", "filters", "threshold") if k not in meta]
+    if missing:
+        raise GanlabError(
+            f"{path}: a classifier checkpoint without {', '.join(missing)}, so new images "
+            "cannot be preprocessed and thresholded like its training data; give the model.pt "
+            "that `ganlab classify train` writes"
+        )
+    return model, meta
+
+
+def _key(exc: BaseException) -> str:
+    if isinstance(exc, KeyError):
+        return f"the key {exc.args[0]!r}"
+    return "the expected layout (a dict with model and meta)"

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ganlab.classify._checkpoint import load_classifier
+from ganlab.classify._checkpoint import load_for_scoring
 from ganlab.classify._loop import positive_probability, predict_logits
 from ganlab.classify._outputs import (
     Scored,
@@ -49,7 +49,7 @@ def evaluate_folder(
     from ganlab.data import load_image_folder
 
     device = torch.device(device)
-    model, meta = load_classifier(checkpoint, device=device)
+    model, meta = load_for_scoring(checkpoint, device=device)
     class_names = tuple(meta["class_names"])
     images = load_image_folder(Path(root), filters=meta["filters"],
                                image_size=int(meta["image_size"]), positive_class=class_names[1])
@@ -99,7 +99,7 @@ def predict_images(
     from ganlab.data import build_filter_steps
 
     device = torch.device(device)
-    model, meta = load_classifier(checkpoint, device=device)
+    model, meta = load_for_scoring(checkpoint, device=device)
     steps = build_filter_steps(meta["filters"])
     size = int(meta["image_size"])
     missing = [str(p) for p in paths if not Path(p).is_file()]

@@ -2,7 +2,8 @@
 
 ``metrics.json``: ``{"protocol", "threshold": {"method", "value"}, "<split>": {metric: {"value",
 "ci_low", "ci_high"}}, "confusion_matrix": {"<split>": [[tn, fp], [fn, tp]]}}`` (NaN is written
-as null). ``predictions.csv``: ``sample_id, path, label, prob_positive, split``.
+as null). ``predictions.csv``: ``sample_id, path, label, prob_positive, split``, probabilities at
+full precision (``repr(float)``).
 """
 
 from __future__ import annotations
@@ -71,7 +72,9 @@ def write_predictions(path: Path, sets: Sequence[Scored]) -> Path:
     writer.writerow(["sample_id", "path", "label", "prob_positive", "split"])
     for s in sets:
         for sid, p, y, prob in zip(s.ids, s.paths, s.labels, s.prob, strict=True):
-            writer.writerow([sid, p, int(y), f"{float(prob):.6f}", s.split])
+            # repr: the shortest text that reads back as the same float, so every metric
+            # recomputes exactly from this file
+            writer.writerow([sid, p, int(y), repr(float(prob)), s.split])
     return atomic_write_text(path, buf.getvalue())
 
 

@@ -15,7 +15,11 @@ import torch
 
 from ganlab.classify._floors import trivial_floors
 from ganlab.classify._train import ClassifyResult, train_classifier
-from ganlab.config import Config
+from ganlab.config import Config, config_record
+from ganlab.io import atomic_write_json
+
+CONFIG_RECORD = "study-config.json"
+"""The study file, profile, overrides and resolved config a classify run was started with."""
 
 
 def classifier_data(cfg: Config) -> Any:
@@ -51,9 +55,11 @@ def classify_from_config(
     from ganlab.data import build_augmentation
 
     data = prepare(cfg, work_dir)
+    out_dir = out_dir or work_dir / "classify"
+    atomic_write_json(out_dir / CONFIG_RECORD, config_record(cfg))
     augment = build_augmentation(cfg.data.augmentations) if cfg.classifier.augment else None
     return train_classifier(
-        cfg.classifier, data, out_dir=out_dir or work_dir / "classify", device=device,
+        cfg.classifier, data, out_dir=out_dir, device=device,
         seed=cfg.study.seed if seed is None else seed, augment=augment,
         generator_checkpoint=generator_checkpoint, progress=progress, resume=resume,
     )

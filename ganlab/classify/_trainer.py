@@ -29,9 +29,9 @@ from ganlab.classify._recipe import build_ema, build_loss, build_mixup, build_sc
 from ganlab.config import ClassifierConfig
 from ganlab.contracts import EpochHook
 from ganlab.device import autocast_dtype
-from ganlab.errors import TrainingError
+from ganlab.errors import GanlabError, TrainingError
 from ganlab.gan import capture_rng, restore_rng
-from ganlab.io import atomic_torch_save
+from ganlab.io import atomic_torch_save, safe_torch_load
 from ganlab.metrics import classification_metrics
 
 CHECKPOINT_NAME = "checkpoint.pt"
@@ -191,9 +191,11 @@ class ClassifierTrainer:
         if not path.is_file():
             return False
         try:
-            state = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as exc:  # noqa: BLE001 - any unreadable file is a user-facing problem
-            raise TrainingError(f"{path}: not a readable classifier checkpoint ({exc}).") from exc
+            state = safe_torch_load(path, what="classifier training checkpoint")
+        except GanlabError as exc:  # one line: empty, truncated, foreign or unsafe
+            raise TrainingError(
+                str(exc), hint="start over without resuming, or use another output folder"
+            ) from None
         if not isinstance(state, dict) or any(k not in state for k in STATE_KEYS):
             raise TrainingError(f"{path}: not a ganlab classifier training checkpoint.")
         theirs = state["meta"]

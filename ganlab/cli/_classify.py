@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ganlab.cli._app import console, make_app, print_skipped
+from ganlab.cli._options import SetOption, load_study
 
 app = make_app("Train and evaluate benign/malignant classifiers; score trivial floors.")
 
@@ -60,14 +61,14 @@ def train(
         bool, typer.Option("--resume", help="Continue an interrupted run from the last epoch's "
                            "checkpoint.pt in the output folder (same settings).")
     ] = False,
+    sets: SetOption = None,
 ) -> None:
     """Train the study's classifier and report every metric with a 95% bootstrap CI."""
     from ganlab.classify import classify_from_config
-    from ganlab.config import load_config
     from ganlab.device import resolve_device
     from ganlab.study import StudyLayout
 
-    cfg = load_config(study, profile=profile)
+    cfg = load_study(study, profile=profile, sets=sets)
     work_dir = StudyLayout.of(cfg.study.name, cfg.study.output).root
     with ClassifierProgress(console, cfg.classifier.monitor) as progress:
         result = classify_from_config(cfg, work_dir=work_dir, out_dir=out,
@@ -172,15 +173,17 @@ def floors(
     profile: ProfileOpt = None,
     out: OutOpt = None,
     seed: SeedOpt = None,
+    sets: SetOption = None,
 ) -> None:
     """Score the trivial floors (majority class, colour-histogram logistic regression)."""
     from ganlab.classify import floors_from_config
-    from ganlab.config import load_config
     from ganlab.study import StudyLayout
 
-    cfg = load_config(study, profile=profile)
+    cfg = load_study(study, profile=profile, sets=sets)
     work_dir = StudyLayout.of(cfg.study.name, cfg.study.output).root
     results = floors_from_config(cfg, work_dir=work_dir, out_dir=out, seed=seed)
     for name, metrics in results.items():
         console.print(_metrics_table(f"floor: {name}", metrics, ["val", "test"]))
         console.print(_threshold_line(metrics["threshold"]))
+        if "model" in metrics:  # scored on new images by `ganlab classify eval MODEL DIR`
+            console.print(f"model: {metrics['model']}", highlight=False, soft_wrap=True)

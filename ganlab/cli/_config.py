@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from ganlab.cli._app import PROFILE_HELP, console, make_app
+from ganlab.cli._options import SetOption, load_study
 
 app = make_app("Check study files against the schema and the installed plugins.")
 
@@ -18,13 +19,17 @@ def check(
     profile: Annotated[
         str | None, typer.Option("--profile", "-p", help=PROFILE_HELP)
     ] = None,
+    sets: SetOption = None,
 ) -> None:
-    """Validate a study file (schema, plugins, parameters) and print the resolved config."""
+    """Validate a study file as `study run` does before any trial (schema, plugins, finite
+    numbers, a safe study name, the images, the search space); print the resolved config."""
     from rich.syntax import Syntax
 
-    from ganlab.config import config_to_toml, load_config, plugin_refs
+    from ganlab.config import config_to_toml, plugin_refs
+    from ganlab.study import check_study
 
-    cfg = load_config(study_file, profile=profile)
+    cfg = load_study(study_file, profile=profile, sets=sets)
+    check_study(cfg)
     text = config_to_toml(cfg)
     if console.is_terminal:
         console.print(Syntax(text, "toml", theme="ansi_dark", word_wrap=True))

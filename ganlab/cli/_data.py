@@ -19,6 +19,7 @@ from ganlab.cli._app import (
     print_skipped,
     wants_json,
 )
+from ganlab.cli._options import SetOption, load_study
 
 app = make_app("Inspect image sets, generate the synthetic set, preview filters, write splits.")
 
@@ -129,16 +130,17 @@ def preview(
     n: Annotated[int, typer.Option("--n", min=1, help="Images (rows).")] = 4,
     seed: Annotated[int, typer.Option("--seed", help="Augmentation seed.")] = 0,
     profile: ProfileOption = None,
+    sets: SetOption = None,
 ) -> None:
     """Write a PNG grid: originals, each filter step, augmented copies."""
-    from ganlab.config import DataConfig, PluginRef, load_config
+    from ganlab.config import DataConfig, PluginRef
     from ganlab.data import preview_grid
     from ganlab.errors import ConfigError
 
     if (study_file is None) == (root is None):
         raise ConfigError("give either a STUDY_FILE or --root DIR (exactly one)")
     if study_file is not None:
-        cfg = load_config(study_file, profile=profile)
+        cfg = load_study(study_file, profile=profile, sets=sets)
         data, base = cfg.data, Path(cfg.base_dir)
     else:
         fl = filters if filters is not None else ["bilateral", "gamma"]
@@ -159,13 +161,13 @@ def split(
     ] = None,
     fold: Annotated[int | None, typer.Option("--fold", min=0, help="Validation fold.")] = None,
     profile: ProfileOption = None,
+    sets: SetOption = None,
 ) -> None:
     """Prepare the study's data (cached) and write or reuse its split manifest."""
-    from ganlab.config import load_config
     from ganlab.data import prepare_data
     from ganlab.study import StudyLayout
 
-    cfg = load_config(study_file, profile=profile)
+    cfg = load_study(study_file, profile=profile, sets=sets)
     wd = work_dir or StudyLayout.of(cfg.study.name, cfg.study.output).root
     data = prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=wd, fold=fold)
     p = data.protocol

@@ -23,6 +23,7 @@ from ganlab.cli._app import (
     make_app,
     print_skipped,
 )
+from ganlab.cli._options import SetOption, load_study
 
 app = make_app("Train GANs, sample checkpoints and score generated images (FID/KID, "
                "precision/recall/density/coverage, TSTR).")
@@ -58,22 +59,25 @@ def train(
         int | None, typer.Option("--epochs", min=1, help="Override gan.epochs.")
     ] = None,
     log_format: LogFormatOpt = LogFormat.auto,
+    sets: SetOption = None,
 ) -> None:
     """Train the study's GAN on its training split; resumable after a kill."""
-    from ganlab.config import load_config
+    from ganlab.config import config_record
     from ganlab.data import build_augmentation, prepare_data
     from ganlab.device import resolve_device
     from ganlab.gan import train_gan
+    from ganlab.io import atomic_write_json
     from ganlab.study import StudyLayout
 
-    cfg = load_config(study_file, profile=profile,
-                      overrides={"gan.epochs": epochs} if epochs else None)
+    cfg = load_study(study_file, profile=profile, sets=sets,
+                     extra=[("gan.epochs", epochs)] if epochs else None)
     say_inception_notice(cfg.gan.fid)
     torch_device = resolve_device(device or cfg.study.device)
     study_dir = StudyLayout.of(cfg.study.name, cfg.study.output).root
     data = prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=study_dir)
     print_skipped(data.protocol)
     out_dir = out or study_dir / "gan"
+    atomic_write_json(out_dir / "study-config.json", config_record(cfg))
     kwargs = {"out_dir": out_dir, "device": torch_device, "seed": cfg.study.seed,
               "augment": build_augmentation(cfg.data.augmentations), "resume": resume}
     plain = is_plain(log_format, console)  # a log file: one line per epoch
@@ -211,15 +215,15 @@ def metrics(
         bool | None, typer.Option("--tstr/--no-tstr", help="Override gan.metrics.tstr.")
     ] = None,
     device: DeviceOption = None,
+    sets: SetOption = None,
 ) -> None:
     """Offline GAN metrics of a checkpoint: per-class precision/recall/density/coverage, TSTR."""
-    from ganlab.config import load_config
     from ganlab.data import prepare_data
     from ganlab.device import resolve_device
     from ganlab.study import evaluate_gan
 
-    overrides = {"gan.metrics.tstr": tstr} if tstr is not None else None
-    cfg = load_config(study_file, profile=profile, overrides=overrides)
+    cfg = load_study(study_file, profile=profile, sets=sets,
+                     extra=[("gan.metrics.tstr", tstr)] if tstr is not None else None)
     say_inception_notice(cfg.gan.fid)
     torch_device = resolve_device(device or cfg.study.device)
     study_dir = Path(cfg.study.output) / cfg.study.name

@@ -19,6 +19,7 @@ from ganlab.cli._app import (
     make_app,
     wants_json,
 )
+from ganlab.cli._options import SetOption, load_study
 
 app = make_app("Run Optuna studies over the pipeline; ablations, baselines, ensembles, reports.")
 
@@ -61,6 +62,7 @@ def run(
         typer.Option("--gpus", help="GPU ids for the workers, e.g. 0,1: worker i runs on GPU "
                      "i mod N only (default: every visible GPU)."),
     ] = None,
+    sets: SetOption = None,
 ) -> None:
     """Run or resume a study: data preparation, its trials, then its baselines, ablation and
     ensembles."""
@@ -75,18 +77,15 @@ def run(
 
     from ganlab.cli._gan import say_inception_notice
     from ganlab.cli._progress import PlainLog, RichProgress
-    from ganlab.config import load_config
     from ganlab.study import (
         check_run_options,
-        expand_search_space,
         needs_gan,
         parse_gpus,
         run_study,
     )
 
-    cfg = load_config(study_file, profile=profile)
-    check_run_options(cfg, jobs=jobs, storage=storage, device=device)
-    expand_search_space(cfg)  # search-space mistakes before the progress display
+    cfg = load_study(study_file, profile=profile, sets=sets)
+    check_run_options(cfg, jobs=jobs, storage=storage, device=device)  # and check_study
     if needs_gan(cfg):
         say_inception_notice(cfg.gan.fid)  # once per run, not once per trial
     optuna.logging.set_verbosity(optuna.logging.ERROR)
@@ -117,14 +116,18 @@ def run(
 
 
 @app.command("ablate")
-def ablate(study_file: StudyFile, device: DeviceOpt = None, profile: ProfileOpt = None) -> None:
+def ablate(
+    study_file: StudyFile,
+    device: DeviceOpt = None,
+    profile: ProfileOpt = None,
+    sets: SetOption = None,
+) -> None:
     """Run (or resume) only the ablation of a study file and print its tables."""
     from ganlab.cli._progress import PlainLog
-    from ganlab.config import load_config
     from ganlab.device import resolve_device
     from ganlab.study import format_mean_ci, run_ablation
 
-    cfg = load_config(study_file, profile=profile)
+    cfg = load_study(study_file, profile=profile, sets=sets)
     res = run_ablation(cfg, device=resolve_device(device or cfg.study.device),
                        on_event=PlainLog(console))
     table = Table(title=f"ablation of {cfg.study.name} (test, mean [95% interval over seeds])")

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from ganlab.config._dump import config_to_dict, config_to_toml, redact_url, to_plain
+from ganlab.config._dump import (
+    config_record,
+    config_to_dict,
+    config_to_toml,
+    redact_url,
+    to_plain,
+)
 from ganlab.config._loader import config_from_dict, load_config, read_toml
+from ganlab.config._overrides import Override, attribute, parse_override
 from ganlab.config._paths import apply_overrides, get_path, set_path
 from ganlab.config._schema import (
     PLUGIN_FIELDS,
@@ -25,7 +32,7 @@ from ganlab.config._schema import (
     SynthConfig,
 )
 from ganlab.config._text import show
-from ganlab.config._validate import plugin_refs, validate_plugins
+from ganlab.config._validate import plugin_refs, validate_plugins, validate_search
 
 __all__ = [
     "PLUGIN_FIELDS",
@@ -39,6 +46,7 @@ __all__ = [
     "FidConfig",
     "GanMetricsConfig",
     "GanConfig",
+    "Override",
     "ObjectiveConfig",
     "PluginRef",
     "R1Config",
@@ -46,16 +54,20 @@ __all__ = [
     "StudySection",
     "SynthConfig",
     "apply_overrides",
+    "attribute",
     "config_from_dict",
+    "config_record",
     "config_to_dict",
     "config_to_toml",
     "redact_url",
     "get_path",
     "load_config",
+    "parse_override",
     "read_toml",
     "plugin_refs",
     "set_path",
     "show",
     "to_plain",
     "validate_plugins",
+    "validate_search",
 ]

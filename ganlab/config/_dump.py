@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any
 
-from ganlab.config._schema import Config, PluginRef
+from ganlab.config._schema import LOADER_FIELDS, Config, PluginRef
 from ganlab.registry import ParamSpec
 
 _BARE = re.compile(r"[A-Za-z0-9_-]+")
@@ -46,8 +46,8 @@ def config_to_dict(cfg: Config) -> dict[str, Any]:
     A password in ``study.storage`` is replaced by ``***``: this dict is what gets written.
     """
     out = to_plain(cfg)
-    out.pop("source", None)
-    out.pop("base_dir", None)
+    for name in LOADER_FIELDS:
+        out.pop(name, None)
     study = out.get("study")
     if isinstance(study, dict) and study.get("storage"):
         study["storage"] = redact_url(study["storage"])
@@ -96,3 +96,19 @@ def _table(table: dict[str, Any], path: list[str], lines: list[str]) -> None:
     lines.extend(f"{_key(k)} = {_value(v)}" for k, v in scalars.items())
     for key, sub in tables.items():
         _table(sub, [*path, key], lines)
+
+
+def config_record(cfg: Config) -> dict[str, Any]:
+    """What a run records of its config: the file, the profile, the overrides applied on top
+    (in order) and the resolved study (``config``, which loads back with ``config_from_dict``)."""
+    return {
+        "source": cfg.source,
+        "profile": cfg.profile,
+        "overrides": [[path, _no_password(to_plain(value))] for path, value in cfg.overrides],
+        "config": config_to_dict(cfg),
+    }
+
+
+def _no_password(value: Any) -> Any:
+    """An override value with the password of any URL in it replaced by ``***``."""
+    return redact_url(value) if isinstance(value, str) else value

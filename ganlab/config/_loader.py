@@ -14,14 +14,16 @@ import dataclasses
 import tomllib
 import types
 import typing
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
+from ganlab.config._overrides import Override, attribute, override_pairs
 from ganlab.config._paths import apply_overrides
-from ganlab.config._schema import Config, PluginRef
+from ganlab.config._schema import LOADER_FIELDS, Config, PluginRef
 from ganlab.config._text import show
 from ganlab.config._validate import validate_plugins
-from ganlab.errors import ConfigError
+from ganlab.errors import ConfigError, GanlabError
 from ganlab.registry import ParamSpec, parse_spec
 
 _POSITIVE = {
@@ -51,22 +53,26 @@ def load_config(
     path: str | Path,
     *,
     profile: str | None = None,
-    overrides: dict[str, Any] | None = None,
+    overrides: Mapping[str, Any] | Iterable[Override] | None = None,
     check_plugins: bool = True,
 ) -> Config:
-    """Load and validate a study file.
+    """Load and validate a study file: the file, then the profile, then ``overrides``.
 
     Args:
         path: The TOML file.
         profile: Name of a ``[profiles.<name>]`` table of overrides to apply.
-        overrides: Extra ``{"config.path": value}`` overrides applied last.
+        overrides: ``(config path, value)`` pairs (or a ``{path: value}`` mapping) applied
+            last, in order, validated like the file; recorded in ``Config.overrides``.
         check_plugins: Also check every plugin reference against the registry
             (:func:`validate_plugins`; this imports the plugins named). Off only in tests.
     """
     raw = read_toml(path)
     cfg = config_from_dict(raw, source=str(path), profile=profile, overrides=overrides)
     if check_plugins:
-        validate_plugins(cfg)
+        try:
+            validate_plugins(cfg)
+        except GanlabError as exc:
+            raise attribute(exc, cfg.overrides) from None
     return cfg
 
 
@@ -75,9 +81,20 @@ def config_from_dict(
     *,
     source: str = "<dict>",
     profile: str | None = None,
-    overrides: dict[str, Any] | None = None,
+    overrides: Mapping[str, Any] | Iterable[Override] | None = None,
 ) -> Config:
     """Validate an already parsed study (the dict form of a TOML file)."""
+    pairs = override_pairs(overrides)
+    try:
+        cfg = _config_from_dict(raw, source, profile, pairs)
+    except ConfigError as exc:
+        raise attribute(exc, pairs) from None
+    return dataclasses.replace(cfg, profile=profile, overrides=pairs)
+
+
+def _config_from_dict(
+    raw: dict[str, Any], source: str, profile: str | None, overrides: tuple[Override, ...]
+) -> Config:
     raw = copy.deepcopy(raw)
     profiles = raw.pop("profiles", {})
     if not isinstance(profiles, dict):
@@ -87,8 +104,8 @@ def config_from_dict(
             known = ", ".join(profiles) or "none defined"
             raise ConfigError(f"{source}: no profile {profile!r}; profiles in this file: {known}")
         raw = apply_overrides(raw, profiles[profile], where=f"{source}: profiles.{profile}")
-    if overrides:
-        raw = apply_overrides(raw, overrides, where=f"{source}: override")
+    for path, value in overrides:
+        raw = apply_overrides(raw, {path: value}, where=f"{source}: override")
     if "study" not in raw:
         raise ConfigError(f"{source}: missing the [study] table (at least: name = \"...\")")
     search_raw = raw.pop("search", {})
@@ -218,7 +235,7 @@ def _dataclass(value: Any, tp: type, prefix: str, path: str) -> Any:
     if not isinstance(value, dict):
         _fail(prefix, path or tp.__name__, tp, value)
     hints = get_type_hints(tp)
-    fields = {f.name: f for f in dataclasses.fields(tp) if f.name not in ("source", "base_dir")}
+    fields = {f.name: f for f in dataclasses.fields(tp) if f.name not in LOADER_FIELDS}
     unknown = sorted(set(value) - set(fields))
     if unknown:
         where = f"{path}.{unknown[0]}" if path else unknown[0]

@@ -3,7 +3,9 @@
 Lists of plugin tables are addressed by plugin name: ``data.filters.bilateral.d`` is the ``d`` of
 the ``bilateral`` entry of ``data.filters``. Setting ``data.filters.bilateral`` to ``false``
 removes that step (``true`` keeps it), which is how ablations switch a filter on and off.
-Setting ``x.name`` of a plugin table to another name drops the old plugin's parameters.
+Setting ``x.name`` of a plugin table to another name drops the old plugin's parameters, and a
+parameter of a plugin the file leaves at its default (``classifier.model.dropout``) is set on that
+default plugin.
 """
 
 from __future__ import annotations
@@ -39,6 +41,26 @@ def _plugin_paths() -> frozenset[str]:
     return frozenset(out)
 
 
+@functools.cache
+def _plugin_defaults() -> dict[str, dict[str, Any]]:
+    """The schema's default plugin table of every single-plugin field that has one."""
+    from ganlab.config._schema import Config, PluginRef
+
+    out: dict[str, dict[str, Any]] = {}
+
+    def walk(tp: type, prefix: str) -> None:
+        for f in dataclasses.fields(tp):
+            if isinstance(f.default, PluginRef):
+                out[prefix + f.name] = f.default.as_dict()
+            elif f.default_factory is not dataclasses.MISSING:
+                value = f.default_factory()
+                if dataclasses.is_dataclass(value):
+                    walk(type(value), f"{prefix}{f.name}.")
+
+    walk(Config, "")
+    return out
+
+
 def _find_named(items: list[Any], name: str) -> int | None:
     for i, item in enumerate(items):
         if (isinstance(item, dict) and item.get("name") == name) or item == name:
@@ -71,8 +93,8 @@ def set_path(raw: dict[str, Any], path: str, value: Any, *, where: str = "") -> 
     for i, part in enumerate(parts[:-1]):
         if isinstance(node, dict):
             nxt = node.get(part)
-            if nxt is None:
-                nxt = {}
+            if nxt is None:  # a plugin left at its default starts from the default's table
+                nxt = copy.deepcopy(_plugin_defaults().get(".".join(parts[: i + 1]), {}))
                 node[part] = nxt
             elif isinstance(nxt, str) and ".".join(parts[: i + 1]) in _plugin_paths():
                 # a plugin given by bare name ("adam") becomes a table so params can be set

@@ -24,7 +24,7 @@ from ganlab.registry import ParamSpec, registry_for
 
 BEGIN = "<!-- BEGIN GENERATED SCHEMA: python docs/gen_study_reference.py -->"
 END = "<!-- END GENERATED SCHEMA -->"
-_LOADER_FIELDS = {"source", "base_dir"}  # set by the loader, not written in files
+_LOADER_FIELDS = set(_schema.LOADER_FIELDS)  # set by the loader, not written in files
 _PLURAL = {"integer": "integers", "number": "numbers", "string": "strings", "any value": "values"}
 _WORDS = {int: "integer", float: "number", bool: "boolean", str: "string", Any: "any value"}
 

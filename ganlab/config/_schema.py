@@ -265,3 +265,9 @@ class Config:
     ensemble: EnsembleConfig | None = None  # ensemble of the best models
     source: str = ""  # the file this was loaded from (set by the loader)
     base_dir: str = "."  # folder that relative data paths start from (set by the loader)
+    profile: str | None = None  # the profile applied (set by the loader)
+    overrides: tuple[tuple[str, Any], ...] = ()  # (path, value) applied last (set by the loader)
+
+
+# Fields of Config the loader fills in; never written in (or read from) a study file.
+LOADER_FIELDS = ("source", "base_dir", "profile", "overrides")

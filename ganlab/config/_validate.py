@@ -3,7 +3,8 @@
 Every plugin reference must name a registered plugin of the right kind, set only parameters its
 factory accepts (never the structural keywords ganlab passes itself), give every required one,
 and give values of the annotated simple type (number, integer, boolean, string, list). Search
-paths into a plugin (``gan.optimizer.lr``) must name a real parameter of it.
+paths into a plugin (``gan.optimizer.lr``) must name a real parameter of it (checked where
+the search space is used).
 """
 
 from __future__ import annotations
@@ -56,7 +57,11 @@ def plugin_refs(cfg: Config) -> list[tuple[str, str, PluginRef]]:
 
 
 def validate_plugins(cfg: Config) -> None:
-    """Raise :class:`ConfigError` naming the file and key path of the first bad plugin use."""
+    """Raise :class:`ConfigError` naming the file and key path of the first bad plugin use.
+
+    ``[search]`` is checked by :func:`validate_search`, only where it is used (a study run),
+    so a command that ignores it keeps working after a model swap.
+    """
     from ganlab.registry import REGISTRIES
 
     prefix = f"{cfg.source or '<config>'}: "
@@ -70,7 +75,6 @@ def validate_plugins(cfg: Config) -> None:
         _check_params(prefix, path, reg, ref)
         if kind in _BUILT_AT_CHECK:
             _check_build(prefix, path, reg, ref)
-    _check_search_paths(prefix, cfg)
 
 
 # Kinds cheap enough to build at load time, so a bad parameter value (an ADA target of 1.5)
@@ -123,9 +127,11 @@ def _check_params(prefix: str, path: str, reg: Any, ref: PluginRef) -> None:
         )
 
 
-def _check_search_paths(prefix: str, cfg: Config) -> None:
+def validate_search(cfg: Config) -> None:
+    """Every ``[search]`` path into a plugin names a real parameter of that plugin."""
     from ganlab.registry import REGISTRIES
 
+    prefix = f"{cfg.source or '<config>'}: "
     refs = {path: (kind, ref) for path, kind, ref in plugin_refs(cfg)}
     for key in cfg.search:
         parent, _, param = key.rpartition(".")

@@ -16,7 +16,12 @@ from ganlab.data._chain import (
 )
 from ganlab.data._decode import Decoded, decode_bytes, decode_file
 from ganlab.data._inspect import DEFAULT_HASH_DISTANCE, InspectReport, inspect_folder
-from ganlab.data._prepare import load_image_folder, prepare_data, resolve_sources
+from ganlab.data._prepare import (
+    check_data_source,
+    load_image_folder,
+    prepare_data,
+    resolve_sources,
+)
 from ganlab.data._preprocess import Scan, scan_sources
 from ganlab.data._preview import preview_grid
 from ganlab.data._sources import Source, SourceList, list_folder, list_manifest
@@ -24,6 +29,7 @@ from ganlab.data._synth import synthesize
 from ganlab.data._types import ImageSet, PreparedData
 
 __all__ = [
+    "check_data_source",
     "DEFAULT_HASH_DISTANCE",
     "Decoded",
     "ImageSet",

@@ -17,9 +17,9 @@ import torch
 from torch import nn
 
 from ganlab.config import PluginRef
-from ganlab.errors import TrainingError
+from ganlab.errors import GanlabError, TrainingError
 from ganlab.gan._build import build_discriminator, build_generator
-from ganlab.io import atomic_torch_save
+from ganlab.io import atomic_torch_save, safe_torch_load
 
 REQUIRED_KEYS = (
     "generator", "discriminator", "g_optimizer", "d_optimizer", "scaler", "rng", "epoch",
@@ -44,9 +44,9 @@ def read_checkpoint(path: str | Path, *, map_location: str | torch.device = "cpu
             "it is written to <output>/<study>/gan/checkpoint.pt."
         )
     try:
-        state = torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unreadable file is a user-facing problem
-        raise TrainingError(f"{path}: not a readable GAN checkpoint ({exc}).") from exc
+        state = safe_torch_load(path, what="GAN checkpoint", map_location=map_location)
+    except GanlabError as exc:  # one line: missing, empty, truncated, foreign or unsafe
+        raise TrainingError(str(exc)) from None
     if not isinstance(state, dict) or any(k not in state for k in REQUIRED_KEYS):
         raise TrainingError(
             f"{path}: not a ganlab GAN checkpoint (expected keys {', '.join(REQUIRED_KEYS)})."

@@ -203,7 +203,11 @@ class GanTrainer:
             return False
         # Load to the CPU: RNG states must stay CPU byte tensors, and load_state_dict moves
         # weights and optimizer moments to each parameter's device (Adam's step stays on the CPU).
-        state = read_checkpoint(self.checkpoint_path, map_location="cpu")
+        try:
+            state = read_checkpoint(self.checkpoint_path, map_location="cpu")
+        except TrainingError as exc:  # unreadable: say how to start over
+            raise TrainingError(f"{exc}; delete it (or start without resuming) to train from "
+                                "scratch") from None
         theirs, ours = state["meta"], self.meta()
         diff = [
             k for k in ours

@@ -28,6 +28,7 @@ from ganlab.study._optimize import (
     optimize_study,
 )
 from ganlab.study._pipeline import RunResult, flat_metrics, load_run, needs_gan, run_pipeline
+from ganlab.study._preflight import check_finite, check_study
 from ganlab.study._report import SECTIONS, write_report
 from ganlab.study._run import StudyRunSummary, run_study
 from ganlab.study._samplers import create_pruner, create_sampler
@@ -48,6 +49,8 @@ __all__ = [
     "StudyRunSummary",
     "TrialObjective",
     "ablation_cells",
+    "check_finite",
+    "check_study",
     "apply_values",
     "baseline_config",
     "baseline_name",

@@ -187,8 +187,10 @@ def _trials_line(summary: OptimizeSummary, study: optuna.Study) -> str:
 def check_run_options(
     cfg: Config, *, jobs: int = 1, storage: str | None = None, device: str | None = None
 ) -> None:
-    """Fail fast on options that cannot work (before anything starts)."""
+    """Fail fast on options and study files that cannot work (before any trial starts); the
+    study-file part is :func:`~ganlab.study.check_study`, which ``config check`` runs too."""
     from ganlab.device import resolve_device
+    from ganlab.study._preflight import check_study
 
     if jobs < 1:
         raise ConfigError(f"expected at least 1 worker, got {jobs}", path="jobs")
@@ -198,6 +200,7 @@ def check_run_options(
         raise ConfigError("more than one worker needs a shared storage, not ':memory:'",
                           path=("jobs", "study.storage"),
                           hint="use the default journal or a database URL, or one worker")
+    check_study(cfg)
 
 
 def best_trial_info(study: optuna.Study) -> dict[str, Any] | None:
@@ -216,7 +219,7 @@ def best_trial_info(study: optuna.Study) -> dict[str, Any] | None:
 def _record_study(cfg: Config, layout: StudyLayout, url: str | None) -> None:
     import json
 
-    from ganlab.config import config_to_dict
+    from ganlab.config import config_record
     from ganlab.io import atomic_write_json
 
     path = layout.study_json
@@ -225,7 +228,7 @@ def _record_study(cfg: Config, layout: StudyLayout, url: str | None) -> None:
         "name": cfg.study.name,
         "source": str(cfg.source),
         "storage": redact_url(url) if url is not None else previous.get("storage"),
-        "config": config_to_dict(cfg),
+        **config_record(cfg),  # source, profile, overrides, config
     })
 
 

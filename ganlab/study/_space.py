@@ -15,7 +15,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ganlab.config import PLUGIN_FIELDS, config_from_dict, config_to_dict, get_path, set_path
+from ganlab.config import (
+    PLUGIN_FIELDS,
+    config_from_dict,
+    config_to_dict,
+    get_path,
+    set_path,
+    validate_search,
+)
 from ganlab.errors import ConfigError
 from ganlab.registry import ParamSpec, Registry, parse_spec, registry_for
 
@@ -50,6 +57,7 @@ class SearchParam:
 
 def expand_search_space(cfg: Config) -> list[SearchParam]:
     """Expand ``cfg.search`` into parameters, declared spaces included, in sampling order."""
+    validate_search(cfg)
     where = f"{cfg.source}: search"
     out: list[SearchParam] = []
     for path, spec in cfg.search.items():

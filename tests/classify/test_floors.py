@@ -37,3 +37,24 @@ def test_floors_on_a_colour_separable_set(data, tmp_path: Path) -> None:
     written = json.loads((tmp_path / "floors.json").read_text())
     assert set(written) == {"protocol", "majority", "colour_histogram"}
     assert written["majority"]["test"]["roc_auc"]["ci_high"] == 0.5  # constant score
+
+
+def test_colour_histogram_floor_is_a_saved_classifier(data, tmp_path: Path) -> None:
+    """The saved floor loads like a classifier (weights_only) and gives sklearn's
+    probabilities on new images."""
+    from ganlab.classify import load_classifier
+    from ganlab.classify._floors import _fit_histogram_lr
+    from ganlab.classify._loop import positive_probability, predict_logits
+
+    out = trivial_floors(data, n_boot=50, out_dir=tmp_path)
+    path = Path(out["colour_histogram"]["model"])
+    assert path == tmp_path / "floor_colour_histogram.pt"
+    torch.load(path, weights_only=True)  # a safe format
+    model, meta = load_classifier(path)
+    assert meta["threshold"] == out["colour_histogram"]["threshold"]
+    assert meta["class_names"] == ["benign", "malignant"] and meta["image_size"] == 16
+    prob = positive_probability(predict_logits(model, data.test.images,
+                                               device=torch.device("cpu")))
+    expected = _fit_histogram_lr(data.train, 0).predict_proba(
+        colour_histograms(data.test.images))[:, 1]
+    np.testing.assert_allclose(prob, expected, atol=1e-6)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from ganlab.cli import app
@@ -14,6 +15,10 @@ runner = CliRunner()
 STUDY = """
 [study]
 name = "cli"
+
+[data]
+root = "synth"
+synth = {n = 20}
 
 [gan]
 epochs = 25
@@ -47,3 +52,63 @@ def test_check_errors(tmp_path: Path) -> None:
         assert result.exit_code == 1, result.output
         assert message in result.output.replace("\n", " ")
         assert "Traceback" not in result.output
+
+
+def _images(root: Path, classes: tuple[str, ...] = ("benign", "malignant")) -> Path:
+    for cls in classes:
+        (root / cls).mkdir(parents=True)
+        (root / cls / "a.png").write_bytes(b"png")
+    return root
+
+
+BAD = [
+    ('[study]\nname = "b"\n[data]\nroot = "nowhere"\n',
+     "data.root: {tmp}/nowhere is not a folder. Point data.root"),
+    ('[study]\nname = "b"\n[data]\nroot = "one"\n',
+     "data.root: {tmp}/one: found only 1 class (benign); ganlab needs exactly two"),
+    ('[study]\nname = "b"\n[data]\nroot = "empty"\n',
+     "data.root: {tmp}/empty: class folder(s) malignant hold no files"),
+    ('[study]\nname = "b"\n',
+     "data: no images configured; set data.root"),
+    ('[study]\nname = "b"\n[data]\nroot = "two"\n[classifier]\n'
+     'optimizer = {{name = "adam", lr = nan}}\n',
+     "classifier.optimizer.lr: expected a finite number, got nan; TOML's nan and inf"),
+    ('[study]\nname = "b"\ntimeout = inf\n[data]\nroot = "two"\n',
+     "study.timeout: expected a finite number, got inf"),
+    ('[study]\nname = "b"\n[data]\nroot = "two"\n[search]\n'
+     '"classifier.optimizer.lr" = {{type = "float", low = 0.001, high = inf}}\n',
+     'search."classifier.optimizer.lr".high: expected a finite number, got inf'),
+    ('[study]\nname = "../../escape"\n[data]\nroot = "two"\n',
+     "study.name: '../../escape' cannot be used as a folder name; use letters, digits"),
+]
+
+
+@pytest.mark.parametrize(("body", "message"), BAD, ids=[
+    "no-root", "one-class", "empty-class", "no-data", "nan-lr", "inf-timeout", "inf-search",
+    "escape-name"])
+@pytest.mark.parametrize("command", [["config", "check"], ["study", "run"]])
+def test_check_and_run_refuse_what_would_fail_every_trial(
+    tmp_path: Path, body: str, message: str, command: list[str]
+) -> None:
+    """config check and study run share one check (no trial starts, nothing is written)."""
+    _images(tmp_path / "two")
+    _images(tmp_path / "one", ("benign",))
+    _images(tmp_path / "empty")
+    (tmp_path / "empty" / "malignant" / "a.png").unlink()
+    path = tmp_path / "bad.toml"
+    path.write_text(body.format().replace("[study]\n", f'[study]\noutput = "{tmp_path}/runs"\n'))
+    result = runner.invoke(app, [*command, str(path)])
+    text = " ".join(result.output.split())
+    assert result.exit_code == 1, text
+    assert "Traceback" not in result.output
+    assert text.startswith(f"error: {path}: "), text
+    assert message.format(tmp=tmp_path) in text
+    assert not (tmp_path / "runs").exists()
+
+
+def test_check_accepts_a_synthetic_set_still_to_be_generated(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text(STUDY)
+    result = runner.invoke(app, ["config", "check", str(path)])
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "synth").exists()  # checking generates nothing

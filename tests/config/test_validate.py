@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from ganlab.config import config_from_dict, load_config, plugin_refs, validate_plugins
+from ganlab.config import (
+    config_from_dict,
+    load_config,
+    plugin_refs,
+    validate_plugins,
+    validate_search,
+)
 from ganlab.config._validate import _mismatch
 from ganlab.errors import ConfigError
 from ganlab.registry import FILTERS
@@ -42,7 +48,7 @@ def typed_filters(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 def _check(tmp_path: Path, body: str) -> None:
     path = tmp_path / "x.toml"
     path.write_text('[study]\nname = "s"\n' + body)
-    load_config(path)
+    validate_search(load_config(path))
 
 
 def test_default_study_validates(tmp_path: Path) -> None:
@@ -79,6 +85,18 @@ def test_bad_plugin_use(tmp_path: Path, body: str, message: str) -> None:
     with pytest.raises(ConfigError) as err:
         _check(tmp_path, body)
     assert message in str(err.value)
+
+
+def test_search_is_checked_only_where_it_is_used(tmp_path: Path) -> None:
+    """A search path left behind by a model swap does not stop loading (classify train and
+    gan train do not use [search]); the search check, run by study run, still catches it."""
+    path = tmp_path / "x.toml"
+    path.write_text('[study]\nname = "s"\n[search]\n'
+                    '"classifier.model.width" = {type = "int", low = 16, high = 64}\n')
+    assert load_config(path).classifier.model.name == "compact_cnn"
+    swapped = load_config(path, overrides=[("classifier.model", {"name": "timm"})])
+    with pytest.raises(ConfigError, match="'width' is not a parameter of classifier plugin"):
+        validate_search(swapped)
 
 
 def test_searching_the_plugin_name_skips_the_parameter_check(tmp_path: Path) -> None:

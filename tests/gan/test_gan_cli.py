@@ -119,3 +119,28 @@ def test_fid_with_a_classifier_backbone_is_labelled_not_comparable(checkpoint, t
     assert saved["fid"] > 0 and saved["fid_protocol"]["n_fake"] == 12
     assert saved["fid_protocol"]["comparable_with_published_fid"] is False
     assert "NOT comparable" in result.output
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        (b"", "the file is empty"),
+        (b"text, not a checkpoint\n", "it is not a PyTorch checkpoint file"),
+        (None, "the file is truncated or corrupt (a zip archive PyTorch cannot read)"),
+    ],
+)
+def test_resume_from_a_bad_checkpoint_is_one_line(tmp_path, content, why) -> None:
+    """`gan train` resumes by default: a damaged checkpoint.pt is named, with the fix."""
+    study = tmp_path / "tiny.toml"
+    study.write_text(STUDY.format(out=tmp_path / "runs"))
+    ckpt = tmp_path / "runs" / "tiny" / "gan" / "checkpoint.pt"
+    if content is None:
+        assert runner.invoke(app, ["gan", "train", str(study), "--epochs", "1"]).exit_code == 0
+        content = ckpt.read_bytes()[: ckpt.stat().st_size // 2]
+    ckpt.parent.mkdir(parents=True, exist_ok=True)
+    ckpt.write_bytes(content)
+    result = runner.invoke(app, ["gan", "train", str(study)])
+    text = " ".join(result.output.split())
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert text == (f"error: {ckpt}: cannot be read as a GAN checkpoint: {why}; delete it (or "
+                    "use --no-resume) to train from scratch")

@@ -106,3 +106,13 @@ def test_discriminator_freezes_its_trunk_for_freeze_epochs() -> None:
     assert all(p.grad is None for p in model.trunk.parameters())
     model.on_epoch_start(2)
     assert all(p.requires_grad for p in model.trunk.parameters())
+
+
+def test_timm_takes_dropout_like_every_classifier() -> None:
+    model = CLASSIFIERS.create("timm", **STRUCT, model="resnet18", dropout=0.3)
+    assert model.drop_rate == 0.3  # timm's own name for it
+    old = CLASSIFIERS.create("timm", **STRUCT, model="resnet18", drop_rate=0.2)
+    assert old.drop_rate == 0.2
+    with pytest.raises(PluginError, match="keep only dropout"):
+        CLASSIFIERS.create("timm", **STRUCT, model="resnet18", dropout=0.1, drop_rate=0.2)
+    assert "dropout" in CLASSIFIERS.search_space("timm")

@@ -18,7 +18,8 @@ def timm_classifier(
     model: str = "resnet18",
     pretrained: bool = False,
     weights: str | None = None,
-    drop_rate: float = 0.0,
+    dropout: float = 0.0,
+    drop_rate: float | None = None,
 ) -> nn.Module:
     """A timm model by name, e.g. ``{name = "timm", model = "resnet18"}``.
 
@@ -29,8 +30,19 @@ def timm_classifier(
         model: A timm model name (see ``timm.list_models()``).
         pretrained: Start from ImageNet weights; needs ``weights`` (ganlab never downloads).
         weights: Local weights file (``.safetensors``, ``.bin`` or ``.pth``) of that model.
-        drop_rate: Dropout before the classifier head.
+        dropout: Dropout before the classifier head (timm's ``drop_rate``), the parameter
+            every ganlab classifier takes, so a study's search space survives a model swap.
+        drop_rate: The same under timm's name (older study files); give one of the two.
     """
+    if drop_rate is not None:
+        if dropout not in (0.0, drop_rate):
+            raise PluginError(
+                f"classifier 'timm': dropout = {dropout} and drop_rate = {drop_rate} are the same "
+                "setting; keep only dropout"
+            )
+        dropout = drop_rate
+    if not 0.0 <= dropout < 1.0:
+        raise PluginError(f"classifier 'timm': dropout must be in [0, 1), got {dropout}")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never wait on hub retries
     import timm
 
@@ -62,7 +74,7 @@ def timm_classifier(
         pretrained_cfg_overlay=overlay,
         num_classes=num_classes,
         in_chans=channels,
-        drop_rate=drop_rate,
+        drop_rate=dropout,
     )
 
 
@@ -71,5 +83,5 @@ timm_classifier.search_space = {
         "type": "categorical",
         "choices": ["resnet18", "efficientnet_b0", "mobilenetv3_small_100"],
     },
-    "drop_rate": {"type": "float", "low": 0.0, "high": 0.5},
+    "dropout": {"type": "float", "low": 0.0, "high": 0.5},
 }

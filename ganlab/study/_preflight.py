@@ -1,0 +1,74 @@
+"""What must hold before a study starts any trial; ``ganlab config check`` runs the same checks.
+
+A study that fails here would fail every trial the same way (a missing data folder, a ``nan``
+learning rate), so ``study run`` refuses to start and ``config check`` calls it invalid.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ganlab.errors import ConfigError, GanlabError
+
+if TYPE_CHECKING:
+    from ganlab.config import Config
+
+
+def check_study(cfg: Config) -> None:
+    """Raise a :class:`GanlabError` naming the file, the key and the fix of the first problem.
+
+    Checks: every number is finite, ``study.name`` is a safe folder name, the images exist
+    (``data.root`` holds two class folders with files, or ``data.synth`` will generate them, or
+    ``data.manifest`` lists two labels), and ``[search]`` expands.
+    """
+    from ganlab.config import attribute
+
+    try:
+        _check_study(cfg)
+    except GanlabError as exc:  # name the --set override behind the problem, if one is
+        raise attribute(exc, cfg.overrides) from None
+
+
+def _check_study(cfg: Config) -> None:
+    from ganlab.data import check_data_source
+    from ganlab.study._layout import check_study_name
+    from ganlab.study._space import expand_search_space
+
+    prefix = f"{cfg.source or '<config>'}: "
+    check_finite(cfg)
+    try:
+        check_study_name(cfg.study.name)
+        check_data_source(cfg.data, Path(cfg.base_dir))
+    except GanlabError as exc:
+        raise type(exc)(f"{prefix}{exc}") from None
+    expand_search_space(cfg)
+
+
+def check_finite(cfg: Config) -> None:
+    """Every number of the study (plugin parameters and search bounds too) is finite."""
+    from ganlab.config import config_to_dict, to_plain
+
+    raw = config_to_dict(cfg)
+    raw["search"] = {f'"{k}"': to_plain(v) for k, v in cfg.search.items()}
+    for path, value in _numbers(raw, ""):
+        if not math.isfinite(value):
+            raise ConfigError(
+                f"{cfg.source or '<config>'}: {path}: expected a finite number, got {value}; "
+                "TOML's nan and inf make every trial fail, so write a number"
+            )
+
+
+def _numbers(node: Any, path: str) -> list[tuple[str, float]]:
+    """Every float in ``node`` with its config path (list entries by plugin name or index)."""
+    if isinstance(node, float):
+        return [(path, node)]
+    if isinstance(node, dict):
+        items = [(f"{path}.{k}" if path else k, v) for k, v in node.items()]
+    elif isinstance(node, (list, tuple)):
+        items = [(f"{path}.{v['name']}" if isinstance(v, dict) and "name" in v else
+                  f"{path}[{i}]", v) for i, v in enumerate(node)]
+    else:
+        return []
+    return [found for sub, value in items for found in _numbers(value, sub)]
