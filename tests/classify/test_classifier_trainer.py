@@ -102,7 +102,7 @@ def test_resume_of_another_setup_is_refused(make_cfg, data, tmp_path: Path) -> N
         train_classifier(make_cfg(epochs=1, batch_size=8), data, out_dir=tmp_path, device=CPU,
                          seed=0, resume=True)
     (tmp_path / CHECKPOINT_NAME).write_bytes(b"not a checkpoint")
-    with pytest.raises(TrainingError, match="checkpoint.pt: not a readable classifier"):
+    with pytest.raises(TrainingError, match="checkpoint.pt: cannot be read as a classifier"):
         train_classifier(make_cfg(epochs=1), data, out_dir=tmp_path, device=CPU, seed=0,
                          resume=True)
 

@@ -72,5 +72,7 @@ def test_resume_continues_and_image_size_sets_the_input(tmp_path: Path, one_torc
     assert metrics["protocol"]["recipe"]["schedule"] == "cosine"
     (run / "checkpoint.pt").write_bytes(b"garbage")
     bad = runner.invoke(app, ["classify", "train", str(study), "--resume"])
-    assert bad.exit_code == 1 and "not a readable classifier checkpoint" in bad.output
+    assert bad.exit_code == 1, bad.output
+    assert "cannot be read as a classifier training checkpoint" in bad.output
+    assert "start over without resuming" in bad.output
     assert "Traceback" not in bad.output
