@@ -11,6 +11,7 @@ import errno
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -139,3 +140,26 @@ def file_lock(path: str | Path) -> FileLock:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     return FileLock(str(path))
+
+
+def replace_generated(text: str, begin: str, end: str, body: str) -> str:
+    """``text`` with the part between the marker lines ``begin`` and ``end`` set to ``body``."""
+    if begin not in text or end not in text:
+        raise ValueError(f"the doc lacks the marker lines {begin!r} and {end!r}")
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{begin}\n\n{body}\n{end}{tail}"
+
+
+def update_generated(path: str | Path, render: Callable[[str], str], *, check: bool) -> bool:
+    """Rewrite the doc at ``path`` as ``render(old text)``; with ``check`` only compare.
+
+    Returns:
+        ``True`` if the file is (or was) out of date.
+    """
+    p = Path(path)
+    old = p.read_text(encoding="utf-8")
+    new = render(old)
+    if new != old and not check:
+        p.write_text(new, encoding="utf-8")
+    return new != old

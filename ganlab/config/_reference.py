@@ -20,6 +20,7 @@ from typing import Any
 from ganlab.config import _schema
 from ganlab.config._dump import _value, to_plain
 from ganlab.config._schema import PLUGIN_FIELDS, Config, PluginRef
+from ganlab.io import replace_generated, update_generated
 from ganlab.registry import ParamSpec, registry_for
 
 BEGIN = "<!-- BEGIN GENERATED SCHEMA: python docs/gen_study_reference.py -->"
@@ -150,11 +151,7 @@ def schema_reference() -> str:
 
 def render_doc(text: str) -> str:
     """``text`` (the doc) with its generated part replaced by the current schema reference."""
-    if BEGIN not in text or END not in text:
-        raise ValueError(f"the doc lacks the marker lines {BEGIN!r} and {END!r}")
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    return f"{head}{BEGIN}\n\n{schema_reference()}\n{END}{tail}"
+    return replace_generated(text, BEGIN, END, schema_reference())
 
 
 def update_doc(path: str | Path, *, check: bool = False) -> bool:
@@ -163,9 +160,4 @@ def update_doc(path: str | Path, *, check: bool = False) -> bool:
     Returns:
         ``True`` if the file is (or was) out of date.
     """
-    p = Path(path)
-    old = p.read_text(encoding="utf-8")
-    new = render_doc(old)
-    if new != old and not check:
-        p.write_text(new, encoding="utf-8")
-    return new != old
+    return update_generated(path, render_doc, check=check)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ganlab.contracts import KINDS, capabilities, kind
+from ganlab.io import replace_generated, update_generated
 
 BEGIN = "<!-- BEGIN GENERATED CONTRACTS: python docs/gen_plugin_tables.py -->"
 END = "<!-- END GENERATED CONTRACTS -->"
@@ -41,14 +42,10 @@ def capabilities_table() -> str:
 
 
 def render_doc(text: str) -> str:
-    """``text`` (docs/plugins.md) with its generated part replaced by the current tables."""
-    if BEGIN not in text or END not in text:
-        raise ValueError(f"the doc lacks the marker lines {BEGIN!r} and {END!r}")
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
+    """``text`` (the doc) with its generated tables replaced by the current contracts."""
     body = (f"{kinds_table()}\n\nOptional capabilities: a plugin that has one gets the extra "
             f"behaviour; a plugin without it works as before.\n\n{capabilities_table()}\n")
-    return f"{head}{BEGIN}\n\n{body}\n{END}{tail}"
+    return replace_generated(text, BEGIN, END, body)
 
 
 def update_doc(path: str | Path, *, check: bool = False) -> bool:
@@ -57,9 +54,4 @@ def update_doc(path: str | Path, *, check: bool = False) -> bool:
     Returns:
         ``True`` if the file is (or was) out of date.
     """
-    p = Path(path)
-    old = p.read_text(encoding="utf-8")
-    new = render_doc(old)
-    if new != old and not check:
-        p.write_text(new, encoding="utf-8")
-    return new != old
+    return update_generated(path, render_doc, check=check)

@@ -142,5 +142,5 @@ def test_resume_from_a_bad_checkpoint_is_one_line(tmp_path, content, why) -> Non
     result = runner.invoke(app, ["gan", "train", str(study)])
     text = " ".join(result.output.split())
     assert result.exit_code == 1 and "Traceback" not in result.output, result.output
-    assert text == (f"error: {ckpt}: cannot be read as a GAN checkpoint: {why}; delete it (or start "
-                    "without resuming) to train from scratch")
+    assert text == (f"error: {ckpt}: cannot be read as a GAN checkpoint: {why}; delete it "
+                    "(or start without resuming) to train from scratch")
