@@ -80,3 +80,16 @@ def drop_pg_study(name: str) -> None:
         optuna.delete_study(study_name=name, storage=database_url(PG_URL))
     except KeyError:
         pass
+
+
+def fake_pipeline(cfg, *, out_dir: Path, **_kw):
+    """Instant stand-in for the pipeline: the objective is the sampled learning rate, and
+    ``metrics.json`` is written last like the real pipeline does."""
+    import json
+
+    from ganlab.study._pipeline import RunResult
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    metrics = {"val.roc_auc": float(cfg.classifier.optimizer.params["lr"])}
+    (out_dir / "metrics.json").write_text(json.dumps(metrics))
+    return RunResult(metrics=metrics, out_dir=out_dir)

@@ -9,20 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import optuna
+from study_helpers import fake_pipeline as _fake_pipeline
 
 from ganlab.config import load_config
 from ganlab.study import StudyLayout, optimize_study
-from ganlab.study._pipeline import RunResult
 from ganlab.study._seeds import SEED_ATTR, trial_seed
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 
-def _fake_pipeline(cfg, *, out_dir: Path, **_kw) -> RunResult:
-    """Instant stand-in for the pipeline: the objective is the sampled learning rate."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    return RunResult(metrics={"val.roc_auc": float(cfg.classifier.optimizer.params["lr"])},
-                     out_dir=out_dir)
 
 
 def test_three_restarts_draw_no_duplicated_parameters(write_study, tmp_path: Path) -> None:

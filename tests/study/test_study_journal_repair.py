@@ -13,22 +13,17 @@ from pathlib import Path
 import optuna
 import pytest
 from optuna.trial import TrialState
+from study_helpers import fake_pipeline as _fake_pipeline
 from typer.testing import CliRunner
 
 from ganlab.cli import app
 from ganlab.config import load_config
 from ganlab.study import StudyLayout, open_storage, optimize_study
-from ganlab.study._pipeline import RunResult
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 runner = CliRunner()
 
 
-def _fake_pipeline(cfg, *, out_dir: Path, **_kw) -> RunResult:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    metrics = {"val.roc_auc": float(cfg.classifier.optimizer.params["lr"])}
-    (out_dir / "metrics.json").write_text(json.dumps(metrics))
-    return RunResult(metrics=metrics, out_dir=out_dir)
 
 
 def _snapshot(layout: StudyLayout) -> dict[int, tuple]:

@@ -7,7 +7,6 @@ midway left ``report.md`` with broken image links.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -15,23 +14,18 @@ from pathlib import Path
 
 import optuna
 import pytest
+from study_helpers import fake_pipeline as _fake_pipeline
 from typer.testing import CliRunner
 
 from ganlab.cli import app
 from ganlab.config import load_config
 from ganlab.study import _report, optimize_study, write_report
 from ganlab.study._doc import Doc
-from ganlab.study._pipeline import RunResult
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 runner = CliRunner()
 
 
-def _fake_pipeline(cfg, *, out_dir: Path, **_kw) -> RunResult:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    metrics = {"val.roc_auc": float(cfg.classifier.optimizer.params["lr"])}
-    (out_dir / "metrics.json").write_text(json.dumps(metrics))
-    return RunResult(metrics=metrics, out_dir=out_dir)
 
 
 @pytest.fixture

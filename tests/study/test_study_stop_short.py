@@ -15,20 +15,14 @@ from pathlib import Path
 import optuna
 import pytest
 from optuna.trial import FrozenTrial, TrialState
+from study_helpers import fake_pipeline as _fake_pipeline
 
 from ganlab.config import load_config
 from ganlab.study import StudyLayout, _workers, open_storage, optimize_study
-from ganlab.study._pipeline import RunResult
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 
-def _fake_pipeline(cfg, *, out_dir: Path, **_kw) -> RunResult:
-    """Instant stand-in for the pipeline, writing ``metrics.json`` last like the real one."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    metrics = {"val.roc_auc": float(cfg.classifier.optimizer.params["lr"])}
-    (out_dir / "metrics.json").write_text(json.dumps(metrics))
-    return RunResult(metrics=metrics, out_dir=out_dir)
 
 
 def _add_running(storage, *, user_attrs: dict | None = None) -> int:
