@@ -13,7 +13,7 @@ from study_helpers import fake_pipeline as _fake_pipeline
 
 from ganlab.config import load_config
 from ganlab.study import StudyLayout, optimize_study
-from ganlab.study._seeds import SEED_ATTR, trial_seed
+from ganlab.study.optimize._seeds import SEED_ATTR, trial_seed
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 

@@ -13,8 +13,9 @@ import torch
 
 from ganlab.config import load_config
 from ganlab.errors import ConfigError
-from ganlab.study import _gpus, optimize_study
-from ganlab.study._gpus import GPU_ATTR, assign_gpus, only_gpu, parse_gpus
+from ganlab.study import optimize_study
+from ganlab.study.optimize import _gpus
+from ganlab.study.optimize._gpus import GPU_ATTR, assign_gpus, only_gpu, parse_gpus
 
 
 @pytest.fixture

@@ -19,8 +19,9 @@ from typer.testing import CliRunner
 
 from ganlab.cli import app
 from ganlab.config import load_config
-from ganlab.study import _report, optimize_study, write_report
-from ganlab.study._doc import Doc
+from ganlab.study import optimize_study, write_report
+from ganlab.study.report import _report
+from ganlab.study.report._doc import Doc
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 runner = CliRunner()

@@ -34,7 +34,7 @@ def check_study(cfg: Config) -> None:
 def _check_study(cfg: Config) -> None:
     from ganlab.data import check_data_source
     from ganlab.study._layout import check_study_name
-    from ganlab.study._space import expand_search_space
+    from ganlab.study.optimize._space import expand_search_space
 
     prefix = f"{cfg.source or '<config>'}: "
     check_finite(cfg)

@@ -13,10 +13,10 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ganlab.io import atomic_write_json
-from ganlab.study._ablation import TABLE_METRICS
 from ganlab.study._layout import StudyLayout
-from ganlab.study._runs import cached_run, run_error
 from ganlab.study.events import EventFn
+from ganlab.study.experiments._ablation import TABLE_METRICS
+from ganlab.study.experiments._cached_runs import cached_run, run_error
 
 if TYPE_CHECKING:
     import torch
@@ -56,8 +56,8 @@ def run_baselines(
 
 def write_baseline_table(cfg: Config) -> dict[str, Any]:
     """Summarise stored baseline runs (mean, 95% logit-t interval over seeds); no training."""
-    from ganlab.study._pipeline import load_run
-    from ganlab.study._stats import mean_ci
+    from ganlab.study.experiments._stats import mean_ci
+    from ganlab.study.trial_pipeline._run_pipeline import load_run
 
     layout = StudyLayout.of(cfg.study.name, cfg.study.output)
     rows = []

@@ -24,7 +24,7 @@ import numpy as np
 from ganlab.errors import ConfigError
 from ganlab.io import atomic_write_json
 from ganlab.study._layout import StudyLayout
-from ganlab.study._predictions import RunPredictions, check_aligned, read_predictions
+from ganlab.study.experiments._predictions import RunPredictions, check_aligned, read_predictions
 
 if TYPE_CHECKING:
     import optuna
@@ -84,8 +84,8 @@ def ensemble_members(cfg: Config, study: optuna.Study | None) -> list[RunPredict
     """Predictions of the top-k completed trials and, if asked, of the baselines."""
     from optuna.trial import TrialState
 
-    from ganlab.study._baselines import baseline_name
-    from ganlab.study._pipeline import load_run
+    from ganlab.study.experiments._baselines import baseline_name
+    from ganlab.study.trial_pipeline._run_pipeline import load_run
 
     assert cfg.ensemble is not None
     layout = StudyLayout.of(cfg.study.name, cfg.study.output)
