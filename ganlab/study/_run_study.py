@@ -71,7 +71,7 @@ def _preprocess(cfg: Config, emit: EventFn) -> None:
     from ganlab.data import prepare_data
     from ganlab.study._layout import StudyLayout
 
-    layout = StudyLayout.of(cfg.study.name, cfg.study.output)
+    layout = StudyLayout.of_config(cfg)
     layout.root.mkdir(parents=True, exist_ok=True)
     emit(StageStarted("preprocessing"))
     data = prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=layout.root,

@@ -10,9 +10,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import subprocess
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import optuna
@@ -52,24 +50,16 @@ def test_disk_fault_in_a_trial_stops_at_once_naming_the_path(
 
 
 @pytest.fixture
-def full_disk(tmp_path: Path) -> Iterator[Path]:
+def full_disk(mount_tmpfs: Callable[[str], Path]) -> Path:
     """A 1 MiB tmpfs filled to the last byte."""
-    point = tmp_path / f"full-{uuid.uuid4().hex[:6]}"
-    point.mkdir()
-    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(point)],
-                          capture_output=True)
-    if made.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.decode().strip()}")
-    try:
-        fd = os.open(point / "filler", os.O_WRONLY | os.O_CREAT)
-        for chunk in (65536, 1):  # to the last byte
-            with contextlib.suppress(OSError):
-                while True:
-                    os.write(fd, b"\0" * chunk)
-        os.close(fd)
-        yield point
-    finally:
-        subprocess.run(["umount", "-l", str(point)], check=False)
+    point = mount_tmpfs("1m")
+    fd = os.open(point / "filler", os.O_WRONLY | os.O_CREAT)
+    for chunk in (65536, 1):  # to the last byte
+        with contextlib.suppress(OSError):
+            while True:
+                os.write(fd, b"\0" * chunk)
+    os.close(fd)
+    return point
 
 
 def test_study_on_a_full_disk_says_so_in_one_line(write_study, full_disk: Path) -> None:

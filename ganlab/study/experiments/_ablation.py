@@ -103,7 +103,7 @@ def run_ablation(
     """Run every missing (cell, seed) of the ablation, then write and return its tables."""
     from ganlab.study.optimize._space import apply_values
 
-    layout = StudyLayout.of(cfg.study.name, cfg.study.output)
+    layout = StudyLayout.of_config(cfg)
     cells = ablation_cells(cfg)
     for cell in cells:
         cell_cfg = apply_values(cfg, cell.values)
@@ -120,7 +120,7 @@ def write_ablation_tables(cfg: Config) -> dict[str, Any]:
     from ganlab.study.experiments._stats import mean_ci
     from ganlab.study.trial_pipeline._run_pipeline import load_run
 
-    layout = StudyLayout.of(cfg.study.name, cfg.study.output)
+    layout = StudyLayout.of_config(cfg)
     seeds = list(cfg.ablation.seeds)  # type: ignore[union-attr]
     cells = ablation_cells(cfg)
     runs: dict[str, dict[int, dict]] = {}

@@ -43,7 +43,7 @@ def run_baselines(
     cfg: Config, *, device: torch.device, on_event: EventFn | None = None
 ) -> dict[str, Any]:
     """Train every missing (baseline, seed) run and write ``baselines/results.json``."""
-    layout = StudyLayout.of(cfg.study.name, cfg.study.output)
+    layout = StudyLayout.of_config(cfg)
     assert cfg.baselines is not None
     for ref in cfg.baselines.models:
         b_cfg = baseline_config(cfg, ref)
@@ -59,7 +59,7 @@ def write_baseline_table(cfg: Config) -> dict[str, Any]:
     from ganlab.study.experiments._stats import mean_ci
     from ganlab.study.trial_pipeline._run_pipeline import load_run
 
-    layout = StudyLayout.of(cfg.study.name, cfg.study.output)
+    layout = StudyLayout.of_config(cfg)
     rows = []
     for ref in cfg.baselines.models if cfg.baselines else ():
         name = baseline_name(ref)

@@ -133,7 +133,7 @@ def optimize_study(
     url = storage if storage is not None else cfg.study.storage
     device_name = device or cfg.study.device
     pinned = assign_gpus(jobs, gpus, device_name)
-    layout = StudyLayout.of(cfg.study.name, cfg.study.output)
+    layout = StudyLayout.of_config(cfg)
     layout.root.mkdir(parents=True, exist_ok=True)
     params = expand_search_space(cfg)
     store = open_storage(url, layout)
@@ -342,7 +342,7 @@ def _process_main(
 
     torch.set_num_threads(threads)
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    layout = StudyLayout.of(cfg.study.name, cfg.study.output)
+    layout = StudyLayout.of_config(cfg)
     params = expand_search_space(cfg)
     study = load_or_create_study(cfg, open_storage(url, layout), params=params)
     if gpu is not None:
