@@ -109,7 +109,8 @@ def run_ablation(
         cell_cfg = apply_values(cfg, cell.values)
         for seed in cfg.ablation.seeds:  # type: ignore[union-attr]
             cached_run(cell_cfg, out_dir=layout.ablation / cell.id / f"seed-{seed}", seed=seed,
-                       layout=layout, device=device, label=cell.label, on_event=on_event)
+                       layout=layout, device=device, label=cell.label, stage="ablation",
+                       on_event=on_event)
     return write_ablation_tables(cfg)
 
 

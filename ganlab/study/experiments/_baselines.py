@@ -50,7 +50,8 @@ def run_baselines(
         name = baseline_name(ref)
         for seed in cfg.baselines.seeds:
             cached_run(b_cfg, out_dir=layout.baselines / name / f"seed-{seed}", seed=seed,
-                       layout=layout, device=device, label=f"baseline {name}", on_event=on_event)
+                       layout=layout, device=device, label=f"baseline {name}",
+                       stage="baselines", on_event=on_event)
     return write_baseline_table(cfg)
 
 
