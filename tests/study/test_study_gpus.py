@@ -48,6 +48,7 @@ def _report_visible(path: str) -> None:
     Path(path).write_text(os.environ.get("CUDA_VISIBLE_DEVICES", "unset"))
 
 
+@pytest.mark.slow  # spawns processes; the round-robin and masking units are tested above
 def test_each_child_process_starts_with_only_its_gpu(tmp_path: Path) -> None:
     ctx = multiprocessing.get_context("spawn")
     before = os.environ.get("CUDA_VISIBLE_DEVICES")
