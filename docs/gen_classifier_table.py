@@ -62,7 +62,7 @@ def model_rows(runs: dict[str, list[Path]]) -> None:
 def ensembles(runs: dict[str, list[Path]], n_boot: int) -> None:
     from ganlab.metrics import metrics_with_ci, youden_threshold
     from ganlab.study import combine
-    from ganlab.study._predictions import check_aligned, read_predictions
+    from ganlab.study.experiments._predictions import check_aligned, read_predictions
 
     preds = {model: [read_predictions(d / "predictions.csv", name=d.name) for d in dirs]
              for model, dirs in runs.items()}

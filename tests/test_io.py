@@ -67,7 +67,7 @@ def test_optuna_journal_uses_the_lock(tmp_path: Path) -> None:
     from optuna.storages.journal import JournalFileBackend, JournalStorage
     from optuna.storages.journal._file import BaseJournalFileLock
 
-    from ganlab.study._journal import FlockLock
+    from ganlab.study.storage._journal import FlockLock
 
     lock = FlockLock(tmp_path / "j.log.lock")
     assert isinstance(lock, BaseJournalFileLock)

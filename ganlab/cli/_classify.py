@@ -69,7 +69,7 @@ def train(
     from ganlab.study import StudyLayout
 
     cfg = load_study(study, profile=profile, sets=sets)
-    work_dir = StudyLayout.of(cfg.study.name, cfg.study.output).root
+    work_dir = StudyLayout.of_config(cfg).root
     with ClassifierProgress(console, cfg.classifier.monitor) as progress:
         result = classify_from_config(cfg, work_dir=work_dir, out_dir=out,
                                       device=resolve_device(device), seed=seed,
@@ -180,7 +180,7 @@ def floors(
     from ganlab.study import StudyLayout
 
     cfg = load_study(study, profile=profile, sets=sets)
-    work_dir = StudyLayout.of(cfg.study.name, cfg.study.output).root
+    work_dir = StudyLayout.of_config(cfg).root
     results = floors_from_config(cfg, work_dir=work_dir, out_dir=out, seed=seed)
     for name, metrics in results.items():
         console.print(_metrics_table(f"floor: {name}", metrics, ["val", "test"]))

@@ -168,7 +168,7 @@ def split(
     from ganlab.study import StudyLayout
 
     cfg = load_study(study_file, profile=profile, sets=sets)
-    wd = work_dir or StudyLayout.of(cfg.study.name, cfg.study.output).root
+    wd = work_dir or StudyLayout.of_config(cfg).root
     data = prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=wd, fold=fold)
     p = data.protocol
     console.print(f"split of {p['source']}", highlight=False)

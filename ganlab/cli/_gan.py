@@ -71,9 +71,9 @@ def train(
 
     cfg = load_study(study_file, profile=profile, sets=sets,
                      extra=[("gan.epochs", epochs)] if epochs else None)
+    study_dir = StudyLayout.of_config(cfg).root  # a bad study name fails before any notice
     say_inception_notice(cfg.gan.fid)
     torch_device = resolve_device(device or cfg.study.device)
-    study_dir = StudyLayout.of(cfg.study.name, cfg.study.output).root
     data = prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=study_dir)
     print_skipped(data.protocol)
     out_dir = out or study_dir / "gan"
@@ -220,13 +220,13 @@ def metrics(
     """Offline GAN metrics of a checkpoint: per-class precision/recall/density/coverage, TSTR."""
     from ganlab.data import prepare_data
     from ganlab.device import resolve_device
-    from ganlab.study import evaluate_gan
+    from ganlab.study import StudyLayout, evaluate_gan
 
     cfg = load_study(study_file, profile=profile, sets=sets,
                      extra=[("gan.metrics.tstr", tstr)] if tstr is not None else None)
+    study_dir = StudyLayout.of_config(cfg).root  # a bad study name fails before any notice
     say_inception_notice(cfg.gan.fid)
     torch_device = resolve_device(device or cfg.study.device)
-    study_dir = Path(cfg.study.output) / cfg.study.name
     data = prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=study_dir)
     out_dir = out or checkpoint.parent / "metrics"
     with console.status("scoring the GAN (feature net, samples, TSTR classifier)"):

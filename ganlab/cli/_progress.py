@@ -47,7 +47,7 @@ def event_line(ev: Event) -> str | None:
         text += f" ({ev.reason})" if ev.reason else ""
         return text + (f" in {ev.seconds:.0f} s" if ev.seconds is not None else "")
     if isinstance(ev, RunFinished):
-        text = f"{ev.label} seed {ev.seed}: {ev.state.lower()}"
+        text = f"{ev.who}: {ev.state.lower()}"
         shown = {k: v for k, v in ev.metrics.items() if k in ("val.roc_auc", "test.roc_auc")}
         text += f" {_values(shown)}" if shown else ""
         return text + (f" ({ev.reason})" if ev.reason else "")
@@ -92,7 +92,7 @@ class PlainLog:
                 f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
                 for k, v in ev.values.items()))
         elif isinstance(ev, RunStarted):
-            self._print(f"{ev.label} seed {ev.seed}: started")
+            self._print(f"{ev.who}: started")
         elif isinstance(ev, WorkersPolled):
             pass  # too frequent for a log; trials report their own ends
 
@@ -129,14 +129,14 @@ class RichProgress:
             self.current = None
         elif isinstance(ev, TrialStarted):
             self.p.update(self._task("trials"), description=f"trial {ev.trial}")
-        elif isinstance(ev, EpochEnd) and self.current is not None:
-            self.p.update(self.tasks[self.current], description=escape(epoch_text(ev)))
+        elif isinstance(ev, EpochEnd) and (ev.stage or self.current) in self.tasks:
+            self.p.update(self.tasks[ev.stage or self.current], description=escape(epoch_text(ev)))
         elif isinstance(ev, TrialFinished) and ev.state != "FAIL":
             self.p.update(self._task("trials"), advance=1, description="trials")
         elif isinstance(ev, WorkersPolled):
             self.p.update(self._task("trials"), completed=ev.finished,
                           description=f"trials (all workers; {ev.running} running)")
         elif isinstance(ev, RunStarted) and self.current is not None:
-            self.p.update(self.tasks[self.current], description=f"{ev.label} seed {ev.seed}")
+            self.p.update(self.tasks[self.current], description=escape(ev.who))
         elif isinstance(ev, RunFinished) and self.current is not None:
             self.p.update(self.tasks[self.current], advance=1, description=self.current)

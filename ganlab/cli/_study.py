@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -20,6 +20,10 @@ from ganlab.cli._app import (
     wants_json,
 )
 from ganlab.cli._options import SetOption, load_study
+
+if TYPE_CHECKING:
+    from ganlab.config import Config
+    from ganlab.study import StudyRunSummary
 
 app = make_app("Run Optuna studies over the pipeline; ablations, baselines, ensembles, reports.")
 
@@ -67,6 +71,23 @@ def run(
     """Run or resume a study: data preparation, its trials, then its baselines, ablation and
     ensembles."""
     import optuna
+
+    from ganlab.cli._gan import say_inception_notice
+    from ganlab.study import check_run_options, needs_gan, parse_gpus
+
+    cfg = load_study(study_file, profile=profile, sets=sets)
+    check_run_options(cfg, jobs=jobs, storage=storage, device=device)  # and check_study
+    if needs_gan(cfg):
+        say_inception_notice(cfg.gan.fid)  # once per run, not once per trial
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    summary = _run_with_progress(
+        cfg, log_format, n_trials=n_trials, timeout=timeout, jobs=jobs, storage=storage,
+        device=device, trials_only=trials_only, gpus=parse_gpus(gpus))
+    _print_run_summary(cfg, summary)
+
+
+def _run_with_progress(cfg: Config, log_format: LogFormat, **kwargs: Any) -> StudyRunSummary:
+    """:func:`ganlab.study.run_study` with plain log lines or a live rich display."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -75,29 +96,19 @@ def run(
         TimeElapsedColumn,
     )
 
-    from ganlab.cli._gan import say_inception_notice
     from ganlab.cli._progress import PlainLog, RichProgress
-    from ganlab.study import (
-        check_run_options,
-        needs_gan,
-        parse_gpus,
-        run_study,
-    )
+    from ganlab.study import run_study
 
-    cfg = load_study(study_file, profile=profile, sets=sets)
-    check_run_options(cfg, jobs=jobs, storage=storage, device=device)  # and check_study
-    if needs_gan(cfg):
-        say_inception_notice(cfg.gan.fid)  # once per run, not once per trial
-    optuna.logging.set_verbosity(optuna.logging.ERROR)
-    kwargs = {"n_trials": n_trials, "timeout": timeout, "jobs": jobs, "storage": storage,
-              "device": device, "trials_only": trials_only, "gpus": parse_gpus(gpus)}
     if is_plain(log_format, console):
-        summary = run_study(cfg, on_event=PlainLog(console), **kwargs)
-    else:
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TimeElapsedColumn())
-        with Progress(*columns, console=console) as progress:
-            summary = run_study(cfg, on_event=RichProgress(progress), **kwargs)
+        return run_study(cfg, on_event=PlainLog(console), **kwargs)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    with Progress(*columns, console=console) as progress:
+        return run_study(cfg, on_event=RichProgress(progress), **kwargs)
+
+
+def _print_run_summary(cfg: Config, summary: StudyRunSummary) -> None:
+    """Finished trials, stages, the best trial and the next command."""
     opt = summary.optimize
     console.print(f"study [bold]{escape(opt.study_name)}[/]: {opt.n_finished} finished trials "
                   f"({opt.n_started} started now); stages: {', '.join(summary.stages)}",

@@ -84,7 +84,7 @@ class DataConfig:
     augmentations: tuple[PluginRef, ...] = ()  # batch augmentations applied during training
     split: SplitConfig = field(default_factory=SplitConfig)  # train/val/test split
     cache_dir: str | None = None  # preprocessed-image cache (default: <output>/<study>/cache)
-    workers: int = 0  # preprocessing processes (0 = all cores)
+    workers: int = 0  # preprocessing threads (0 = one per core)
     follow_symlinks: bool = False  # read files that are symlinks to outside root (else skipped)
 
 

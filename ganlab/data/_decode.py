@@ -10,6 +10,7 @@ float, 32-bit), and images smaller than :data:`MIN_SIDE` pixels.
 from __future__ import annotations
 
 import io
+import threading
 import warnings
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 MIN_SIDE = 8  # smaller images carry no usable lesion detail
+_WARNING_FILTERS = threading.Lock()  # held while warnings.catch_warnings is active
 
 SKIP_EMPTY = "empty file"
 SKIP_NOT_IMAGE = "not an image"
@@ -94,7 +96,9 @@ def decode_bytes(data: bytes) -> Decoded:
         return Decoded(None, SKIP_EMPTY)
     mode, size = "", (0, 0)
     try:
-        with warnings.catch_warnings():
+        # catch_warnings swaps the process-wide filter list: one thread at a time (the scan
+        # decodes on several threads)
+        with _WARNING_FILTERS, warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             img = Image.open(io.BytesIO(data))
             mode, size = img.mode, img.size

@@ -10,6 +10,7 @@ import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +35,7 @@ from ganlab.errors import ConfigError, DataError
 from ganlab.io import atomic_write_json, atomic_write_text, file_lock
 
 if TYPE_CHECKING:
-    from ganlab.config import DataConfig, PluginRef
+    from ganlab.config import DataConfig, PluginRef, SplitConfig
 
 SPLIT_CSV = "split.csv"
 SPLIT_JSON = "split.json"
@@ -230,8 +231,33 @@ def prepare_data(
     scan = scan_sources(sources, filters=cfg.filters, image_size=cfg.image_size,
                         workers=cfg.workers, cache_dir=cache_dir, progress=progress)
     usable, labels = usable_checked(scan)
-    sp = cfg.split
-    src = sources.sources
+    split = _split_once(scan, usable, labels, cfg.split, work_dir)
+    sides = np.array(sides_for_fold(split.split, fold, cfg.split.folds))
+    sets = {s: _subset(scan, np.flatnonzero(sides == s), usable, labels)
+            for s in ("train", "val", "test")}
+    if len(sets["train"]) == 0:
+        raise DataError(f"{sources.origin}: the split left no training images; lower val/test")
+    protocol = _protocol(cfg, scan, usable, split, sets, fold=fold, work_dir=work_dir)
+    return PreparedData(sets["train"], sets["val"], sets["test"], sources.class_names,
+                        split.manifest, protocol)
+
+
+@dataclass(frozen=True)
+class _SplitDone:
+    """The split of the usable files and how it was found (for the protocol)."""
+
+    split: Split  # side and fold of each usable file
+    reused: bool  # True when split.csv matched the files and settings and was read back
+    manifest: Path  # split.csv
+    settings: dict[str, Any]  # the split settings recorded in split.json and the protocol
+    groups: list[int]  # lesion group of each usable file
+    n_pairs: int  # near-duplicate pairs found
+
+
+def _split_once(scan: Scan, usable: np.ndarray, labels: np.ndarray, sp: SplitConfig,
+                work_dir: Path) -> _SplitDone:
+    """Group near duplicates, then reuse ``split.csv`` or split and write it (under a lock)."""
+    src = scan.sources.sources
     groups, n_pairs = lesion_groups(
         [scan.digests[i] for i in usable], scan.phash[usable],
         max_distance=sp.hash_distance if sp.group_near_duplicates else None,
@@ -256,35 +282,35 @@ def prepare_data(
             atomic_write_text(manifest, manifest_csv(rows, with_fold=sp.folds >= 2))
             atomic_write_json(work_dir / SPLIT_JSON,
                               {"fingerprint": fingerprint, "settings": settings})
-    sides = np.array(sides_for_fold(split, fold, sp.folds))
-    sets = {s: _subset(scan, np.flatnonzero(sides == s), usable, labels)
-            for s in ("train", "val", "test")}
-    if len(sets["train"]) == 0:
-        raise DataError(f"{sources.origin}: the split left no training images; lower val/test")
-    protocol = {
+    return _SplitDone(split, reused, manifest, settings, groups, n_pairs)
+
+
+def _protocol(cfg: DataConfig, scan: Scan, usable: np.ndarray, split: _SplitDone,
+              sets: dict[str, ImageSet], *, fold: int | None, work_dir: Path) -> dict[str, Any]:
+    """What was done to the data, recorded with every run (``PreparedData.protocol``)."""
+    sources, sp = scan.sources, cfg.split
+    return {
         "source": sources.origin,
         "class_names": list(sources.class_names),
         "positive_class": sources.class_names[1],
-        "files": len(src),
+        "files": len(sources.sources),
         "usable": int(len(usable)),
         "skipped": skip_summary(scan),
         "skipped_list": _write_skipped(scan, work_dir),
         "converted": dict(Counter(r["converted"] for r in scan.records if r["converted"])),
-        "split": {**settings, "fold": (fold or 0) if sp.folds >= 2 else None,
-                  "reused_manifest": reused, "manifest": str(manifest)},
+        "split": {**split.settings, "fold": (fold or 0) if sp.folds >= 2 else None,
+                  "reused_manifest": split.reused, "manifest": str(split.manifest)},
         "grouping": "sha256 exact duplicates"
         + (f" + pHash-64 Hamming <= {sp.hash_distance}" if sp.group_near_duplicates else "")
         + " + manifest groups, union-find",
-        "lesion_groups": len(set(groups)),
-        "near_duplicate_pairs": n_pairs,
+        "lesion_groups": len(set(split.groups)),
+        "near_duplicate_pairs": split.n_pairs,
         "sizes": {s: sets[s].counts() for s in sets},
         "filters": resolved_filters(cfg.filters),
         "image_size": cfg.image_size,
         "cache_key": scan.cache_key,
         "cache_hit": scan.cache_hit,
     }
-    return PreparedData(sets["train"], sets["val"], sets["test"], sources.class_names,
-                        manifest, protocol)
 
 
 def _write_skipped(scan: Scan, work_dir: Path) -> str | None:

@@ -8,7 +8,9 @@ images and every file's validation record and pHash, so a warm run decodes nothi
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +27,6 @@ from ganlab.io import file_lock
 
 CACHE_VERSION = 1  # bump when decoding, validation or the cache layout changes
 
-_STATE: dict[str, Any] = {}
 ProgressFn = Callable[[int, int], None]  # (files done, files in all)
 
 
@@ -59,15 +60,9 @@ def resolve_workers(workers: int) -> int:
     return workers if workers > 0 else max(1, len(os.sched_getaffinity(0)))
 
 
-def _init(refs: list[dict[str, Any]], image_size: int | None) -> None:
-    import cv2
-
-    cv2.setNumThreads(1)  # one process per core is faster than OpenCV's threads at this size
-    _STATE["steps"] = build_filter_steps(refs)
-    _STATE["size"] = image_size
-
-
-def _work(path: str) -> tuple[dict[str, Any], int, np.ndarray | None]:
+def _work(path: str, steps: list[Any] | None,
+          size: int | None) -> tuple[dict[str, Any], int, np.ndarray | None]:
+    """Decode, validate, hash and (with ``size``) filter one file."""
     import cv2
 
     decoded, _ = decode_file(path)
@@ -76,11 +71,10 @@ def _work(path: str) -> tuple[dict[str, Any], int, np.ndarray | None]:
     if decoded.rgb is None:
         return record, 0, None
     hashed = phash64(decoded.rgb)
-    size = _STATE["size"]
-    if size is None:
+    if size is None or steps is None:
         return record, hashed, None
     try:
-        image = run_steps(_STATE["steps"], decoded.rgb)
+        image = run_steps(steps, decoded.rgb)
     except Exception as exc:
         from ganlab.errors import PluginError
 
@@ -97,16 +91,34 @@ def _work(path: str) -> tuple[dict[str, Any], int, np.ndarray | None]:
 def _run(paths: Sequence[str], refs: list[dict[str, Any]], image_size: int | None,
          workers: int, progress: ProgressFn | None = None,
          ) -> list[tuple[dict[str, Any], int, np.ndarray | None]]:
-    workers = min(resolve_workers(workers), max(1, len(paths)))
-    if workers == 1:
-        _init(refs, image_size)
-        return _collect(map(_work, paths), len(paths), progress)
-    import multiprocessing
+    """:func:`_work` on every path, in order, on ``workers`` threads.
 
-    chunk = max(1, min(32, len(paths) // (workers * 8)))
-    ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(workers, initializer=_init, initargs=(refs, image_size)) as pool:
-        return _collect(pool.imap(_work, paths, chunksize=chunk), len(paths), progress)
+    Threads, not processes: a forked pool after torch is imported can hang (torch's and
+    OpenCV's thread pools do not survive ``fork``), a spawned one imports ganlab anew in every
+    worker, and decoding (Pillow), the filters (OpenCV) and the resize release the GIL. Each
+    thread builds its own filter chain (a filter object need not be thread-safe), and OpenCV
+    runs one thread per call meanwhile (one per core is faster at this image size).
+    """
+    import cv2
+
+    workers = min(resolve_workers(workers), max(1, len(paths)))
+    local = threading.local()
+
+    def work(path: str) -> tuple[dict[str, Any], int, np.ndarray | None]:
+        if not hasattr(local, "steps"):
+            local.steps = build_filter_steps(refs) if image_size is not None else None
+        return _work(path, local.steps, image_size)
+
+    cv_threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    pool = ThreadPoolExecutor(workers, thread_name_prefix="ganlab-scan") if workers > 1 else None
+    try:
+        results = pool.map(work, paths) if pool is not None else map(work, paths)
+        return _collect(results, len(paths), progress)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)  # a failure stops the other files
+        cv2.setNumThreads(cv_threads)
 
 
 def _collect(results: Iterable[Any], total: int, progress: ProgressFn | None) -> list[Any]:
@@ -148,7 +160,7 @@ def scan_sources(
         sources: The files to process.
         filters: Plugin references of the filter chain.
         image_size: Final side; ``None`` to skip filtering (validation and hashing only).
-        workers: Processes (0 = all cores).
+        workers: Threads (0 = one per core).
         cache_dir: Where to cache the result (``None`` = no cache).
         progress: Called as ``progress(done, total)`` while files are processed (not on a
             cache hit).

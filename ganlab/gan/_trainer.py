@@ -106,13 +106,18 @@ class GanTrainer:
         if self.device.type == "cuda":
             torch.backends.cudnn.benchmark = True
 
-        seed_everything(seed)
+        seed_everything(seed)  # the networks' initial weights, in this order
+        self._build_networks(cfg)
+        self._hold_data(train)
+
+    def _build_networks(self, cfg: GanConfig) -> None:
+        """Generator, discriminator, loss, D augmentation, optimizers, EMA (seeded before)."""
         self.generator = build_generator(
-            cfg.generator, nz=cfg.nz, image_size=size, channels=self.channels,
+            cfg.generator, nz=cfg.nz, image_size=self.image_size, channels=self.channels,
             num_classes=self.num_classes,
         )
         self.discriminator = build_discriminator(
-            cfg.discriminator, image_size=size, channels=self.channels,
+            cfg.discriminator, image_size=self.image_size, channels=self.channels,
             num_classes=self.num_classes,
         )
         self.loss = build_loss(cfg.loss)
@@ -131,6 +136,9 @@ class GanTrainer:
             self.g_run = torch.compile(self.generator)
             self.d_run = torch.compile(self.discriminator)
 
+    def _hold_data(self, train: Any) -> None:
+        """Training images on the device, fixed grid inputs, health and collapse monitors."""
+        cfg, seed = self.cfg, self.seed
         self.images = train.images.to(self.device)
         self.labels = train.labels.to(self.device) if self.num_classes else None
         self.fixed_z, self.fixed_y = fixed_inputs(
@@ -291,7 +299,13 @@ class GanTrainer:
                     event["d_loss"] = float(d["d_loss"])
                     event["g_loss"] = float(sums["g_loss"] / max(g_count, 1))
                 self.progress(event)
-        values = {key: float(t) for key, t in sums.items()}  # one host sync per epoch
+        return self._epoch_entry(sums, d_count=d_count, g_count=g_count, r1_count=r1_count,
+                                 images=steps * bs, steps=steps, start=start)
+
+    def _epoch_entry(self, sums: dict[str, torch.Tensor], *, d_count: int, g_count: int,
+                     r1_count: int, images: int, steps: int, start: float) -> dict[str, float]:
+        """The history entry of an epoch from its summed losses (one host sync)."""
+        values = {key: float(t) for key, t in sums.items()}
         seconds = time.perf_counter() - start
         entry = {
             "epoch": self.epoch + 1,
@@ -299,7 +313,7 @@ class GanTrainer:
             "g_loss": values["g_loss"] / max(g_count, 1),
             "d_real": values["d_real"] / max(d_count, 1),
             "d_fake": values["d_fake"] / max(d_count, 1),
-            "img_per_s": steps * bs / seconds if seconds > 0 else float("inf"),
+            "img_per_s": images / seconds if seconds > 0 else float("inf"),
             "seconds": seconds,
             "steps": steps,
         }

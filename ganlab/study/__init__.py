@@ -1,41 +1,72 @@
-"""Optuna studies over the ganlab pipeline: storage, search spaces, ablations, baselines,
-ensembles, reports and the dashboard."""
+"""Optuna studies over the ganlab pipeline, one subpackage per job.
+
+* :mod:`~ganlab.study.trial_pipeline`: one run (data -> GAN -> classifier) and its GAN metrics;
+* :mod:`~ganlab.study.storage`: the Optuna storage, the journal file, dead workers' trials;
+* :mod:`~ganlab.study.optimize`: the Optuna study (space, samplers, objective, workers);
+* :mod:`~ganlab.study.experiments`: ablation, baselines, ensembles, summaries over seeds;
+* :mod:`~ganlab.study.report`: listing, showing and reporting stored studies, the dashboard;
+* ``_run_study``: ``study run``, the stages in order; ``_layout``: where a study keeps its files;
+  :mod:`~ganlab.study.events`: typed progress events for front ends.
+"""
 
 from __future__ import annotations
 
-from ganlab.study._ablation import Cell, ablation_cells, run_ablation, write_ablation_tables
-from ganlab.study._baselines import baseline_config, baseline_name, run_baselines
-from ganlab.study._dashboard import serve_dashboard
-from ganlab.study._ensemble import build_ensembles, combine, vote_weights
-from ganlab.study._gan_metrics import evaluate_gan, flat_gan_metrics, wants_gan_metrics
-from ganlab.study._gpus import parse_gpus
-from ganlab.study._inspect import (
+from ganlab.study._layout import StudyLayout
+from ganlab.study._run_study import StudyRunSummary, run_study
+from ganlab.study.experiments import (
+    Cell,
+    ablation_cells,
+    baseline_config,
+    baseline_name,
+    build_ensembles,
+    combine,
+    format_mean_ci,
+    mean_ci,
+    run_ablation,
+    run_baselines,
+    vote_weights,
+    write_ablation_tables,
+)
+from ganlab.study.optimize import (
+    OptimizeSummary,
+    SearchParam,
+    TrialObjective,
+    apply_values,
+    check_finite,
+    check_run_options,
+    check_study,
+    create_pruner,
+    create_sampler,
+    expand_search_space,
+    load_or_create_study,
+    metric_from_epoch,
+    optimize_study,
+    parse_gpus,
+    sample_config,
+)
+from ganlab.study.report import (
+    SECTIONS,
     StudyInfo,
     fmt_value,
     list_studies,
     open_study,
     repair_study,
+    serve_dashboard,
     study_config,
     trial_rows,
+    write_report,
 )
-from ganlab.study._journal import repair_journal
-from ganlab.study._layout import StudyLayout
-from ganlab.study._objective import TrialObjective, metric_from_epoch
-from ganlab.study._optimize import (
-    OptimizeSummary,
-    check_run_options,
-    load_or_create_study,
-    optimize_study,
+from ganlab.study.storage import DIED_REASON, fail_dead_trials, open_storage, repair_journal
+from ganlab.study.trial_pipeline import (
+    RunResult,
+    evaluate_gan,
+    flat_gan_metrics,
+    flat_metrics,
+    load_run,
+    needs_gan,
+    run_pipeline,
+    wants_gan_metrics,
 )
-from ganlab.study._pipeline import RunResult, flat_metrics, load_run, needs_gan, run_pipeline
-from ganlab.study._preflight import check_finite, check_study
-from ganlab.study._report import SECTIONS, write_report
-from ganlab.study._run import StudyRunSummary, run_study
-from ganlab.study._samplers import create_pruner, create_sampler
-from ganlab.study._space import SearchParam, apply_values, expand_search_space, sample_config
-from ganlab.study._stats import format_mean_ci, mean_ci
-from ganlab.study._storage import open_storage
-from ganlab.study._workers import DIED_REASON, fail_dead_trials
 
 __all__ = [
     "DIED_REASON",

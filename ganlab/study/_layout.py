@@ -17,8 +17,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ganlab.errors import ConfigError
+from ganlab.errors import ConfigError, GanlabError
+
+if TYPE_CHECKING:
+    from ganlab.config import Config
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -43,6 +47,19 @@ class StudyLayout:
     def of(cls, name: str, output: str | Path = "runs") -> StudyLayout:
         """The layout of study ``name`` under ``output``."""
         return cls(Path(output) / check_study_name(name))
+
+    @classmethod
+    def of_config(cls, cfg: Config) -> StudyLayout:
+        """The layout of ``cfg``'s study; a bad ``study.name`` raises the error of
+        :func:`~ganlab.study.check_study` (naming the study file and any ``--set`` behind it)."""
+        from ganlab.config import attribute
+
+        try:
+            check_study_name(cfg.study.name)
+        except GanlabError as exc:
+            raise attribute(type(exc)(f"{cfg.source or '<config>'}: {exc}"),
+                            cfg.overrides) from None
+        return cls(Path(cfg.study.output) / cfg.study.name)
 
     @property
     def journal(self) -> Path:

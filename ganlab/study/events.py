@@ -88,13 +88,14 @@ class EpochEnd:
     trial: int | None = None
     label: str | None = None  # ablation cell or baseline (runs outside Optuna)
     seed: int | None = None
+    stage: str | None = None  # the stage of a run outside Optuna: "baselines" or "ablation"
 
     @property
     def who(self) -> str:
-        """``trial 3`` or ``baseline timm seed 1``."""
+        """``trial 3`` or ``ablation · base seed 1`` (the stage when the event names one)."""
         if self.trial is not None:
             return f"trial {self.trial}"
-        return f"{self.label} seed {self.seed}"
+        return _run_name(self.label, self.seed, self.stage)
 
 
 @dataclass(frozen=True)
@@ -107,10 +108,15 @@ class WorkersPolled:
 
 @dataclass(frozen=True)
 class RunStarted:
-    """A baseline or ablation run (``label``, ``seed``) starts."""
+    """A baseline or ablation run (``label``, ``seed``) of ``stage`` starts."""
 
     label: str
     seed: int
+    stage: str | None = None
+
+    @property
+    def who(self) -> str:
+        return _run_name(self.label, self.seed, self.stage)
 
 
 @dataclass(frozen=True)
@@ -122,11 +128,22 @@ class RunFinished:
     state: str
     reason: str = ""
     metrics: dict[str, float] = field(default_factory=dict)
+    stage: str | None = None
+
+    @property
+    def who(self) -> str:
+        return _run_name(self.label, self.seed, self.stage)
 
 
 Event = (StageStarted | StageProgress | StageFinished | DataReady | TrialStarted
          | TrialFinished | EpochEnd | WorkersPolled | RunStarted | RunFinished)
 EventFn = Callable[[Event], None]
+
+
+def _run_name(label: str | None, seed: int | None, stage: str | None) -> str:
+    """``ablation · base seed 1``: a run outside Optuna, with its stage when known."""
+    run = f"{label} seed {seed}"
+    return f"{stage} · {run}" if stage else run
 
 
 def phase_epochs(cfg: Any, phase: str) -> int | None:

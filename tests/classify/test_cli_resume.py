@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 from PIL import Image
 from typer.testing import CliRunner
@@ -55,6 +56,7 @@ def _write_folder(root: Path, n: int) -> None:
             Image.fromarray(img).save(root / cls / f"{i}.png")
 
 
+@pytest.mark.slow  # CLI end to end; fast: tests/classify/test_classifier_trainer.py resume tests
 def test_resume_continues_and_image_size_sets_the_input(tmp_path: Path, one_torch_thread) -> None:
     _write_folder(tmp_path / "images", 16)
     study = tmp_path / "tiny.toml"

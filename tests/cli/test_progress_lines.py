@@ -7,7 +7,7 @@ import io
 from rich.console import Console
 from rich.progress import Progress
 
-from ganlab.cli._progress import PlainLog, RichProgress, event_line
+from ganlab.cli._progress import PlainLog, RichProgress, epoch_text, event_line
 from ganlab.study.events import (
     DataReady,
     EpochEnd,
@@ -53,3 +53,11 @@ def test_a_finished_stage_leaves_no_bar_behind() -> None:
         assert progress.tasks == []
         show(StageStarted("baselines", total=3))
         assert [t.description for t in progress.tasks] == ["baselines"]
+
+
+def test_a_run_outside_optuna_names_its_stage() -> None:
+    epoch = EpochEnd("gan", 6, {"d_loss": 0.5}, 20, label="base", seed=1, stage="ablation")
+    assert epoch_text(epoch) == "ablation · base seed 1 · gan epoch 6/20 d_loss=0.5"
+    done = RunFinished("base", 1, "COMPLETE", stage="ablation")
+    assert event_line(done) == "ablation · base seed 1: complete"
+    assert epoch_text(EpochEnd("gan", 1, {}, trial=2)) == "trial 2 · gan epoch 1"

@@ -158,3 +158,22 @@ def test_study_checks_name_the_override_behind_a_problem(study: Path) -> None:
         text = " ".join(result.output.split())
         assert result.exit_code == 1 and "Traceback" not in result.output, text
         assert message in text and f"(from override {override})" in text, text
+
+
+WRITERS = [c for c in COMMANDS if c[:2] != ["data", "preview"]]  # preview writes one PNG only
+
+
+@pytest.mark.parametrize("command", WRITERS, ids=[" ".join(c[:2]) for c in WRITERS])
+def test_every_command_refuses_an_unsafe_study_name_in_one_line(
+    command: list[str], study: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each command that writes under ``<output>/<study name>`` checks the name first."""
+    monkeypatch.chdir(tmp_path)
+    args = [a.format(study=study) for a in command]
+    result = runner.invoke(app, [*args, "--set", 'study.name="../x"'])
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.output
+    assert f"{study}: study.name: '../x' cannot be used as a folder name" in lines[0]
+    assert "(from override study.name=\"../x\")" in lines[0]
+    assert not (tmp_path / "x").exists()

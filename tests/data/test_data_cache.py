@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +13,7 @@ import pytest
 from ganlab.config import PluginRef
 from ganlab.data import scan_sources
 from ganlab.data._sources import list_folder
-from ganlab.errors import GanlabWarning
+from ganlab.errors import GanlabWarning, PluginError
 
 
 def _scan(root: Path, cache: Path, filters=(PluginRef("gamma"),), size: int = 16, workers=1):
@@ -40,10 +42,42 @@ def test_hit_miss_and_rebuild(synth_root: Path, tmp_path: Path) -> None:
     assert not edited.cache_hit and edited.cache_key != cold.cache_key
 
 
-def test_pool_matches_single_process(synth_root: Path, tmp_path: Path) -> None:
+def test_threads_match_one_thread_and_start_no_process(
+    synth_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No fork after torch is imported (it hung ``prepare_data`` under load): worker threads,
+    each with its own filter chain, give the same cache contents as one thread."""
+    from ganlab.data import _preprocess
+
+    def no_process(*_a, **_kw):
+        raise AssertionError("the scan started a process")
+
+    monkeypatch.setattr(multiprocessing, "get_context", no_process)
+    built = []
+    real_build = _preprocess.build_filter_steps
+    monkeypatch.setattr(_preprocess, "build_filter_steps",
+                        lambda refs: built.append(threading.get_ident()) or real_build(refs))
     one = _scan(synth_root, tmp_path / "a", filters=(PluginRef("bilateral"),), workers=1)
     two = _scan(synth_root, tmp_path / "b", filters=(PluginRef("bilateral"),), workers=2)
     assert np.array_equal(one.images, two.images) and np.array_equal(one.phash, two.phash)
+    assert len(built) == len(set(built)) and len(built) <= 3  # one chain per thread
+
+
+def test_a_filter_failing_on_one_file_names_it_with_several_threads(
+    synth_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ganlab.data import _preprocess
+
+    real_run, calls = _preprocess.run_steps, itertools.count()
+
+    def failing(steps, rgb):
+        if next(calls) == 5:
+            raise ValueError("boom")
+        return real_run(steps, rgb)
+
+    monkeypatch.setattr(_preprocess, "run_steps", failing)
+    with pytest.raises(PluginError, match=r"the filter chain failed on .*ValueError: boom"):
+        _scan(synth_root, tmp_path / "c", workers=2)
 
 
 def test_unreadable_entry_is_rebuilt(synth_root: Path, tmp_path: Path) -> None:

@@ -58,6 +58,7 @@ def test_ema_generator_is_what_grids_and_export_use(make_cfg, train_set, tmp_pat
     assert {"r1"} <= result.history[0].keys() and result.history[0]["r1"] >= 0
 
 
+@pytest.mark.slow  # fast: tests/gan/test_trainer.py resume tests
 def test_ema_augment_r1_resume_is_bit_identical(make_cfg, train_set, tmp_path) -> None:
     for aug in (PluginRef("diffaugment"), PluginRef("ada", {"p": 0.3, "interval": 1})):
         cfg = dataclasses.replace(make_cfg(**DE), augment=aug)

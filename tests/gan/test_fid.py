@@ -58,6 +58,7 @@ def test_samples_of_known_gaussians_give_the_closed_form() -> None:
     assert got["fid"] == pytest.approx(6.0, rel=0.03)
 
 
+@pytest.mark.slow  # fast: tests/gan/test_gan_cli.py, a classifier backbone's FID
 def test_classifier_fid_on_tensors_has_a_full_protocol() -> None:
     g = torch.Generator().manual_seed(0)
     real = torch.randint(0, 256, (24, 3, 16, 16), dtype=torch.uint8, generator=g)
@@ -75,6 +76,7 @@ def test_classifier_fid_on_tensors_has_a_full_protocol() -> None:
     assert "PIL bicubic" in proto["resizer"]
 
 
+@pytest.mark.slow  # decodes PNG folders; the figure itself is tested on tensors
 def test_folders_give_the_same_figure_as_tensors(tmp_path) -> None:
     from ganlab.gan import save_images
 

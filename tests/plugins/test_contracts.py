@@ -37,6 +37,11 @@ TINY_PARAMS: dict[tuple[str, str], dict] = {
 }
 
 CASES = list(plugin_cases())
+# The largest networks run in the full suite only; the dcgan and compact_cnn cases keep the
+# same checks in the fast tier.
+HEAVY = {("classifiers", "timm"), ("generators", "resnet"), ("discriminators", "resnet")}
+NET_CASES = [pytest.param(k, n, id=f"{k}:{n}", marks=[pytest.mark.slow] if (k, n) in HEAVY else [])
+             for k, n in CASES]
 
 
 def _params(kind: str, name: str) -> dict:
@@ -51,7 +56,7 @@ def test_every_kind_has_plugins() -> None:
     assert {kind for kind, _ in CASES} == set(REGISTRIES)
 
 
-@pytest.mark.parametrize(("kind", "name"), CASES, ids=[f"{k}:{n}" for k, n in CASES])
+@pytest.mark.parametrize(("kind", "name"), NET_CASES)
 def test_contract(kind: str, name: str) -> None:
     params = _params(kind, name)
     if kind in ("generators", "discriminators"):
@@ -66,7 +71,7 @@ def test_search_space_names_real_parameters(kind: str, name: str) -> None:
     check_search_space(kind, name)
 
 
-@pytest.mark.parametrize(("kind", "name"), CASES, ids=[f"{k}:{n}" for k, n in CASES])
+@pytest.mark.parametrize(("kind", "name"), NET_CASES)
 def test_capabilities_keep_their_contracts(kind: str, name: str, tmp_path) -> None:
     found = check_capabilities(kind, name, **_params(kind, name))
     if "UsesGanCheckpoint" in found:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import subprocess
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -40,3 +42,27 @@ def write_study(tmp_path: Path, synth_root: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+@pytest.fixture
+def mount_tmpfs(tmp_path: Path) -> Iterator[Callable[[str], Path]]:
+    """``mount_tmpfs("16m")`` mounts a tmpfs of that size of our own and returns its folder
+    (root can write anywhere else, so a full or read-only disk needs a mount); the test is
+    skipped where mounting is not allowed. Every mount is undone after the test."""
+    points: list[Path] = []
+
+    def mount(size: str) -> Path:
+        point = tmp_path / f"tmpfs-{uuid.uuid4().hex[:6]}"
+        point.mkdir()
+        made = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs",
+                               str(point)], capture_output=True)
+        if made.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here: {made.stderr.decode().strip()}")
+        points.append(point)
+        return point
+
+    try:
+        yield mount
+    finally:
+        for point in reversed(points):
+            subprocess.run(["umount", "-l", str(point)], check=False)

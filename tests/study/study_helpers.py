@@ -74,7 +74,7 @@ def drop_pg_study(name: str) -> None:
     """Delete study ``name`` from the test database (tests share it: unique names, cleaned up)."""
     import optuna
 
-    from ganlab.study._storage import database_url
+    from ganlab.study.storage._storage import database_url
 
     try:
         optuna.delete_study(study_name=name, storage=database_url(PG_URL))
@@ -87,7 +87,7 @@ def fake_pipeline(cfg, *, out_dir: Path, **_kw):
     ``metrics.json`` is written last like the real pipeline does."""
     import json
 
-    from ganlab.study._pipeline import RunResult
+    from ganlab.study.trial_pipeline._run_pipeline import RunResult
 
     out_dir.mkdir(parents=True, exist_ok=True)
     metrics = {"val.roc_auc": float(cfg.classifier.optimizer.params["lr"])}

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import torch
 
 from ganlab.config import load_config
 
 
+@pytest.mark.slow  # two pipeline runs; fast: the classifier trainer's resume tests
 def test_rerun_continues_the_classifier_checkpoint(tmp_path: Path, one_torch_thread) -> None:
     from ganlab.study import run_pipeline
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ganlab.study._report import gan_metric_rows
+from ganlab.study.report._report import gan_metric_rows
 
 
 def test_gan_metric_rows_show_measured_numbers_and_why_others_are_missing() -> None:

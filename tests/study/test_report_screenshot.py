@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ganlab.study._doc import Doc
+from ganlab.study.report._doc import Doc
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 

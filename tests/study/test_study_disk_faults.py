@@ -10,9 +10,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import subprocess
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import optuna
@@ -52,24 +50,16 @@ def test_disk_fault_in_a_trial_stops_at_once_naming_the_path(
 
 
 @pytest.fixture
-def full_disk(tmp_path: Path) -> Iterator[Path]:
+def full_disk(mount_tmpfs: Callable[[str], Path]) -> Path:
     """A 1 MiB tmpfs filled to the last byte."""
-    point = tmp_path / f"full-{uuid.uuid4().hex[:6]}"
-    point.mkdir()
-    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(point)],
-                          capture_output=True)
-    if made.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.decode().strip()}")
-    try:
-        fd = os.open(point / "filler", os.O_WRONLY | os.O_CREAT)
-        for chunk in (65536, 1):  # to the last byte
-            with contextlib.suppress(OSError):
-                while True:
-                    os.write(fd, b"\0" * chunk)
-        os.close(fd)
-        yield point
-    finally:
-        subprocess.run(["umount", "-l", str(point)], check=False)
+    point = mount_tmpfs("1m")
+    fd = os.open(point / "filler", os.O_WRONLY | os.O_CREAT)
+    for chunk in (65536, 1):  # to the last byte
+        with contextlib.suppress(OSError):
+            while True:
+                os.write(fd, b"\0" * chunk)
+    os.close(fd)
+    return point
 
 
 def test_study_on_a_full_disk_says_so_in_one_line(write_study, full_disk: Path) -> None:
@@ -82,6 +72,7 @@ def test_study_on_a_full_disk_says_so_in_one_line(write_study, full_disk: Path) 
     assert "No space left on device writing" in error and str(full_disk) in result.output
 
 
+@pytest.mark.slow  # trains two GANs; test_unreadable_gan_folder_is_set_aside is the fast unit
 def test_unreadable_cached_gan_is_set_aside_and_retrained(write_study, tmp_path: Path) -> None:
     cfg = load_config(write_study("gancache", gan=True, mode="real+synthetic"))
     work, gan_dir = tmp_path / "runs" / "gancache", tmp_path / "runs" / "gancache" / "gan-x"
@@ -95,3 +86,19 @@ def test_unreadable_cached_gan_is_set_aside_and_retrained(write_study, tmp_path:
     aside = list(work.glob("gan-x.broken-*"))
     assert len(aside) == 1 and (aside[0] / "checkpoint.pt").stat().st_size == 200
     torch.load(ckpt, weights_only=True)  # the rebuilt checkpoint is whole
+
+
+def test_unreadable_gan_folder_is_set_aside(tmp_path: Path) -> None:
+    """The unit behind the test above: a truncated checkpoint moves its folder aside."""
+    from ganlab.study.trial_pipeline._run_pipeline import _set_aside_if_unreadable
+
+    gan_dir = tmp_path / "gan-x"
+    gan_dir.mkdir()
+    (gan_dir / "checkpoint.pt").write_bytes(b"\x80\x02truncated")
+    with pytest.warns(GanlabWarning, match="training the GAN again"):
+        _set_aside_if_unreadable(gan_dir)
+    aside = list(tmp_path.glob("gan-x.broken-*"))
+    assert len(aside) == 1 and (aside[0] / "checkpoint.pt").read_bytes() == b"\x80\x02truncated"
+    assert gan_dir.is_dir() and not any(gan_dir.iterdir())
+    _set_aside_if_unreadable(gan_dir)  # an empty folder (nothing trained yet) stays
+    assert len(list(tmp_path.glob("gan-x.broken-*"))) == 1

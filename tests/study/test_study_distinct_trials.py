@@ -9,17 +9,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import optuna
+import pytest
 from study_helpers import fake_pipeline as _fake_pipeline
 
 from ganlab.config import load_config
 from ganlab.study import StudyLayout, optimize_study
-from ganlab.study._seeds import SEED_ATTR, trial_seed
+from ganlab.study.optimize._seeds import SEED_ATTR, trial_seed
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 
 
 
+@pytest.mark.slow  # three CLI runs; fast: test_trial_seeds_are_distinct_and_reproducible
 def test_three_restarts_draw_no_duplicated_parameters(write_study, tmp_path: Path) -> None:
     cfg = load_config(write_study("restarts", n_trials=2))
     for n in (2, 4, 6, 8):  # the first run, then three restarts, each asking for 2 more trials

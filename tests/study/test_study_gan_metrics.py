@@ -9,7 +9,7 @@ import pytest
 
 from ganlab.config import load_config
 from ganlab.study import StudyLayout, optimize_study, wants_gan_metrics
-from ganlab.study._inspect import trial_metrics
+from ganlab.study.report._inspect import trial_metrics
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 

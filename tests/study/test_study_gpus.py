@@ -13,8 +13,9 @@ import torch
 
 from ganlab.config import load_config
 from ganlab.errors import ConfigError
-from ganlab.study import _gpus, optimize_study
-from ganlab.study._gpus import GPU_ATTR, assign_gpus, only_gpu, parse_gpus
+from ganlab.study import optimize_study
+from ganlab.study.optimize import _gpus
+from ganlab.study.optimize._gpus import GPU_ATTR, assign_gpus, only_gpu, parse_gpus
 
 
 @pytest.fixture
@@ -47,6 +48,7 @@ def _report_visible(path: str) -> None:
     Path(path).write_text(os.environ.get("CUDA_VISIBLE_DEVICES", "unset"))
 
 
+@pytest.mark.slow  # spawns processes; the round-robin and masking units are tested above
 def test_each_child_process_starts_with_only_its_gpu(tmp_path: Path) -> None:
     ctx = multiprocessing.get_context("spawn")
     before = os.environ.get("CUDA_VISIBLE_DEVICES")

@@ -42,7 +42,10 @@ def _line_of(journal: Path, predicate) -> tuple[int, bytes]:
     raise AssertionError("no such record")
 
 
-@pytest.mark.parametrize("victim", ["user_attr", "create_trial"])
+@pytest.mark.parametrize("victim", [
+    "user_attr",
+    pytest.param("create_trial", marks=pytest.mark.slow),  # the same repair, another line
+])
 def test_corrupt_middle_line_is_named_and_repair_recovers_every_intact_trial(
     write_study, tmp_path: Path, victim: str
 ) -> None:

@@ -15,7 +15,7 @@ from optuna.trial import TrialState
 from study_helpers import run_cli_subprocess
 
 from ganlab.study import StudyLayout
-from ganlab.study._storage import database_url
+from ganlab.study.storage._storage import database_url
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 

@@ -8,8 +8,7 @@ midway left ``report.md`` with broken image links.
 from __future__ import annotations
 
 import subprocess
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import optuna
@@ -19,28 +18,17 @@ from typer.testing import CliRunner
 
 from ganlab.cli import app
 from ganlab.config import load_config
-from ganlab.study import _report, optimize_study, write_report
-from ganlab.study._doc import Doc
+from ganlab.study import optimize_study, write_report
+from ganlab.study.report import _report
+from ganlab.study.report._doc import Doc
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 runner = CliRunner()
 
 
-
-
 @pytest.fixture
-def mount_point(tmp_path: Path) -> Iterator[Path]:
-    """A small tmpfs of our own (root can write anywhere else, so read-only needs a mount)."""
-    point = tmp_path / f"mnt-{uuid.uuid4().hex[:6]}"
-    point.mkdir()
-    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(point)],
-                          capture_output=True)
-    if made.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.decode().strip()}")
-    try:
-        yield point
-    finally:
-        subprocess.run(["umount", "-l", str(point)], check=False)
+def mount_point(mount_tmpfs: Callable[[str], Path]) -> Path:
+    return mount_tmpfs("16m")
 
 
 def test_read_only_runs_folder_can_be_listed_shown_and_reported(

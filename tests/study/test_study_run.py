@@ -13,8 +13,8 @@ from ganlab.config import load_config
 from ganlab.errors import GanlabError
 from ganlab.registry import CLASSIFIERS
 from ganlab.study import StudyLayout, open_study, optimize_study
-from ganlab.study._inspect import trial_metrics
-from ganlab.study._optimize import MAX_CONSECUTIVE_FAILURES
+from ganlab.study.optimize._optimize import MAX_CONSECUTIVE_FAILURES
+from ganlab.study.report._inspect import trial_metrics
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 

@@ -18,7 +18,8 @@ from optuna.trial import FrozenTrial, TrialState
 from study_helpers import fake_pipeline as _fake_pipeline
 
 from ganlab.config import load_config
-from ganlab.study import StudyLayout, _workers, open_storage, optimize_study
+from ganlab.study import StudyLayout, open_storage, optimize_study
+from ganlab.study.storage import _workers
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 

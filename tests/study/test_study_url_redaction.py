@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ganlab.errors import GanlabError
-from ganlab.study._storage import recorded_url, redact_url
+from ganlab.study.storage._storage import recorded_url, redact_url
 
 
 def test_password_is_redacted_and_other_urls_kept() -> None:

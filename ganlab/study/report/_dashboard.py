@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ganlab.study._inspect import study_record
 from ganlab.study._layout import StudyLayout
-from ganlab.study._storage import open_storage, recorded_url
+from ganlab.study.report._inspect import study_record
+from ganlab.study.storage._storage import open_storage, recorded_url
 
 
 def serve_dashboard(

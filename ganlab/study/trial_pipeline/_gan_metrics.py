@@ -138,7 +138,6 @@ def evaluate_gan(
         "flat"}``; ``flat`` holds the ``gan.*`` numbers a study records.
     """
     from ganlab.classify import classifier_backbone
-    from ganlab.gan import ClassCollapseDetector
 
     m = cfg.gan.metrics
     out_dir = Path(out_dir)
@@ -153,30 +152,13 @@ def evaluate_gan(
                                                 seed=seed)
     backbone = classifier_backbone(feature_checkpoint, device=device)
     features = _feature_metrics(backbone, real, real_y, fake, fake_y, names=names, k=m.k)
-    detector = ClassCollapseDetector(real, real_y if meta.get("num_classes") else None, names,
-                                     ratio=m.collapse_ratio, seed=seed)
-    collapse = detector.measure(fake, fake_y)
+    protocol = _protocol(m, checkpoint, meta, backbone, feature_checkpoint,
+                         feature_dim=features.pop("feature_dim"), counts=counts, seed=seed)
     result: dict[str, Any] = {
-        "protocol": {
-            "checkpoint": str(checkpoint),
-            "generator": meta.get("generator"),
-            "ema_generator": meta.get("ema"),  # None: a checkpoint without an EMA record
-            "backbone": backbone.name,
-            "backbone_checkpoint": str(feature_checkpoint),
-            "weights_sha256": backbone.weights_sha256,
-            "feature_classifier": m.feature_classifier.as_dict(),
-            "feature_trained_on": "real train side (early stopping on real val)",
-            "feature_dim": features.pop("feature_dim"),
-            "k": m.k,
-            "n_real_per_class": counts,
-            "n_fake_per_class": counts,
-            "real_reference": "real train side, a seeded subset of at most n_per_class a class",
-            "seed": seed,
-            "comparable_with_published_fid": False,
-        },
+        "protocol": protocol,
         **features,
-        "collapse": {"ratio_threshold": m.collapse_ratio, "per_class": collapse,
-                     "reason": detector.reason(collapse)},
+        "collapse": _collapse(real, real_y if meta.get("num_classes") else None, fake, fake_y,
+                              names=names, ratio=m.collapse_ratio, seed=seed),
     }
     if m.tstr:
         result["tstr"] = _tstr(cfg, data, checkpoint, out_dir=out_dir / "tstr", device=device,
@@ -185,6 +167,41 @@ def evaluate_gan(
     result["flat"] = flat_gan_metrics(result)
     atomic_write_json(out_dir / METRICS_FILE, result)
     return result
+
+
+def _collapse(real: torch.Tensor, real_y: torch.Tensor | None, fake: torch.Tensor,
+              fake_y: torch.Tensor, *, names: list[str], ratio: float,
+              seed: int) -> dict[str, Any]:
+    """The per-class collapse check (``real_y`` ``None``: an unconditional generator)."""
+    from ganlab.gan import ClassCollapseDetector
+
+    detector = ClassCollapseDetector(real, real_y, names, ratio=ratio, seed=seed)
+    per_class = detector.measure(fake, fake_y)
+    return {"ratio_threshold": ratio, "per_class": per_class,
+            "reason": detector.reason(per_class)}
+
+
+def _protocol(m: Any, checkpoint: Path, meta: dict[str, Any], backbone: Any,
+              feature_checkpoint: Path, *, feature_dim: int, counts: dict[str, int],
+              seed: int) -> dict[str, Any]:
+    """How the figures of :func:`evaluate_gan` were measured (``m``: ``cfg.gan.metrics``)."""
+    return {
+        "checkpoint": str(checkpoint),
+        "generator": meta.get("generator"),
+        "ema_generator": meta.get("ema"),  # None: a checkpoint without an EMA record
+        "backbone": backbone.name,
+        "backbone_checkpoint": str(feature_checkpoint),
+        "weights_sha256": backbone.weights_sha256,
+        "feature_classifier": m.feature_classifier.as_dict(),
+        "feature_trained_on": "real train side (early stopping on real val)",
+        "feature_dim": feature_dim,
+        "k": m.k,
+        "n_real_per_class": counts,
+        "n_fake_per_class": counts,
+        "real_reference": "real train side, a seeded subset of at most n_per_class a class",
+        "seed": seed,
+        "comparable_with_published_fid": False,
+    }
 
 
 def _feature_metrics(backbone: Any, real: torch.Tensor, real_y: torch.Tensor,

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ganlab.study._optimize import OptimizeSummary, optimize_study
-from ganlab.study._pipeline import RunResult, run_pipeline
 from ganlab.study.events import DataReady, EventFn, StageFinished, StageProgress, StageStarted
+from ganlab.study.optimize._optimize import OptimizeSummary, optimize_study
+from ganlab.study.trial_pipeline._run_pipeline import RunResult, run_pipeline
 
 if TYPE_CHECKING:
     from ganlab.config import Config
@@ -71,7 +71,7 @@ def _preprocess(cfg: Config, emit: EventFn) -> None:
     from ganlab.data import prepare_data
     from ganlab.study._layout import StudyLayout
 
-    layout = StudyLayout.of(cfg.study.name, cfg.study.output)
+    layout = StudyLayout.of_config(cfg)
     layout.root.mkdir(parents=True, exist_ok=True)
     emit(StageStarted("preprocessing"))
     data = prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=layout.root,
@@ -87,9 +87,9 @@ def _preprocess(cfg: Config, emit: EventFn) -> None:
 
 def _later_stages(cfg: Config, summary: StudyRunSummary, dev: Any, emit: EventFn) -> None:
     """Baselines, ablation and ensembles, each announced as a stage."""
-    from ganlab.study._ablation import ablation_cells, run_ablation
-    from ganlab.study._baselines import run_baselines
-    from ganlab.study._ensemble import build_ensembles
+    from ganlab.study.experiments._ablation import ablation_cells, run_ablation
+    from ganlab.study.experiments._baselines import run_baselines
+    from ganlab.study.experiments._ensemble import build_ensembles
 
     if cfg.baselines is not None and cfg.baselines.models:
         emit(StageStarted("baselines",

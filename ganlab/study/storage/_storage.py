@@ -1,6 +1,6 @@
 """Opening the Optuna storage of a study, and storage URLs (driver choice, redaction).
 
-The default is the journal file in the study folder (see :mod:`ganlab.study._journal`).
+The default is the journal file in the study folder (see :mod:`ganlab.study.storage._journal`).
 
 **Shared storage for many machines**: ``--storage postgresql://user@host/db`` (any SQLAlchemy
 URL) gives an :class:`optuna.storages.RDBStorage` with heartbeats. A trial whose worker stops
@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from ganlab.config import redact_url
 from ganlab.errors import ConfigError, GanlabError
-from ganlab.study._journal import FlockLock, check_journal, repair_journal
-from ganlab.study._workers import MAX_RETRY
+from ganlab.study.storage._journal import FlockLock, check_journal, repair_journal
+from ganlab.study.storage._workers import MAX_RETRY
 
 if TYPE_CHECKING:
     from optuna.storages import BaseStorage

@@ -8,7 +8,7 @@ storage stop when the study has enough. Before each trial a worker checks ``fini
 ``--jobs J`` starts J processes (``multiprocessing`` spawn): each one opens the storage itself
 and runs trials until the study is full. Processes, not threads: the GIL and torch's own
 thread pool make threads useless for training; each process gets ``cores / J`` torch threads
-and one GPU (round-robin, see :mod:`ganlab.study._gpus`).
+and one GPU (round-robin, see :mod:`ganlab.study.optimize._gpus`).
 """
 
 from __future__ import annotations
@@ -22,13 +22,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ganlab.errors import ConfigError, GanlabError
-from ganlab.study._gpus import GPU_ATTR, assign_gpus, device_in_process, only_gpu
 from ganlab.study._layout import StudyLayout
-from ganlab.study._objective import TrialObjective
-from ganlab.study._pipeline import RunResult, run_pipeline
-from ganlab.study._storage import open_storage, redact_url
-from ganlab.study._workers import RUN_ATTR, WorkerToken, fail_dead_trials
 from ganlab.study.events import EventFn, StageFinished, StageStarted, WorkersPolled
+from ganlab.study.optimize._gpus import GPU_ATTR, assign_gpus, device_in_process, only_gpu
+from ganlab.study.optimize._objective import TrialObjective
+from ganlab.study.storage._storage import open_storage, redact_url
+from ganlab.study.storage._workers import RUN_ATTR, WorkerToken, fail_dead_trials
+from ganlab.study.trial_pipeline._run_pipeline import RunResult, run_pipeline
 
 if TYPE_CHECKING:
     import optuna
@@ -62,14 +62,14 @@ def load_or_create_study(
 ) -> optuna.Study:
     """Create the study in ``storage`` or join it; its directions must match the file's.
 
-    The sampler is re-seeded per trial (:mod:`ganlab.study._seeds`), so workers and restarts
-    never draw the same parameters.
+    The sampler is re-seeded per trial (:mod:`ganlab.study.optimize._seeds`), so workers and
+    restarts never draw the same parameters.
     """
     import optuna
 
-    from ganlab.study._samplers import create_pruner, create_sampler
-    from ganlab.study._seeds import per_trial_sampler
-    from ganlab.study._space import expand_search_space
+    from ganlab.study.optimize._samplers import create_pruner, create_sampler
+    from ganlab.study.optimize._seeds import per_trial_sampler
+    from ganlab.study.optimize._space import expand_search_space
 
     params = expand_search_space(cfg) if params is None else params
     directions = [o.direction for o in cfg.study.objectives]
@@ -123,9 +123,9 @@ def optimize_study(
             :class:`~ganlab.study.events.WorkersPolled` between its start and end.
         pipeline: The per-run function (``run_pipeline``; swappable for library users).
         gpus: GPU ids the workers are pinned to, round-robin (default: every visible GPU);
-            see :mod:`ganlab.study._gpus`.
+            see :mod:`ganlab.study.optimize._gpus`.
     """
-    from ganlab.study._space import expand_search_space
+    from ganlab.study.optimize._space import expand_search_space
 
     check_run_options(cfg, jobs=jobs, storage=storage, device=device)
     n_trials = cfg.study.n_trials if n_trials is None else n_trials
@@ -133,7 +133,7 @@ def optimize_study(
     url = storage if storage is not None else cfg.study.storage
     device_name = device or cfg.study.device
     pinned = assign_gpus(jobs, gpus, device_name)
-    layout = StudyLayout.of(cfg.study.name, cfg.study.output)
+    layout = StudyLayout.of_config(cfg)
     layout.root.mkdir(parents=True, exist_ok=True)
     params = expand_search_space(cfg)
     store = open_storage(url, layout)
@@ -190,7 +190,7 @@ def check_run_options(
     """Fail fast on options and study files that cannot work (before any trial starts); the
     study-file part is :func:`~ganlab.study.check_study`, which ``config check`` runs too."""
     from ganlab.device import resolve_device
-    from ganlab.study._preflight import check_study
+    from ganlab.study.optimize._preflight import check_study
 
     if jobs < 1:
         raise ConfigError(f"expected at least 1 worker, got {jobs}", path="jobs")
@@ -264,12 +264,7 @@ def _worker_loop(
     )
     objectives = [o.metric for o in cfg.study.objectives]
     failures: list[str] = []
-    callbacks = []
-    if cfg.study.mlflow:
-        from ganlab.tracking import mlflow_callback
-
-        callbacks.append(mlflow_callback(cfg.study.mlflow,
-                                         [o.metric for o in cfg.study.objectives]))
+    callbacks = _tracking_callbacks(cfg, objectives)
     try:
         while deadline is None or time.time() < deadline:
             finished, running = _count(study)
@@ -281,18 +276,34 @@ def _worker_loop(
                 _fail_stale(study)
                 continue
             study.optimize(objective, n_trials=1, gc_after_trial=True, callbacks=callbacks)
-            if objective.last_failed:
-                trial = study.get_trials(deepcopy=False)[objective.last_trial]
-                failures.append(str(trial.user_attrs.get("fail_reason", "")))
-                if len(failures) >= MAX_CONSECUTIVE_FAILURES:
-                    raise GanlabError(
-                        f"{len(failures)} trials in a row failed; the last: {failures[-1]}. "
-                        f"See {layout.trial_dir(objective.last_trial or 0)}/error.log"
-                    )
-            else:
-                failures.clear()
+            _count_failure(study, objective, failures, layout)
     finally:
         token.close()
+
+
+def _tracking_callbacks(cfg: Config, objectives: list[str]) -> list[Any]:
+    """Optuna callbacks of the study's trackers (MLflow when ``study.mlflow`` is set)."""
+    if not cfg.study.mlflow:
+        return []
+    from ganlab.tracking import mlflow_callback
+
+    return [mlflow_callback(cfg.study.mlflow, objectives)]
+
+
+def _count_failure(study: optuna.Study, objective: TrialObjective, failures: list[str],
+                   layout: StudyLayout) -> None:
+    """Append the last trial's fail reason to ``failures`` (or clear it after a success);
+    stop the study after ``MAX_CONSECUTIVE_FAILURES`` failures in a row."""
+    if not objective.last_failed:
+        failures.clear()
+        return
+    trial = study.get_trials(deepcopy=False)[objective.last_trial]
+    failures.append(str(trial.user_attrs.get("fail_reason", "")))
+    if len(failures) >= MAX_CONSECUTIVE_FAILURES:
+        raise GanlabError(
+            f"{len(failures)} trials in a row failed; the last: {failures[-1]}. "
+            f"See {layout.trial_dir(objective.last_trial or 0)}/error.log"
+        )
 
 
 def _count(study: optuna.Study) -> tuple[int, int]:
@@ -327,11 +338,11 @@ def _process_main(
     import optuna
     import torch
 
-    from ganlab.study._space import expand_search_space
+    from ganlab.study.optimize._space import expand_search_space
 
     torch.set_num_threads(threads)
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    layout = StudyLayout.of(cfg.study.name, cfg.study.output)
+    layout = StudyLayout.of_config(cfg)
     params = expand_search_space(cfg)
     study = load_or_create_study(cfg, open_storage(url, layout), params=params)
     if gpu is not None:

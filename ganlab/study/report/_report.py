@@ -18,11 +18,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ganlab.io import atomic_write_text
-from ganlab.study._doc import Doc
-from ganlab.study._inspect import fmt_value, open_study, study_config, study_record, trial_rows
 from ganlab.study._layout import StudyLayout
-from ganlab.study._pipeline import load_run
-from ganlab.study._stats import format_mean_ci
+from ganlab.study.experiments._stats import format_mean_ci
+from ganlab.study.report._doc import Doc
+from ganlab.study.report._inspect import (
+    fmt_value,
+    open_study,
+    study_config,
+    study_record,
+    trial_rows,
+)
+from ganlab.study.trial_pipeline._run_pipeline import load_run
 
 if TYPE_CHECKING:
     import optuna
@@ -250,7 +256,7 @@ def _optuna_plots(doc: Doc, study: optuna.Study, img: Path) -> None:
 
 
 def _ablation(doc: Doc, cfg: Config, layout: StudyLayout) -> None:
-    from ganlab.study._ablation import write_ablation_tables
+    from ganlab.study.experiments._ablation import write_ablation_tables
 
     doc.h("Ablation")
     if cfg.ablation is None or not cfg.ablation.factors:
@@ -285,7 +291,7 @@ def _fmt_diff(d: dict) -> str:
 
 
 def _baselines(doc: Doc, cfg: Config, layout: StudyLayout, best: dict | None) -> None:
-    from ganlab.study._baselines import write_baseline_table
+    from ganlab.study.experiments._baselines import write_baseline_table
 
     doc.h("Baselines")
     if cfg.baselines is None or not cfg.baselines.models:
@@ -415,7 +421,7 @@ def _gan_metrics(doc: Doc, cfg: Config, best: dict | None) -> None:
         doc.empty("No GAN metric was measured for the best trial.")
     if not cfg.gan.fid.enabled:
         missing.append(["fid", "disabled in the study file (gan.fid.enabled = false)"])
-    from ganlab.study._gan_metrics import wants_gan_metrics
+    from ganlab.study.trial_pipeline._gan_metrics import wants_gan_metrics
 
     if not wants_gan_metrics(cfg) and not any(r[0].startswith("coverage") for r in measured):
         missing.append(["precision / recall / density / coverage, TSTR",
@@ -435,7 +441,7 @@ def _roc_and_confusion(
     doc: Doc, best: dict | None, cfg: Config, layout: StudyLayout, img: Path
 ) -> None:
     from ganlab.metrics import plot_confusion, plot_roc
-    from ganlab.study._predictions import read_predictions
+    from ganlab.study.experiments._predictions import read_predictions
 
     doc.h("ROC curves")
     curves: dict[str, tuple[Any, Any]] = {}

@@ -33,13 +33,13 @@ def check_study(cfg: Config) -> None:
 
 def _check_study(cfg: Config) -> None:
     from ganlab.data import check_data_source
-    from ganlab.study._layout import check_study_name
-    from ganlab.study._space import expand_search_space
+    from ganlab.study._layout import StudyLayout
+    from ganlab.study.optimize._space import expand_search_space
 
     prefix = f"{cfg.source or '<config>'}: "
     check_finite(cfg)
+    StudyLayout.of_config(cfg)  # a safe folder name; the same check as every command's
     try:
-        check_study_name(cfg.study.name)
         check_data_source(cfg.data, Path(cfg.base_dir))
     except GanlabError as exc:
         raise type(exc)(f"{prefix}{exc}") from None

@@ -24,7 +24,7 @@ import numpy as np
 from ganlab.errors import ConfigError
 from ganlab.io import atomic_write_json
 from ganlab.study._layout import StudyLayout
-from ganlab.study._predictions import RunPredictions, check_aligned, read_predictions
+from ganlab.study.experiments._predictions import RunPredictions, check_aligned, read_predictions
 
 if TYPE_CHECKING:
     import optuna
@@ -84,11 +84,11 @@ def ensemble_members(cfg: Config, study: optuna.Study | None) -> list[RunPredict
     """Predictions of the top-k completed trials and, if asked, of the baselines."""
     from optuna.trial import TrialState
 
-    from ganlab.study._baselines import baseline_name
-    from ganlab.study._pipeline import load_run
+    from ganlab.study.experiments._baselines import baseline_name
+    from ganlab.study.trial_pipeline._run_pipeline import load_run
 
     assert cfg.ensemble is not None
-    layout = StudyLayout.of(cfg.study.name, cfg.study.output)
+    layout = StudyLayout.of_config(cfg)
     members: list[RunPredictions] = []
     if study is not None:
         sign = 1 if cfg.study.objectives[0].direction == "maximize" else -1
@@ -122,7 +122,7 @@ def build_ensembles(cfg: Config, study: optuna.Study | None) -> dict[str, Any]:
     """Fit every ``ensemble.methods`` on validation, score on test; writes ``ensemble/``."""
     from ganlab.metrics import delong_test, metrics_with_ci, paired_bootstrap, youden_threshold
 
-    layout = StudyLayout.of(cfg.study.name, cfg.study.output)
+    layout = StudyLayout.of_config(cfg)
     assert cfg.ensemble is not None
     members = ensemble_members(cfg, study)
     out: dict[str, Any] = {"members": [m.name for m in members], "methods": {}}

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     import optuna
 
     from ganlab.config import PluginRef
-    from ganlab.study._space import SearchParam
+    from ganlab.study.optimize._space import SearchParam
 
 
 def distributions(params: list[SearchParam]) -> dict[str, Any]:

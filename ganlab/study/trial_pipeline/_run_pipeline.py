@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ganlab.config import config_to_dict
 from ganlab.io import atomic_write_json, file_lock
-from ganlab.study._gan_metrics import wants_gan_metrics
+from ganlab.study.trial_pipeline._gan_metrics import wants_gan_metrics
 
 if TYPE_CHECKING:
     import torch
@@ -125,64 +125,18 @@ def _tensorboard(cfg: Config, out_dir: Path) -> Any:
 def _run(cfg: Config, out_dir: Path, work_dir: Path, device: torch.device, seed: int,
          report: ReportFn | None, gan_dir: Path | None, tb: Any) -> RunResult:
     """The body of :func:`run_pipeline` (``tb``: its TensorBoard log, or ``None``)."""
-    from ganlab.classify import classifier_data, train_classifier, with_gan_checkpoint
     from ganlab.data import build_augmentation, prepare_data
     from ganlab.seeding import seed_everything
-    from ganlab.tracking import tee_report
 
     seed_everything(seed)
     data = prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=work_dir)
     augment = build_augmentation(cfg.data.augmentations)
     result = RunResult(metrics={}, out_dir=out_dir)
+    phase = _Phase(cfg, data, out_dir, work_dir, device, seed, augment, report, tb)
     gan_metrics: dict[str, Any] = {}
     if needs_gan(cfg):
-        gan_path = gan_dir or out_dir / "gan"
-        trained_now = not (gan_path / "gan_result.json").exists()
-        gan = _train_or_reuse_gan(cfg, data, gan_path, device, seed, augment, tee_report(
-            report, tb, lambda: sorted((gan_path / "samples").glob("epoch_*.png"))))
-        if tb is not None:
-            if not trained_now:  # a shared GAN trained by an earlier run
-                tb.history("gan", gan["history"])
-            tb.images("gan", gan["sample_grids"][-1:], len(gan["history"]))
-        result.gan_checkpoint = Path(gan["checkpoint"])
-        result.sample_grids = [Path(p) for p in gan["sample_grids"]]
-        gan_metrics = dict(gan["metrics"])
-        atomic_write_json(out_dir / "gan_history.json", gan["history"])
-        result.flags += [h["class_collapse"] for h in gan["history"][-1:]
-                         if h.get("class_collapse")]
-        if wants_gan_metrics(cfg):
-            scored = _score_gan(cfg, data, result.gan_checkpoint, work_dir, device, seed)
-            gan_metrics.update(scored["flat"])
-            if scored["collapse"]["reason"] and not result.flags:
-                result.flags.append(scored["collapse"]["reason"])
-    classify_metrics = None
-    if cfg.classifier.enabled:
-        clf_cfg = cfg.classifier
-        model = with_gan_checkpoint(clf_cfg.model, result.gan_checkpoint)  # GAN pretraining
-        clf_cfg = dataclasses.replace(clf_cfg, model=model)
-        both = tee_report(report, tb)
-        clf_report = (lambda e, m: both("classifier", e, m)) if both else None
-        clf_data = data
-        if classifier_data(cfg) is not cfg.data:  # classifier.image_size differs from the GAN's
-            clf_data = prepare_data(classifier_data(cfg), base_dir=Path(cfg.base_dir),
-                                    work_dir=work_dir)
-        clf = train_classifier(
-            clf_cfg,
-            clf_data,
-            out_dir=out_dir / "classifier",
-            device=device,
-            seed=seed,
-            augment=augment if clf_cfg.augment else None,
-            generator_checkpoint=result.gan_checkpoint if clf_cfg.mode != "real" else None,
-            report=clf_report,
-            resume=True,  # an interrupted trial continues its classifier from the last epoch
-        )
-        classify_metrics = clf.metrics
-        result.predictions = Path(clf.predictions)
-        result.plots = [Path(p) for p in clf.plots]
-        atomic_write_json(out_dir / "classifier_history.json", clf.history)
-        if tb is not None:
-            tb.images("classifier", result.plots)
+        gan_metrics = _gan_phase(phase, gan_dir or out_dir / "gan", result)
+    classify_metrics = _classifier_phase(phase, result) if cfg.classifier.enabled else None
     result.metrics = flat_metrics(classify_metrics, gan_metrics)
     atomic_write_json(out_dir / "run.json", {
         "seed": seed,
@@ -199,10 +153,88 @@ def _run(cfg: Config, out_dir: Path, work_dir: Path, device: torch.device, seed:
     return result
 
 
+@dataclass(frozen=True)
+class _Phase:
+    """What the GAN and the classifier phase of one run share."""
+
+    cfg: Config
+    data: Any  # the PreparedData of the GAN's image size
+    out_dir: Path
+    work_dir: Path
+    device: torch.device
+    seed: int
+    augment: Any  # the batch augmentation of data.augmentations
+    report: ReportFn | None
+    tb: Any  # the run's TensorBoard log, or None
+
+
+def _gan_phase(phase: _Phase, gan_path: Path, result: RunResult) -> dict[str, Any]:
+    """Train the GAN (or reuse a finished one in ``gan_path``), score it; its flat metrics."""
+    from ganlab.tracking import tee_report
+
+    cfg, tb = phase.cfg, phase.tb
+    trained_now = not (gan_path / "gan_result.json").exists()
+    gan = _train_or_reuse_gan(cfg, phase.data, gan_path, phase.device, phase.seed, phase.augment,
+                              tee_report(phase.report, tb, lambda: sorted(
+                                  (gan_path / "samples").glob("epoch_*.png"))))
+    if tb is not None:
+        if not trained_now:  # a shared GAN trained by an earlier run
+            tb.history("gan", gan["history"])
+        tb.images("gan", gan["sample_grids"][-1:], len(gan["history"]))
+    result.gan_checkpoint = Path(gan["checkpoint"])
+    result.sample_grids = [Path(p) for p in gan["sample_grids"]]
+    gan_metrics = dict(gan["metrics"])
+    atomic_write_json(phase.out_dir / "gan_history.json", gan["history"])
+    result.flags += [h["class_collapse"] for h in gan["history"][-1:]
+                     if h.get("class_collapse")]
+    if wants_gan_metrics(cfg):
+        scored = _score_gan(cfg, phase.data, result.gan_checkpoint, phase.work_dir,
+                            phase.device, phase.seed)
+        gan_metrics.update(scored["flat"])
+        if scored["collapse"]["reason"] and not result.flags:
+            result.flags.append(scored["collapse"]["reason"])
+    return gan_metrics
+
+
+def _classifier_phase(phase: _Phase, result: RunResult) -> dict[str, Any]:
+    """Train and evaluate the classifier (resuming an interrupted one); its metrics."""
+    from ganlab.classify import classifier_data, train_classifier, with_gan_checkpoint
+    from ganlab.data import prepare_data
+    from ganlab.tracking import tee_report
+
+    cfg, tb = phase.cfg, phase.tb
+    clf_cfg = cfg.classifier
+    model = with_gan_checkpoint(clf_cfg.model, result.gan_checkpoint)  # GAN pretraining
+    clf_cfg = dataclasses.replace(clf_cfg, model=model)
+    both = tee_report(phase.report, tb)
+    clf_report = (lambda e, m: both("classifier", e, m)) if both else None
+    clf_data = phase.data
+    if classifier_data(cfg) is not cfg.data:  # classifier.image_size differs from the GAN's
+        clf_data = prepare_data(classifier_data(cfg), base_dir=Path(cfg.base_dir),
+                                work_dir=phase.work_dir)
+    clf = train_classifier(
+        clf_cfg,
+        clf_data,
+        out_dir=phase.out_dir / "classifier",
+        device=phase.device,
+        seed=phase.seed,
+        augment=phase.augment if clf_cfg.augment else None,
+        generator_checkpoint=result.gan_checkpoint if clf_cfg.mode != "real" else None,
+        report=clf_report,
+        resume=True,  # an interrupted trial continues its classifier from the last epoch
+    )
+    result.predictions = Path(clf.predictions)
+    result.plots = [Path(p) for p in clf.plots]
+    atomic_write_json(phase.out_dir / "classifier_history.json", clf.history)
+    if tb is not None:
+        tb.images("classifier", result.plots)
+    return clf.metrics
+
+
 def _score_gan(cfg: Config, data: Any, checkpoint: Path, work_dir: Path, device: torch.device,
                seed: int) -> dict[str, Any]:
     """:func:`evaluate_gan` once per GAN: the figures are kept next to its checkpoint."""
-    from ganlab.study._gan_metrics import METRICS_FILE, evaluate_gan
+    from ganlab.study.trial_pipeline._gan_metrics import METRICS_FILE, evaluate_gan
 
     out_dir = Path(checkpoint).parent / "metrics"
     if (out_dir / METRICS_FILE).is_file():
@@ -300,3 +332,12 @@ def _set_aside_if_unreadable(gan_dir: Path) -> None:
         gan_dir.mkdir()
         warnings.warn(f"{exc} Moved {gan_dir} aside to {aside}; training the GAN again.",
                       GanlabWarning, stacklevel=2)
+
+
+def describe_fault(exc: BaseException) -> str:
+    """One line saying why a run (a trial, an ablation cell, a baseline) failed."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    kind = type(exc).__name__
+    if "out of memory" in str(exc).lower() or kind == "OutOfMemoryError":
+        return f"out of memory ({kind}): {text}"[:500]
+    return f"{kind}: {text}"[:500]

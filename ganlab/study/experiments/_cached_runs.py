@@ -12,9 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from ganlab.errors import GanlabError
 from ganlab.io import atomic_write_text, disk_fault
-from ganlab.study._objective import describe_fault
-from ganlab.study._pipeline import gan_cache_key, load_run, run_pipeline
 from ganlab.study.events import EpochEnd, EventFn, RunFinished, RunStarted, phase_epochs
+from ganlab.study.trial_pipeline._run_pipeline import (
+    describe_fault,
+    gan_cache_key,
+    load_run,
+    run_pipeline,
+)
 
 if TYPE_CHECKING:
     import torch
@@ -30,23 +34,24 @@ def cached_run(
     layout: StudyLayout,
     device: torch.device,
     label: str,
+    stage: str,
     on_event: EventFn | None = None,
 ) -> dict[str, Any] | None:
     """Run ``cfg`` with ``seed`` into ``out_dir`` unless already done; ``None`` if it failed.
 
     The GAN goes to ``gan-cache/<key>/`` so runs with the same data, GAN settings and seed
-    train it once.
+    train it once. Every event names the run's ``label``, ``seed`` and ``stage``.
     """
     emit = on_event or (lambda _e: None)
     done = load_run(out_dir)
     if done is not None:
-        emit(RunFinished(label, seed, "CACHED", metrics=done["metrics"]))
+        emit(RunFinished(label, seed, "CACHED", metrics=done["metrics"], stage=stage))
         return done
-    emit(RunStarted(label, seed))
+    emit(RunStarted(label, seed, stage=stage))
 
     def report(phase: str, epoch: int, metrics: dict) -> None:
         emit(EpochEnd(phase, epoch, dict(metrics), phase_epochs(cfg, phase), label=label,
-                      seed=seed))
+                      seed=seed, stage=stage))
 
     try:
         run_pipeline(cfg, out_dir=out_dir, work_dir=layout.root, device=device, seed=seed,
@@ -59,11 +64,12 @@ def cached_run(
         out_dir.mkdir(parents=True, exist_ok=True)
         atomic_write_text(out_dir / "error.log",
                           f"{reason}\n\n{''.join(traceback.format_exception(exc))}")
-        emit(RunFinished(label, seed, "FAIL", reason=reason))
+        emit(RunFinished(label, seed, "FAIL", reason=reason, stage=stage))
         return None
     (out_dir / "error.log").unlink(missing_ok=True)
     result = load_run(out_dir)
-    emit(RunFinished(label, seed, "COMPLETE", metrics=(result or {}).get("metrics", {})))
+    emit(RunFinished(label, seed, "COMPLETE", metrics=(result or {}).get("metrics", {}),
+                     stage=stage))
     return result
 
 

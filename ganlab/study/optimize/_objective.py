@@ -19,14 +19,19 @@ from typing import TYPE_CHECKING, Any
 
 from ganlab.errors import GanlabError
 from ganlab.io import atomic_write_json, atomic_write_text, disk_fault
-from ganlab.study._pipeline import RunResult, gan_cache_key, run_pipeline
-from ganlab.study._seeds import SEED_ATTR, trial_seed
 from ganlab.study.events import (
     EpochEnd,
     EventFn,
     TrialFinished,
     TrialStarted,
     phase_epochs,
+)
+from ganlab.study.optimize._seeds import SEED_ATTR, trial_seed
+from ganlab.study.trial_pipeline._run_pipeline import (
+    RunResult,
+    describe_fault,
+    gan_cache_key,
+    run_pipeline,
 )
 
 METRIC_ATTR = "metric:"  # user attribute prefix of each recorded flat metric
@@ -37,7 +42,7 @@ if TYPE_CHECKING:
 
     from ganlab.config import Config
     from ganlab.study._layout import StudyLayout
-    from ganlab.study._space import SearchParam
+    from ganlab.study.optimize._space import SearchParam
 
 def metric_from_epoch(metrics: dict[str, Any], name: str) -> float | None:
     """The value of flat metric ``name`` (``val.roc_auc``) in an epoch report, if present.
@@ -58,15 +63,6 @@ def metric_from_epoch(metrics: dict[str, Any], name: str) -> float | None:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value)
     return None
-
-
-def describe_fault(exc: BaseException) -> str:
-    """One line saying why a trial failed."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    kind = type(exc).__name__
-    if "out of memory" in str(exc).lower() or kind == "OutOfMemoryError":
-        return f"out of memory ({kind}): {text}"[:500]
-    return f"{kind}: {text}"[:500]
 
 
 class TrialObjective:
@@ -113,7 +109,7 @@ class TrialObjective:
     def __call__(self, trial: optuna.Trial) -> float | tuple[float, ...]:
         import optuna
 
-        from ganlab.study._space import sample_config
+        from ganlab.study.optimize._space import sample_config
 
         self.last_trial, self.last_failed = trial.number, False
         for key, value in self.worker_attrs.items():

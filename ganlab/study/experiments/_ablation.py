@@ -24,8 +24,8 @@ from ganlab.config import config_to_dict, get_path
 from ganlab.errors import ConfigError, GanlabError
 from ganlab.io import atomic_write_json
 from ganlab.study._layout import StudyLayout
-from ganlab.study._runs import cached_run, run_error
 from ganlab.study.events import EventFn
+from ganlab.study.experiments._cached_runs import cached_run, run_error
 
 if TYPE_CHECKING:
     import torch
@@ -101,26 +101,27 @@ def run_ablation(
     cfg: Config, *, device: torch.device, on_event: EventFn | None = None
 ) -> dict[str, Any]:
     """Run every missing (cell, seed) of the ablation, then write and return its tables."""
-    from ganlab.study._space import apply_values
+    from ganlab.study.optimize._space import apply_values
 
-    layout = StudyLayout.of(cfg.study.name, cfg.study.output)
+    layout = StudyLayout.of_config(cfg)
     cells = ablation_cells(cfg)
     for cell in cells:
         cell_cfg = apply_values(cfg, cell.values)
         for seed in cfg.ablation.seeds:  # type: ignore[union-attr]
             cached_run(cell_cfg, out_dir=layout.ablation / cell.id / f"seed-{seed}", seed=seed,
-                       layout=layout, device=device, label=cell.label, on_event=on_event)
+                       layout=layout, device=device, label=cell.label, stage="ablation",
+                       on_event=on_event)
     return write_ablation_tables(cfg)
 
 
 def write_ablation_tables(cfg: Config) -> dict[str, Any]:
     """Summarise the stored ablation runs into ``ablation/results.json`` (no training)."""
     from ganlab.metrics import seed_paired_bootstrap
-    from ganlab.study._pipeline import load_run
-    from ganlab.study._predictions import check_aligned, read_predictions
-    from ganlab.study._stats import mean_ci
+    from ganlab.study.experiments._predictions import check_aligned, read_predictions
+    from ganlab.study.experiments._stats import mean_ci
+    from ganlab.study.trial_pipeline._run_pipeline import load_run
 
-    layout = StudyLayout.of(cfg.study.name, cfg.study.output)
+    layout = StudyLayout.of_config(cfg)
     seeds = list(cfg.ablation.seeds)  # type: ignore[union-attr]
     cells = ablation_cells(cfg)
     runs: dict[str, dict[int, dict]] = {}

@@ -13,10 +13,10 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ganlab.io import atomic_write_json
-from ganlab.study._ablation import TABLE_METRICS
 from ganlab.study._layout import StudyLayout
-from ganlab.study._runs import cached_run, run_error
 from ganlab.study.events import EventFn
+from ganlab.study.experiments._ablation import TABLE_METRICS
+from ganlab.study.experiments._cached_runs import cached_run, run_error
 
 if TYPE_CHECKING:
     import torch
@@ -43,23 +43,24 @@ def run_baselines(
     cfg: Config, *, device: torch.device, on_event: EventFn | None = None
 ) -> dict[str, Any]:
     """Train every missing (baseline, seed) run and write ``baselines/results.json``."""
-    layout = StudyLayout.of(cfg.study.name, cfg.study.output)
+    layout = StudyLayout.of_config(cfg)
     assert cfg.baselines is not None
     for ref in cfg.baselines.models:
         b_cfg = baseline_config(cfg, ref)
         name = baseline_name(ref)
         for seed in cfg.baselines.seeds:
             cached_run(b_cfg, out_dir=layout.baselines / name / f"seed-{seed}", seed=seed,
-                       layout=layout, device=device, label=f"baseline {name}", on_event=on_event)
+                       layout=layout, device=device, label=f"baseline {name}",
+                       stage="baselines", on_event=on_event)
     return write_baseline_table(cfg)
 
 
 def write_baseline_table(cfg: Config) -> dict[str, Any]:
     """Summarise stored baseline runs (mean, 95% logit-t interval over seeds); no training."""
-    from ganlab.study._pipeline import load_run
-    from ganlab.study._stats import mean_ci
+    from ganlab.study.experiments._stats import mean_ci
+    from ganlab.study.trial_pipeline._run_pipeline import load_run
 
-    layout = StudyLayout.of(cfg.study.name, cfg.study.output)
+    layout = StudyLayout.of_config(cfg)
     rows = []
     for ref in cfg.baselines.models if cfg.baselines else ():
         name = baseline_name(ref)

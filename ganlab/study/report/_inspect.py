@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from ganlab.errors import GanlabError
 from ganlab.study._layout import StudyLayout
-from ganlab.study._storage import open_storage, recorded_url
-from ganlab.study._workers import fail_reason
+from ganlab.study.storage._storage import open_storage, recorded_url
+from ganlab.study.storage._workers import fail_reason
 
 if TYPE_CHECKING:
     import optuna
@@ -131,7 +131,7 @@ def trial_rows(study: optuna.Study) -> list[dict[str, Any]]:
 def trial_metrics(trial: Any) -> dict[str, float]:
     """A trial's recorded flat metrics (``metric:<name>`` user attributes; older studies kept
     them in one ``metrics`` attribute)."""
-    from ganlab.study._objective import METRIC_ATTR
+    from ganlab.study.optimize._objective import METRIC_ATTR
 
     found = {k[len(METRIC_ATTR):]: v for k, v in trial.user_attrs.items()
              if k.startswith(METRIC_ATTR)}
@@ -154,7 +154,7 @@ def repair_study(name: str, output: str | Path = "runs") -> dict[str, Any]:
         What was done: ``journal``, ``backup``, ``dropped`` byte offsets, ``placeholders``,
         ``kept`` records.
     """
-    from ganlab.study._journal import rebuild_journal
+    from ganlab.study.storage._journal import rebuild_journal
 
     rec = study_record(name, output)
     url = rec.get("storage")

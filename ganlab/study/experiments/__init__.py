@@ -1,0 +1,29 @@
+"""Experiments around the study's configuration, each from cached pipeline runs: the ablation,
+the baselines, the ensembles of stored predictions, and the summaries over seeds."""
+
+from __future__ import annotations
+
+from ganlab.study.experiments._ablation import (
+    Cell,
+    ablation_cells,
+    run_ablation,
+    write_ablation_tables,
+)
+from ganlab.study.experiments._baselines import baseline_config, baseline_name, run_baselines
+from ganlab.study.experiments._ensemble import build_ensembles, combine, vote_weights
+from ganlab.study.experiments._stats import format_mean_ci, mean_ci
+
+__all__ = [
+    "Cell",
+    "ablation_cells",
+    "baseline_config",
+    "baseline_name",
+    "build_ensembles",
+    "combine",
+    "format_mean_ci",
+    "mean_ci",
+    "run_ablation",
+    "run_baselines",
+    "vote_weights",
+    "write_ablation_tables",
+]
