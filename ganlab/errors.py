@@ -61,3 +61,7 @@ class WeightsError(GanlabError):
 
 class GanlabWarning(UserWarning):
     """Something was wrong and ganlab recovered (e.g. a broken cache entry was rebuilt)."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the CLI's main thread so that it unwinds like Ctrl-C."""

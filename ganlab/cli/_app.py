@@ -2,10 +2,13 @@
 
 A :class:`~ganlab.errors.GanlabError` raised anywhere below a command is printed as one red
 line and the process exits with status 1, without a traceback; so is an ``OSError`` of a full
-disk or a missing permission (with the path it was writing). Library errors name config paths
-and arguments (``GanlabError.paths``), never flags: :data:`PATH_FLAGS` turns them into the
-running command's options. (Typer >= 0.16 vendors click, so
-exits are raised as ``typer.Exit``; ``click.exceptions.Exit`` would escape as a traceback.)
+disk or a missing permission (with the path it was writing). SIGTERM (``kill``, a job
+scheduler's stop) takes Ctrl-C's path: the running trial is marked failed with its reason, the
+files already written stay, and the process exits with status 143 (Ctrl-C: 130).
+
+Library errors name config paths and arguments (``GanlabError.paths``), never flags:
+:data:`PATH_FLAGS` turns them into the running command's options. (Typer >= 0.16 vendors click,
+so exits are raised as ``typer.Exit``; ``click.exceptions.Exit`` would escape as a traceback.)
 
 Help conventions (every command): ``-h`` and ``--help``; flags show no ``<bool>`` type; arguments
 are named in capitals (``STUDY_FILE``, ``[PATTERN]``) instead of Typer's ``{study_file}``.
@@ -14,6 +17,8 @@ are named in capitals (``STUDY_FILE``, ``[PATTERN]``) instead of Typer's ``{stud
 from __future__ import annotations
 
 import enum
+import signal
+import threading
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -22,7 +27,7 @@ from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperArgument, TyperCommand, TyperGroup
 
-from ganlab.errors import GanlabError
+from ganlab.errors import GanlabError, Terminated
 from ganlab.io import disk_fault
 
 PROFILE_HELP = "Apply the \\[profiles.NAME] table of the study file first."
@@ -149,6 +154,16 @@ class GanlabCommand(TyperCommand):
         return pieces
 
 
+def _raise_terminated(signum: int, _frame: Any) -> None:
+    raise Terminated(signal.Signals(signum).name)
+
+
+def handle_sigterm() -> None:
+    """Make SIGTERM raise :class:`Terminated` (only the main thread can install handlers)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _raise_terminated)
+
+
 class GanlabGroup(TyperGroup):
     """A Typer group that turns user errors into a message and exit status 1."""
 
@@ -163,6 +178,7 @@ class GanlabGroup(TyperGroup):
         return params
 
     def invoke(self, ctx: Any) -> Any:
+        handle_sigterm()
         try:
             return super().invoke(ctx)
         except GanlabError as exc:
@@ -176,9 +192,10 @@ class GanlabGroup(TyperGroup):
             err_console.print(f"[bold red]error:[/] {escape(line)}", highlight=False,
                               soft_wrap=True)
             raise typer.Exit(1) from None
-        except KeyboardInterrupt:
-            err_console.print("[yellow]interrupted[/]: completed work is saved; rerun to resume.")
-            raise typer.Exit(130) from None
+        except KeyboardInterrupt as exc:
+            how = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
+            err_console.print(f"[yellow]{how}[/]: completed work is saved; rerun to resume.")
+            raise typer.Exit(143 if isinstance(exc, Terminated) else 130) from None
 
 
 class GanlabTyper(typer.Typer):

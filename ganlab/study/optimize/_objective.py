@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ganlab.errors import GanlabError
+from ganlab.errors import GanlabError, Terminated
 from ganlab.io import atomic_write_json, atomic_write_text, disk_fault
 from ganlab.study.events import (
     EpochEnd,
@@ -133,8 +133,9 @@ class TrialObjective:
                 gan_dir=self.layout.gan_cache / gan_cache_key(trial_cfg, self.cfg.study.seed),
             )
             values = self._objective_values(result.metrics)
-        except KeyboardInterrupt:
-            trial.set_user_attr("fail_reason", "interrupted (Ctrl-C); rerun to continue")
+        except KeyboardInterrupt as exc:
+            how = "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C"
+            trial.set_user_attr("fail_reason", f"interrupted ({how}); rerun to continue")
             raise
         except optuna.TrialPruned as exc:
             seconds = round(time.time() - start, 2)
