@@ -353,8 +353,7 @@ def _gan(doc: Doc, cfg: Config, best: dict | None, img: Path) -> None:
             doc.image(path, f"Samples from fixed noise: {Path(g).name}")
     _gan_metrics(doc, cfg, best)
     doc.h("GAN: loss curves")
-    hist_path = Path((best or {}).get("dir", "")) / "gan_history.json"
-    hist = json.loads(hist_path.read_text()) if best and hist_path.exists() else []
+    hist = _best_history(best, "gan_history.json")
     if not hist:
         doc.empty("No GAN training history stored for the best trial.")
         return
@@ -475,12 +474,17 @@ def _roc_and_confusion(
         doc.image(path, f"Best trial, {split} split, at the validation-chosen threshold")
 
 
+def _best_history(best: dict | None, name: str) -> list:
+    """The best trial's stored per-epoch history ``name`` (empty when there is none)."""
+    path = Path((best or {}).get("dir", "")) / name
+    return json.loads(path.read_text()) if best and path.exists() else []
+
+
 def _training_curves(doc: Doc, best: dict | None, cfg: Config, img: Path) -> None:
     from ganlab.metrics import plot_training_curves
 
     doc.h("Classifier training curves")
-    hist_path = Path((best or {}).get("dir", "")) / "classifier_history.json"
-    hist = json.loads(hist_path.read_text()) if best and hist_path.exists() else []
+    hist = _best_history(best, "classifier_history.json")
     if not hist:
         doc.empty("No classifier training history stored for the best trial.")
         return
