@@ -58,7 +58,7 @@ def evaluate_folder(
             f"{root}: class folders {tuple(images.class_names)} differ from the classes the "
             f"model was trained on {class_names}; name the folders {' and '.join(class_names)}"
         )
-    logits = predict_logits(model, images.images, device=device, tta=bool(meta.get("tta")))
+    logits = predict_logits(model, images.images, device=device, tta=meta.get("tta") or False)
     scored = Scored("test", list(images.ids), list(images.paths),
                     images.labels.numpy().astype(np.int64), positive_probability(logits))
     threshold = dict(meta["threshold"])
@@ -66,7 +66,7 @@ def evaluate_folder(
     protocol = {"checkpoint": str(checkpoint), "data_root": str(root), "n": len(images),
                 "counts": images.counts(), "classifier": meta["classifier"],
                 "filters": meta["filters"], "image_size": meta["image_size"], "seed": seed,
-                "bootstrap": n_boot, "tta": bool(meta.get("tta"))}
+                "bootstrap": n_boot, "tta": meta.get("tta") or False}
     metrics = {"protocol": protocol, "threshold": threshold, **scores}
     out = Path(out_dir)
     write_metrics(out / "metrics.json", metrics)
@@ -107,7 +107,7 @@ def predict_images(
         raise DataError(f"no such image file: {', '.join(missing)}")
     batch = torch.from_numpy(np.stack([_load_image(str(p), steps, size) for p in paths]))
     prob = positive_probability(
-        predict_logits(model, batch, device=device, tta=bool(meta.get("tta")))
+        predict_logits(model, batch, device=device, tta=meta.get("tta") or False)
     )
     thr = float(meta["threshold"]["value"])
     names = meta["class_names"]

@@ -1,4 +1,4 @@
-"""Pure step functions: one optimizer step, and batched (optionally flip-averaged) prediction."""
+"""Pure step functions: one optimizer step, and batched (optionally view-averaged) prediction."""
 
 from __future__ import annotations
 
@@ -56,11 +56,12 @@ def predict_logits(
     device: torch.device,
     batch_size: int = 256,
     channels_last: bool = True,
-    tta: bool = False,
+    tta: bool | str = False,
     amp_dtype: torch.dtype | None = None,
 ) -> Tensor:
-    """Logits (N, K) in eval mode; with ``tta`` the mean softmax over identity, h- and v-flip
-    is returned as log-probabilities."""
+    """Logits (N, K) in eval mode. With ``tta`` (``True`` or ``"flips"``: identity, h- and
+    v-flip; ``"dihedral"``: the 8 rotations and reflections of the square) the mean softmax over
+    the views is returned as log-probabilities."""
     model.eval()
     out = []
     for start in range(0, len(images), batch_size):
@@ -72,11 +73,22 @@ def predict_logits(
     return torch.cat(out)
 
 
-def _predict(model: nn.Module, x: Tensor, tta: bool) -> Tensor:
+def tta_views(x: Tensor, tta: bool | str) -> list[Tensor]:
+    """The test-time views of a (B, C, H, W) batch for a ``tta`` setting (see predict_logits)."""
+    if not tta:
+        return [x]
+    if tta is True or tta == "flips":
+        return [x, torch.flip(x, dims=[3]), torch.flip(x, dims=[2])]
+    if tta == "dihedral":
+        turns = [torch.rot90(x, k, dims=(2, 3)) for k in range(4)]
+        return turns + [torch.flip(t, dims=[3]) for t in turns]
+    raise ValueError(f"tta must be false, true, 'flips' or 'dihedral', got {tta!r}")
+
+
+def _predict(model: nn.Module, x: Tensor, tta: bool | str) -> Tensor:
     if not tta:
         return model(x).float().cpu()
-    views = (x, torch.flip(x, dims=[3]), torch.flip(x, dims=[2]))
-    probs = torch.stack([model(v).float().softmax(1) for v in views]).mean(0)
+    probs = torch.stack([model(v).float().softmax(1) for v in tta_views(x, tta)]).mean(0)
     return probs.clamp_min(1e-12).log().cpu()
 
 

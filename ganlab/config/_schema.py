@@ -178,7 +178,7 @@ class ClassifierConfig:
     threshold: Literal["youden", "fixed"] = "youden"  # decision threshold chosen on validation
     fixed_threshold: float = 0.5  # threshold used when threshold = "fixed"
     augment: bool = True  # apply data.augmentations to training batches
-    tta: bool = False  # test-time augmentation (average over flips)
+    tta: bool | Literal["flips", "dihedral"] = False  # test-time views: true = flips, or dihedral
     bootstrap: int = 1000  # bootstrap resamples for 95% confidence intervals
     schedule: Literal["constant", "cosine"] = "constant"  # learning rate per step: cosine to 0
     warmup_epochs: float = 0.0  # linear learning-rate warm-up from 0 over this many epochs

@@ -151,6 +151,29 @@ def test_tta_averages_flips(trained) -> None:
     tta = positive_probability(predict_logits(model, x, device=CPU, tta=True))
     np.testing.assert_allclose(tta, np.mean(flips, axis=0), atol=1e-5)
     assert not np.allclose(tta, plain)
+    named = positive_probability(predict_logits(model, x, device=CPU, tta="flips"))
+    np.testing.assert_array_equal(named, tta)
+
+
+def test_dihedral_tta_averages_the_eight_symmetries(trained) -> None:
+    data, result = trained
+    model, _ = load_classifier(result.checkpoint)
+    x = data.test.images
+    turns = [torch.rot90(x, k, dims=(2, 3)) for k in range(4)]
+    views = turns + [t.flip(3) for t in turns]
+    each = [positive_probability(predict_logits(model, v, device=CPU)) for v in views]
+    tta = positive_probability(predict_logits(model, x, device=CPU, tta="dihedral"))
+    np.testing.assert_allclose(tta, np.mean(each, axis=0), atol=1e-5)
+    rotated = positive_probability(predict_logits(model, x.rot90(1, dims=(2, 3)), device=CPU,
+                                                  tta="dihedral"))
+    np.testing.assert_allclose(rotated, tta, atol=1e-5)  # invariant to the group's own moves
+
+
+def test_dihedral_tta_is_saved_and_used_by_eval(make_cfg, data, tmp_path: Path) -> None:
+    result = train_classifier(make_cfg(epochs=1, tta="dihedral"), data, out_dir=tmp_path,
+                              device=CPU, seed=0)
+    _, meta = load_classifier(result.checkpoint)
+    assert meta["tta"] == "dihedral" and result.metrics["protocol"]["tta"] == "dihedral"
 
 
 def test_checkpoint_reloads_with_filters(trained) -> None:
