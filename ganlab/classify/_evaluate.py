@@ -39,11 +39,13 @@ def evaluate_folder(
     device: torch.device | str = "cpu",
     n_boot: int = 1000,
     seed: int = 0,
+    tta: bool | str | None = None,
 ) -> dict[str, Any]:
     """Score a trained classifier on a class-per-folder image set it never saw.
 
     The images go through the checkpoint's own filter chain and size; the decision threshold is
-    the one chosen on validation at training time. Writes ``metrics.json`` (split ``test``),
+    the one chosen on validation at training time; ``tta`` (False, ``"flips"``, ``"dihedral"``)
+    replaces the checkpoint's test-time views when given. Writes ``metrics.json`` (split ``test``),
     ``predictions.csv`` and plots to ``out_dir`` and returns the metrics.
     """
     from ganlab.data import load_image_folder
@@ -58,7 +60,8 @@ def evaluate_folder(
             f"{root}: class folders {tuple(images.class_names)} differ from the classes the "
             f"model was trained on {class_names}; name the folders {' and '.join(class_names)}"
         )
-    logits = predict_logits(model, images.images, device=device, tta=meta.get("tta") or False)
+    views = (meta.get("tta") or False) if tta is None else tta
+    logits = predict_logits(model, images.images, device=device, tta=views)
     scored = Scored("test", list(images.ids), list(images.paths),
                     images.labels.numpy().astype(np.int64), positive_probability(logits))
     threshold = dict(meta["threshold"])
@@ -66,7 +69,7 @@ def evaluate_folder(
     protocol = {"checkpoint": str(checkpoint), "data_root": str(root), "n": len(images),
                 "counts": images.counts(), "classifier": meta["classifier"],
                 "filters": meta["filters"], "image_size": meta["image_size"], "seed": seed,
-                "bootstrap": n_boot, "tta": meta.get("tta") or False}
+                "bootstrap": n_boot, "tta": views}
     metrics = {"protocol": protocol, "threshold": threshold, **scores}
     out = Path(out_dir)
     write_metrics(out / "metrics.json", metrics)

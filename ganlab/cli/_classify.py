@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,6 +16,16 @@ from ganlab.cli._options import SetOption, load_study
 app = make_app("Train and evaluate benign/malignant classifiers; score trivial floors.")
 
 StudyArg = Annotated[Path, typer.Argument(help="Study file (TOML).")]
+
+
+class TtaViews(enum.StrEnum):
+    """Test-time augmentation views of ``classify eval --tta``."""
+
+    off = "off"
+    flips = "flips"
+    dihedral = "dihedral"
+
+
 DeviceOpt = Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")]
 ProfileOpt = Annotated[
     str | None, typer.Option("--profile", help="A \\[profiles.NAME] table of the study file.")
@@ -134,14 +145,18 @@ def evaluate(
                    "(default: <checkpoint folder>/eval-<folder name>).")] = None,
     device: DeviceOpt = "auto",
     bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples.")] = 1000,
+    tta: Annotated[TtaViews | None, typer.Option(
+        "--tta", help="Test-time views instead of the checkpoint's: off, flips (3) or dihedral "
+        "(the 8 rotations and reflections).")] = None,
 ) -> None:
     """Score a trained classifier on an image folder it never saw (its own preprocessing)."""
     from ganlab.classify import evaluate_folder
     from ganlab.device import resolve_device
 
     out_dir = out or checkpoint.parent / f"eval-{folder.resolve().name}"
+    views = None if tta is None else (False if tta is TtaViews.off else tta.value)
     metrics = evaluate_folder(checkpoint, folder, out_dir=out_dir, device=resolve_device(device),
-                              n_boot=bootstrap)
+                              n_boot=bootstrap, tta=views)
     console.print(_metrics_table(f"{folder} ({metrics['protocol']['n']} images)", metrics,
                                  ["test"]))
     console.print(_threshold_line(metrics["threshold"]))

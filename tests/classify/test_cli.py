@@ -112,6 +112,23 @@ def test_eval_scores_an_unseen_folder_with_the_training_filters(trained, tmp_pat
     assert len(rows) == 17 and rows[1].endswith(",test")
 
 
+def test_eval_tta_option_replaces_the_checkpoint_views(trained, tmp_path) -> None:
+    _, run, unseen = trained
+    probs = {}
+    for views in ("off", "dihedral"):
+        result = runner.invoke(app, ["classify", "eval", str(run / "model.pt"), str(unseen),
+                                     "--out", str(tmp_path / views), "--device", "cpu",
+                                     "--bootstrap", "20", "--tta", views])
+        assert result.exit_code == 0, result.output
+        metrics = json.loads((tmp_path / views / "metrics.json").read_text())
+        assert metrics["protocol"]["tta"] == {"off": False, "dihedral": "dihedral"}[views]
+        probs[views] = (tmp_path / views / "predictions.csv").read_text()
+    assert probs["off"] != probs["dihedral"]
+    bad = runner.invoke(app, ["classify", "eval", str(run / "model.pt"), str(unseen),
+                              "--tta", "twelve"])
+    assert bad.exit_code == 2 and "twelve" in bad.output
+
+
 def test_every_metric_recomputes_from_predictions_csv(trained, tmp_path) -> None:
     """metrics.json of `classify train` and of `classify eval`, with scikit-learn."""
     _, run, unseen = trained

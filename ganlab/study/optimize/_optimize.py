@@ -26,7 +26,7 @@ from ganlab.study._layout import StudyLayout
 from ganlab.study.events import EventFn, StageFinished, StageStarted, WorkersPolled
 from ganlab.study.optimize._gpus import GPU_ATTR, assign_gpus, device_in_process, only_gpu
 from ganlab.study.optimize._objective import TrialObjective
-from ganlab.study.storage._storage import open_storage, redact_url
+from ganlab.study.storage._storage import open_storage, record_study
 from ganlab.study.storage._workers import RUN_ATTR, WorkerToken, fail_dead_trials
 from ganlab.study.trial_pipeline._run_pipeline import RunResult, run_pipeline
 
@@ -138,7 +138,7 @@ def optimize_study(
     params = expand_search_space(cfg)
     store = open_storage(url, layout)
     study = load_or_create_study(cfg, store, params=params)
-    _record_study(cfg, layout, url)
+    record_study(cfg, layout, url)
     objectives = [o.metric for o in cfg.study.objectives]
     failed_dead = fail_dead_trials(study, layout, objectives=objectives)
     deadline = time.time() + timeout if timeout else None
@@ -214,22 +214,6 @@ def best_trial_info(study: optuna.Study) -> dict[str, Any] | None:
     t = best[0]
     return {"number": t.number, "values": t.values, "params": t.params,
             "config_values": t.user_attrs.get("config_values", {})}
-
-
-def _record_study(cfg: Config, layout: StudyLayout, url: str | None) -> None:
-    import json
-
-    from ganlab.config import config_record
-    from ganlab.io import atomic_write_json
-
-    path = layout.study_json
-    previous = json.loads(path.read_text()) if path.exists() else {}
-    atomic_write_json(path, {
-        "name": cfg.study.name,
-        "source": str(cfg.source),
-        "storage": redact_url(url) if url is not None else previous.get("storage"),
-        **config_record(cfg),  # source, profile, overrides, config
-    })
 
 
 def _worker_loop(

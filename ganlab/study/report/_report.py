@@ -60,7 +60,7 @@ def write_report(
     matplotlib.use("Agg")
     layout = StudyLayout.of(name, output)
     cfg = study_config(name, output)
-    study = open_study(name, output=output, storage=storage)
+    study = _stored_or_empty_study(name, output, storage, cfg, layout)
     dest = Path(out) if out is not None else layout.report
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
@@ -92,6 +92,24 @@ def _build_report(name: str, output: str | Path, cfg: Config, study: optuna.Stud
     _configuration(doc, cfg, study_record(name, output), best)
     atomic_write_text(out / "report.md", doc.markdown(out))
     atomic_write_text(out / "index.html", doc.html())
+
+
+def _stored_or_empty_study(name: str, output: str | Path, storage: str | None, cfg: Config,
+                           layout: StudyLayout) -> optuna.Study:
+    """The stored study; an empty one when only ``study ablate``/``baselines`` ever ran."""
+    import optuna
+
+    never_optimised = (storage is None and study_record(name, output).get("storage") is None
+                       and not layout.journal.exists())
+    if never_optimised:
+        verbosity = optuna.logging.get_verbosity()
+        optuna.logging.set_verbosity(optuna.logging.WARNING)  # no "new study created" line
+        try:
+            return optuna.create_study(study_name=name, directions=[
+                o.direction for o in cfg.study.objectives])
+        finally:
+            optuna.logging.set_verbosity(verbosity)
+    return open_study(name, output=output, storage=storage)
 
 
 def _swap_into_place(new: Path, dest: Path) -> None:
@@ -156,7 +174,8 @@ def _best_trial(doc: Doc, cfg: Config, study: optuna.Study, best: dict | None) -
 
     doc.h("Best trial")
     if best is None:
-        doc.empty("No completed trial yet.")
+        doc.empty("No completed trial yet." if study.trials else
+                  "No trials: the study was not optimised (`ganlab study run` was not run).")
         return
     t = study.trials[best["trial"]]
     names = _objective_names(study, cfg)

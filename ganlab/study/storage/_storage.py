@@ -25,6 +25,7 @@ from ganlab.study.storage._workers import MAX_RETRY
 if TYPE_CHECKING:
     from optuna.storages import BaseStorage
 
+    from ganlab.config import Config
     from ganlab.study._layout import StudyLayout
 
 _CONNECT_ATTEMPTS = 5
@@ -184,6 +185,32 @@ def recorded_url(recorded: str | None, given: str | None) -> str | None:
             "PGPASSFILE (~/.pgpass)"
         )
     return recorded
+
+
+def record_study(cfg: Config, layout: StudyLayout, url: str | None) -> None:
+    """Write ``<output>/<name>/study.json``: the config and the (redacted) storage URL.
+
+    ``url`` None keeps a previously recorded storage. Report, show and list read this file.
+    """
+    import json
+
+    from ganlab.config import config_record
+    from ganlab.io import atomic_write_json
+
+    path = layout.study_json
+    previous = json.loads(path.read_text()) if path.exists() else {}
+    atomic_write_json(path, {
+        "name": cfg.study.name,
+        "source": str(cfg.source),
+        "storage": redact_url(url) if url is not None else previous.get("storage"),
+        **config_record(cfg),  # source, profile, overrides, config
+    })
+
+
+def record_study_if_new(cfg: Config, layout: StudyLayout) -> None:
+    """Record the study for ``study ablate``/``baselines`` run without (or before) ``run``."""
+    if not layout.study_json.exists():
+        record_study(cfg, layout, None)
 
 
 def _libpq_password_available() -> bool:
