@@ -157,7 +157,7 @@ def timed(fn, device: torch.device) -> float:
 
 
 def data_efficient_options(augment: str) -> dict:
-    """gan.augment + gan.ema + lazy gan.r1, as in the cpu-gan-de profile (plus R1)."""
+    """gan.augment + gan.ema + lazy gan.r1: the cpu-gan-de and cpu-gan-ada options together."""
     from ganlab.config import EmaConfig, PluginRef, R1Config
 
     ref = (PluginRef("diffaugment") if augment == "diffaugment"
