@@ -93,6 +93,8 @@ def mean_pairwise_distance(images: torch.Tensor) -> float:
         x = x / 255.0
     if x.shape[0] < 2:
         return 0.0
-    d = torch.cdist(x, x)
+    # Exact differences, not the matrix-product shortcut: its cancellation leaves ~1e-3 between
+    # identical images on some CPUs, and a collapsed generator must measure 0.
+    d = torch.cdist(x, x, compute_mode="donot_use_mm_for_euclid_dist")
     n = x.shape[0]
     return float(d.sum() / (n * (n - 1)))

@@ -95,3 +95,10 @@ def test_the_trainer_flags_a_collapsed_run_by_default(make_cfg, tmp_path) -> Non
     last = result.history[-1]
     assert "per-class mode collapse" in last["class_collapse"]
     assert last["class_diversity"] == {"benign": 0.0, "malignant": 0.0}
+
+
+def test_identical_images_measure_exactly_zero_diversity() -> None:
+    """More than 25 rows: torch.cdist's matrix-product shortcut would leave rounding residue."""
+    one = tiny_set(1, seed=3).images.repeat(64, 1, 1, 1)
+    assert mean_pairwise_distance(one) == 0.0
+    assert mean_pairwise_distance(one.float() / 255.0) == 0.0
