@@ -14,22 +14,25 @@ runner = CliRunner()
 ABLATION = """
 [ablation]
 factors = {"classifier.batch_size" = [32, 16]}
-seeds = [0]
+seeds = [0, 1]
 """
 
 
 def test_report_of_an_ablation_only_study(write_study, tmp_path: Path) -> None:
     study = write_study("abl", extra=ABLATION)
-    result = runner.invoke(app, ["study", "ablate", str(study)])
-    assert result.exit_code == 0, result.output
     runs = tmp_path / "runs"
+    for sets in (["--set", "ablation.seeds=[1]"], []):  # one seed first, as a second worker would
+        result = runner.invoke(app, ["study", "ablate", str(study), *sets])
+        assert result.exit_code == 0, result.output
     record = json.loads((runs / "abl" / "study.json").read_text())
-    assert record["storage"] is None and record["config"]["ablation"]["seeds"] == [0]
+    assert record["storage"] is None  # the latest command's config, with both seeds:
+    assert record["config"]["ablation"]["seeds"] == [0, 1]
 
     result = runner.invoke(app, ["study", "report", "abl", "--output", str(runs)])
     assert result.exit_code == 0, result.output
     md = (runs / "abl" / "report" / "report.md").read_text()
-    assert "classifier.batch_size = 16" in md  # the ablation table
+    assert "classifier.batch_size = 16" in md  # the ablation table, over both seeds
+    assert "seeds \\[0, 1\\]" in md
     assert "the study was not optimised" in md
     assert not (runs / "abl" / "optuna.journal").exists()  # reading created no storage
 

@@ -26,7 +26,7 @@ from ganlab.io import atomic_write_json
 from ganlab.study._layout import StudyLayout
 from ganlab.study.events import EventFn
 from ganlab.study.experiments._cached_runs import cached_run, run_error
-from ganlab.study.storage._storage import record_study_if_new
+from ganlab.study.storage._storage import record_unless_optimised
 
 if TYPE_CHECKING:
     import torch
@@ -105,7 +105,7 @@ def run_ablation(
     from ganlab.study.optimize._space import apply_values
 
     layout = StudyLayout.of_config(cfg)
-    record_study_if_new(cfg, layout)
+    record_unless_optimised(cfg, layout)
     cells = ablation_cells(cfg)
     for cell in cells:
         cell_cfg = apply_values(cfg, cell.values)

@@ -17,7 +17,7 @@ from ganlab.study._layout import StudyLayout
 from ganlab.study.events import EventFn
 from ganlab.study.experiments._ablation import TABLE_METRICS
 from ganlab.study.experiments._cached_runs import cached_run, run_error
-from ganlab.study.storage._storage import record_study_if_new
+from ganlab.study.storage._storage import record_unless_optimised
 
 if TYPE_CHECKING:
     import torch
@@ -45,7 +45,7 @@ def run_baselines(
 ) -> dict[str, Any]:
     """Train every missing (baseline, seed) run and write ``baselines/results.json``."""
     layout = StudyLayout.of_config(cfg)
-    record_study_if_new(cfg, layout)
+    record_unless_optimised(cfg, layout)
     assert cfg.baselines is not None
     for ref in cfg.baselines.models:
         b_cfg = baseline_config(cfg, ref)

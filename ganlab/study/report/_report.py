@@ -28,6 +28,7 @@ from ganlab.study.report._inspect import (
     study_record,
     trial_rows,
 )
+from ganlab.study.storage._storage import optimised
 from ganlab.study.trial_pipeline._run_pipeline import load_run
 
 if TYPE_CHECKING:
@@ -99,9 +100,7 @@ def _stored_or_empty_study(name: str, output: str | Path, storage: str | None, c
     """The stored study; an empty one when only ``study ablate``/``baselines`` ever ran."""
     import optuna
 
-    never_optimised = (storage is None and study_record(name, output).get("storage") is None
-                       and not layout.journal.exists())
-    if never_optimised:
+    if storage is None and not optimised(layout):
         verbosity = optuna.logging.get_verbosity()
         optuna.logging.set_verbosity(optuna.logging.WARNING)  # no "new study created" line
         try:
@@ -175,7 +174,7 @@ def _best_trial(doc: Doc, cfg: Config, study: optuna.Study, best: dict | None) -
     doc.h("Best trial")
     if best is None:
         doc.empty("No completed trial yet." if study.trials else
-                  "No trials: the study was not optimised (`ganlab study run` was not run).")
+                  "No trials: the study was not optimised (only ablate or baselines ran).")
         return
     t = study.trials[best["trial"]]
     names = _objective_names(study, cfg)

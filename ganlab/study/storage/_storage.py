@@ -207,9 +207,23 @@ def record_study(cfg: Config, layout: StudyLayout, url: str | None) -> None:
     })
 
 
-def record_study_if_new(cfg: Config, layout: StudyLayout) -> None:
-    """Record the study for ``study ablate``/``baselines`` run without (or before) ``run``."""
-    if not layout.study_json.exists():
+def optimised(layout: StudyLayout) -> bool:
+    """Whether ``study run`` ever stored trials: a journal file, or a recorded storage URL."""
+    import json
+
+    if layout.journal.exists():
+        return True
+    path = layout.study_json
+    return path.exists() and json.loads(path.read_text()).get("storage") is not None
+
+
+def record_unless_optimised(cfg: Config, layout: StudyLayout) -> None:
+    """Record ``cfg`` for ``study ablate``/``baselines`` unless ``study run`` owns the record.
+
+    A study that was never optimised is described by its latest command's config, so its
+    report shows the seeds and cells that command ran (not those of an earlier partial run).
+    """
+    if not optimised(layout):
         record_study(cfg, layout, None)
 
 
