@@ -90,7 +90,7 @@ def _build_report(name: str, output: str | Path, cfg: Config, study: optuna.Stud
     _training_curves(doc, best, cfg, img)
     _trials(doc, cfg, study)
     _optuna_plots(doc, study, img)
-    _configuration(doc, cfg, study_record(name, output), best)
+    _configuration(doc, cfg, study_record(name, output), best, layout)
     atomic_write_text(out / "report.md", doc.markdown(out))
     atomic_write_text(out / "index.html", doc.html())
 
@@ -205,11 +205,13 @@ def _nan(entry: dict[str, Any]) -> dict[str, float]:
     return {k: float("nan") if v is None else v for k, v in entry.items()}
 
 
-def _configuration(doc: Doc, cfg: Config, rec: dict, best: dict | None) -> None:
+def _configuration(doc: Doc, cfg: Config, rec: dict, best: dict | None,
+                   layout: StudyLayout) -> None:
+    stored = "journal file optuna.journal" if optimised(layout) else "none (never optimised)"
     doc.h("Configuration")
     doc.table(["item", "value"], [
         ["study file", str(rec.get("source", ""))],
-        ["storage", str(rec.get("storage") or "journal file optuna.journal")],
+        ["storage", str(rec.get("storage") or stored)],
         ["sampler / pruner", f"{cfg.study.sampler.name} / {cfg.study.pruner.name}"],
         ["image size", str(cfg.data.image_size)],
     ])
