@@ -263,6 +263,13 @@ def gan_metrics_table(result: dict) -> Table:
             f"[{t['roc_auc']['ci_low']:.3f}, {t['roc_auc']['ci_high']:.3f}], accuracy "
             f"{t['accuracy']['value']:.3f}; classifier-feature FD {result['fd_classifier']:.2f}"
         )
+        if "trtr" in t:
+            ref = t["trtr"]["test"]
+            table.caption += (
+                f"\nTRTR (the same recipe on the real train images): ROC-AUC "
+                f"{ref['roc_auc']['value']:.3f} [{ref['roc_auc']['ci_low']:.3f}, "
+                f"{ref['roc_auc']['ci_high']:.3f}], accuracy {ref['accuracy']['value']:.3f}"
+            )
     return table
 
 

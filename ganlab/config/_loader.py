@@ -33,6 +33,7 @@ _POSITIVE = {
 }
 _NON_NEGATIVE = {
     "patience", "workers", "folds", "synthetic_ratio", "timeout", "difficulty", "gamma",
+    "feature_seed",
 }
 _FRACTIONS = {"val", "test", "fixed_threshold", "decay"}
 

@@ -124,9 +124,11 @@ class GanMetricsConfig:
     k: int = 5  # nearest neighbours of precision, recall, density and coverage
     feature_classifier: PluginRef = PluginRef("compact_cnn")  # feature net, real train side
     feature_epochs: int = 10  # epochs of the feature classifier (trained once per study)
+    feature_seed: int = 0  # seed of the feature classifier: one ruler for every run and seed
     tstr: bool = True  # train on synthetic only, test on the real test side (gan.tstr_*)
     tstr_classifier: PluginRef = PluginRef("compact_cnn")  # classifier trained for TSTR
     tstr_epochs: int = 10  # epochs of the TSTR classifier (early stopping on real val)
+    trtr: bool = True  # also train the TSTR recipe on the real train side: TSTR's reference
     collapse_ratio: float = 0.25  # a class collapses below this share of its real diversity
     collapse: Literal["flag", "fail", "off"] = "flag"  # per-class collapse: record, or fail
 

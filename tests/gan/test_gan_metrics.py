@@ -74,6 +74,11 @@ def test_metrics_cli_writes_every_figure_with_its_protocol(tmp_path, monkeypatch
     assert {"precision", "recall", "density", "coverage", "fd_classifier",
             "coverage.malignant", "diversity_ratio.benign"} <= set(flat)
     assert "synthetic images only" in saved["tstr"]["protocol"]["trained_on"]
+    # TSTR's reference: the same recipe trained on the real train side, scored on the same test
+    trtr = saved["tstr"]["trtr"]
+    assert trtr["trained_on"].endswith("real train images")
+    assert flat["trtr_roc_auc"] == trtr["test"]["roc_auc"]["value"]
+    assert "TRTR" in result.output
     assert "skipped" in saved["inception"]
     assert "TSTR" in result.output
     # the feature net is trained once per study and data split: a second run reuses it
@@ -83,3 +88,10 @@ def test_metrics_cli_writes_every_figure_with_its_protocol(tmp_path, monkeypatch
     second = json.loads((tmp_path / "again" / "gan_metrics.json").read_text())
     assert second["protocol"]["weights_sha256"] == proto["weights_sha256"]
     assert second["per_class"] == saved["per_class"] and "tstr" not in second
+    # another run seed is measured with the same feature network (gan.metrics.feature_seed)
+    other = runner.invoke(app, ["gan", "metrics", str(ckpt), "--study", str(study), "--no-tstr",
+                                "--set", "study.seed=3", "--out", str(tmp_path / "seed3")])
+    assert other.exit_code == 0, other.output
+    third = json.loads((tmp_path / "seed3" / "gan_metrics.json").read_text())
+    assert third["protocol"]["weights_sha256"] == proto["weights_sha256"]
+    assert third["protocol"]["seed"] == 3 and third["protocol"]["feature_seed"] == 0

@@ -2,12 +2,14 @@
 
 * **precision, recall, density, coverage per class** (Kynkäänniemi et al. 2019; Naeem et al.
   2020) on the penultimate features of a classifier trained on the real train side only (no
-  download; trained once per study and data split, cached under ``<study>/gan-metrics/``);
+  download; trained once per study and data split with ``gan.metrics.feature_seed``, cached
+  under ``<study>/gan-metrics/``, so every seed of a study is measured with one network);
 * the **classifier-feature Fréchet distance** on the same features (not comparable with
   published FID);
 * **TSTR** (train on synthetic, test on real; the classification accuracy score of Ravuri &
   Vinyals 2019): a classifier trained only on generated images, early-stopped and thresholded
-  on the real validation side, scored on the real test side (``gan.tstr_roc_auc``);
+  on the real validation side, scored on the real test side (``gan.tstr_roc_auc``), next to
+  its reference **TRTR**, the same recipe trained on the real train side (``gan.trtr_roc_auc``);
 * **per-class collapse**: each class's sample diversity against its real images';
 * **Inception FID/KID** when clean-fid's Inception weights are available.
 
@@ -45,42 +47,67 @@ def wants_gan_metrics(cfg: Config) -> bool:
     )
 
 
-def _feature_key(cfg: Config, data: PreparedData, seed: int) -> str:
-    m = cfg.gan.metrics
+def _cache_key(cfg: Config, data: PreparedData, clf_cfg: Any, *, seed: int,
+               augmented: bool) -> str:
+    """Hash of everything a classifier trained on the real train side depends on."""
     blob = json.dumps({
         "cache_key": data.protocol.get("cache_key"), "train": list(data.train.ids),
-        "val": list(data.val.ids), "classifier": m.feature_classifier.as_dict(),
-        "epochs": m.feature_epochs, "optimizer": cfg.classifier.optimizer.as_dict(),
-        "batch_size": cfg.classifier.batch_size, "seed": seed,
+        "val": list(data.val.ids), "test": list(data.test.ids),
+        "classifier": dataclasses.asdict(clf_cfg), "seed": seed,
+        "augmentations": [a.as_dict() for a in cfg.data.augmentations] if augmented else None,
     }, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def feature_classifier(
-    cfg: Config, data: PreparedData, *, work_dir: Path, device: torch.device, seed: int
-) -> Path:
-    """The feature network's ``model.pt``: trained on the real train side once, then reused.
+def _real_classifier(cfg: Config, data: PreparedData, clf_cfg: Any, *, kind: str,
+                     work_dir: Path, device: torch.device, seed: int,
+                     augmented: bool) -> tuple[Path, dict[str, Any]]:
+    """``model.pt`` and ``done.json`` of ``clf_cfg`` trained on the real train side, cached.
 
-    Early stopping and the threshold use the real validation side; the test side is not used
-    for anything the metrics depend on.
+    Trained once per study, data split, recipe and seed under ``gan-metrics/<kind>-<key>/`` (a
+    file lock keeps parallel trials from training it twice); early stopping and the threshold
+    use the real validation side.
     """
     from filelock import FileLock
 
     from ganlab.classify import train_classifier
+    from ganlab.data import build_augmentation
 
-    m = cfg.gan.metrics
-    folder = Path(work_dir) / "gan-metrics" / f"features-{_feature_key(cfg, data, seed)}"
+    key = _cache_key(cfg, data, clf_cfg, seed=seed, augmented=augmented)
+    folder = Path(work_dir) / "gan-metrics" / f"{kind}-{key}"
     folder.mkdir(parents=True, exist_ok=True)
     done = folder / "done.json"
     with FileLock(str(folder) + ".lock"):
         if not done.is_file():
-            clf_cfg = dataclasses.replace(
-                cfg.classifier, model=m.feature_classifier, mode="real", synthetic_ratio=0.0,
-                epochs=m.feature_epochs,
-            )
-            res = train_classifier(clf_cfg, data, out_dir=folder, device=device, seed=seed)
-            atomic_write_json(done, {"val_roc_auc": res.metrics["val"]["roc_auc"]["value"]})
-    return folder / "model.pt"
+            augment = build_augmentation(cfg.data.augmentations) if augmented else None
+            res = train_classifier(clf_cfg, data, out_dir=folder, device=device, seed=seed,
+                                   augment=augment)
+            atomic_write_json(done, {
+                "val_roc_auc": res.metrics["val"]["roc_auc"]["value"],
+                "test": {m: res.metrics["test"][m] for m in ("roc_auc", "accuracy")},
+                "threshold": res.metrics["threshold"],
+                "epochs_run": res.metrics["protocol"]["epochs_run"],
+                "best_epoch": res.metrics["protocol"]["best_epoch"],
+            })
+    return folder / "model.pt", json.loads(done.read_text())
+
+
+def feature_classifier(
+    cfg: Config, data: PreparedData, *, work_dir: Path, device: torch.device
+) -> Path:
+    """The feature network's ``model.pt``: trained on the real train side once, then reused.
+
+    Its seed is ``gan.metrics.feature_seed``, not the run's: every seed and trial of a study is
+    measured with the same network. The test side is not used for anything the metrics depend on.
+    """
+    m = cfg.gan.metrics
+    clf_cfg = dataclasses.replace(
+        cfg.classifier, model=m.feature_classifier, mode="real", synthetic_ratio=0.0,
+        epochs=m.feature_epochs,
+    )
+    path, _ = _real_classifier(cfg, data, clf_cfg, kind="features", work_dir=work_dir,
+                               device=device, seed=m.feature_seed, augmented=False)
+    return path
 
 
 def _sample_classes(
@@ -148,8 +175,7 @@ def evaluate_gan(
     fake, fake_y, meta = _sample_classes(checkpoint, list(counts.values()), device=device,
                                          seed=seed + 11)
     if feature_checkpoint is None:
-        feature_checkpoint = feature_classifier(cfg, data, work_dir=work_dir, device=device,
-                                                seed=seed)
+        feature_checkpoint = feature_classifier(cfg, data, work_dir=work_dir, device=device)
     backbone = classifier_backbone(feature_checkpoint, device=device)
     features = _feature_metrics(backbone, real, real_y, fake, fake_y, names=names, k=m.k)
     protocol = _protocol(m, checkpoint, meta, backbone, feature_checkpoint,
@@ -161,8 +187,8 @@ def evaluate_gan(
                               names=names, ratio=m.collapse_ratio, seed=seed),
     }
     if m.tstr:
-        result["tstr"] = _tstr(cfg, data, checkpoint, out_dir=out_dir / "tstr", device=device,
-                               seed=seed)
+        result["tstr"] = _tstr(cfg, data, checkpoint, out_dir=out_dir / "tstr",
+                               work_dir=work_dir, device=device, seed=seed)
     result["inception"] = _inception(cfg, real, fake, device=device)
     result["flat"] = flat_gan_metrics(result)
     atomic_write_json(out_dir / METRICS_FILE, result)
@@ -194,6 +220,7 @@ def _protocol(m: Any, checkpoint: Path, meta: dict[str, Any], backbone: Any,
         "weights_sha256": backbone.weights_sha256,
         "feature_classifier": m.feature_classifier.as_dict(),
         "feature_trained_on": "real train side (early stopping on real val)",
+        "feature_seed": m.feature_seed,
         "feature_dim": feature_dim,
         "k": m.k,
         "n_real_per_class": counts,
@@ -223,27 +250,36 @@ def _feature_metrics(backbone: Any, real: torch.Tensor, real_y: torch.Tensor,
     return out
 
 
-def _tstr(cfg: Config, data: PreparedData, checkpoint: Path, *, out_dir: Path,
+def _tstr_config(cfg: Config, mode: str) -> Any:
+    """The TSTR recipe (the study's classifier settings, ``tstr_classifier``, ``tstr_epochs``)."""
+    m = cfg.gan.metrics
+    return dataclasses.replace(cfg.classifier, model=m.tstr_classifier, mode=mode,
+                               synthetic_ratio=0.0, epochs=m.tstr_epochs)
+
+
+def _tstr(cfg: Config, data: PreparedData, checkpoint: Path, *, out_dir: Path, work_dir: Path,
           device: torch.device, seed: int) -> dict[str, Any]:
-    """Train on synthetic images only; test on the real test side."""
+    """Train on synthetic images only; test on the real test side.
+
+    With ``gan.metrics.trtr`` the same recipe is also trained on the real train side (same seed,
+    cached per study): TSTR is read against that reference (the ratio of Ravuri & Vinyals).
+    """
     from ganlab.classify import train_classifier
     from ganlab.data import build_augmentation
 
     m = cfg.gan.metrics
-    clf_cfg = dataclasses.replace(
-        cfg.classifier, model=m.tstr_classifier, mode="synthetic", synthetic_ratio=0.0,
-        epochs=m.tstr_epochs,
-    )
+    clf_cfg = _tstr_config(cfg, "synthetic")
     augment = build_augmentation(cfg.data.augmentations) if clf_cfg.augment else None
     res = train_classifier(clf_cfg, data, out_dir=out_dir, device=device, seed=seed,
                            augment=augment, generator_checkpoint=checkpoint)
     test = res.metrics["test"]
     proto = res.metrics["protocol"]
-    return {
+    out: dict[str, Any] = {
         "roc_auc": test["roc_auc"],
         "accuracy": test["accuracy"],
         "protocol": {
             "classifier": m.tstr_classifier.as_dict(),
+            "epochs": m.tstr_epochs,
             "trained_on": f"{proto['n_train_synthetic']} synthetic images only (class-balanced)",
             "early_stopping_and_threshold": "real validation side",
             "tested_on": f"real test side ({len(data.test)} images)",
@@ -253,6 +289,13 @@ def _tstr(cfg: Config, data: PreparedData, checkpoint: Path, *, out_dir: Path,
             "checkpoint": str(res.checkpoint),
         },
     }
+    if m.trtr:
+        path, trtr = _real_classifier(cfg, data, _tstr_config(cfg, "real"), kind="trtr",
+                                      work_dir=work_dir, device=device, seed=seed,
+                                      augmented=clf_cfg.augment)
+        out["trtr"] = {**trtr, "trained_on": f"{len(data.train)} real train images",
+                       "checkpoint": str(path)}
+    return out
 
 
 def _inception(cfg: Config, real: torch.Tensor, fake: torch.Tensor, *,
@@ -285,6 +328,9 @@ def flat_gan_metrics(result: dict[str, Any]) -> dict[str, float]:
     if "tstr" in result:
         out["tstr_roc_auc"] = float(result["tstr"]["roc_auc"]["value"])
         out["tstr_accuracy"] = float(result["tstr"]["accuracy"]["value"])
+        if "trtr" in result["tstr"]:
+            out["trtr_roc_auc"] = float(result["tstr"]["trtr"]["test"]["roc_auc"]["value"])
+            out["trtr_accuracy"] = float(result["tstr"]["trtr"]["test"]["accuracy"]["value"])
     inc = result.get("inception", {})
     for key in ("fid", "kid"):
         if isinstance(inc.get(key), (int, float)):
