@@ -21,6 +21,7 @@ device = "cpu"
 root = "synthetic"
 synth = {{ n = 64, image_size = 32 }}
 image_size = 16
+augmentations = [{{ name = "hflip" }}]
 
 [gan]
 generator = {{ name = "dcgan", ngf = 8 }}
@@ -40,7 +41,7 @@ tstr_classifier = {{ name = "compact_cnn", width = 8, depth = 2 }}
 [classifier]
 batch_size = 16
 bootstrap = 50
-augment = false
+augment = true  # TSTR and its TRTR reference train with data.augmentations
 """
 
 
