@@ -47,41 +47,45 @@ def wants_gan_metrics(cfg: Config) -> bool:
     )
 
 
-def _cache_key(cfg: Config, data: PreparedData, clf_cfg: Any, *, seed: int,
-               augmented: bool) -> str:
+def _cache_key(cfg: Config, data: PreparedData, clf_cfg: Any, *, seed: int) -> str:
     """Hash of everything a classifier trained on the real train side depends on."""
     blob = json.dumps({
         "cache_key": data.protocol.get("cache_key"), "train": list(data.train.ids),
         "val": list(data.val.ids), "test": list(data.test.ids),
         "classifier": dataclasses.asdict(clf_cfg), "seed": seed,
-        "augmentations": [a.as_dict() for a in cfg.data.augmentations] if augmented else None,
+        "augmentations": [a.as_dict() for a in cfg.data.augmentations] if clf_cfg.augment
+        else None,
     }, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
+def _augmentation(cfg: Config, clf_cfg: Any) -> Any:
+    """``data.augmentations`` as one callable when the recipe ``clf_cfg`` augments, else None."""
+    from ganlab.data import build_augmentation
+
+    return build_augmentation(cfg.data.augmentations) if clf_cfg.augment else None
+
+
 def _real_classifier(cfg: Config, data: PreparedData, clf_cfg: Any, *, kind: str,
-                     work_dir: Path, device: torch.device, seed: int,
-                     augmented: bool) -> tuple[Path, dict[str, Any]]:
+                     work_dir: Path, device: torch.device,
+                     seed: int) -> tuple[Path, dict[str, Any]]:
     """``model.pt`` and ``done.json`` of ``clf_cfg`` trained on the real train side, cached.
 
     Trained once per study, data split, recipe and seed under ``gan-metrics/<kind>-<key>/`` (a
     file lock keeps parallel trials from training it twice); early stopping and the threshold
     use the real validation side.
     """
-    from filelock import FileLock
-
     from ganlab.classify import train_classifier
-    from ganlab.data import build_augmentation
+    from ganlab.io import file_lock
 
-    key = _cache_key(cfg, data, clf_cfg, seed=seed, augmented=augmented)
+    key = _cache_key(cfg, data, clf_cfg, seed=seed)
     folder = Path(work_dir) / "gan-metrics" / f"{kind}-{key}"
     folder.mkdir(parents=True, exist_ok=True)
     done = folder / "done.json"
-    with FileLock(str(folder) + ".lock"):
+    with file_lock(str(folder) + ".lock"):
         if not done.is_file():
-            augment = build_augmentation(cfg.data.augmentations) if augmented else None
             res = train_classifier(clf_cfg, data, out_dir=folder, device=device, seed=seed,
-                                   augment=augment)
+                                   augment=_augmentation(cfg, clf_cfg))
             atomic_write_json(done, {
                 "val_roc_auc": res.metrics["val"]["roc_auc"]["value"],
                 "test": {m: res.metrics["test"][m] for m in ("roc_auc", "accuracy")},
@@ -103,10 +107,10 @@ def feature_classifier(
     m = cfg.gan.metrics
     clf_cfg = dataclasses.replace(
         cfg.classifier, model=m.feature_classifier, mode="real", synthetic_ratio=0.0,
-        epochs=m.feature_epochs,
+        epochs=m.feature_epochs, augment=False,
     )
     path, _ = _real_classifier(cfg, data, clf_cfg, kind="features", work_dir=work_dir,
-                               device=device, seed=m.feature_seed, augmented=False)
+                               device=device, seed=m.feature_seed)
     return path
 
 
@@ -265,13 +269,11 @@ def _tstr(cfg: Config, data: PreparedData, checkpoint: Path, *, out_dir: Path, w
     cached per study): TSTR is read against that reference (the ratio of Ravuri & Vinyals).
     """
     from ganlab.classify import train_classifier
-    from ganlab.data import build_augmentation
 
     m = cfg.gan.metrics
     clf_cfg = _tstr_config(cfg, "synthetic")
-    augment = build_augmentation(cfg.data.augmentations) if clf_cfg.augment else None
     res = train_classifier(clf_cfg, data, out_dir=out_dir, device=device, seed=seed,
-                           augment=augment, generator_checkpoint=checkpoint)
+                           augment=_augmentation(cfg, clf_cfg), generator_checkpoint=checkpoint)
     test = res.metrics["test"]
     proto = res.metrics["protocol"]
     out: dict[str, Any] = {
@@ -291,8 +293,7 @@ def _tstr(cfg: Config, data: PreparedData, checkpoint: Path, *, out_dir: Path, w
     }
     if m.trtr:
         path, trtr = _real_classifier(cfg, data, _tstr_config(cfg, "real"), kind="trtr",
-                                      work_dir=work_dir, device=device, seed=seed,
-                                      augmented=clf_cfg.augment)
+                                      work_dir=work_dir, device=device, seed=seed)
         out["trtr"] = {**trtr, "trained_on": f"{len(data.train)} real train images",
                        "checkpoint": str(path)}
     return out
