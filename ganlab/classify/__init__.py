@@ -8,7 +8,12 @@ from ganlab.classify._features import classifier_backbone, model_backbone, penul
 from ganlab.classify._floors import colour_histograms, trivial_floors
 from ganlab.classify._pretrain import gan_checkpoint_param, with_gan_checkpoint
 from ganlab.classify._run import classifier_data, classify_from_config, floors_from_config
-from ganlab.classify._synthetic import TrainingSet, build_training_set, synthesize
+from ganlab.classify._synthetic import (
+    SyntheticRefresh,
+    TrainingSet,
+    build_training_set,
+    synthesize,
+)
 from ganlab.classify._train import MONITORS, ClassifyResult, train_classifier
 from ganlab.classify._trainer import ClassifierTrainer
 
@@ -17,6 +22,7 @@ __all__ = [
     "ClassifierTrainer",
     "ClassifyResult",
     "Prediction",
+    "SyntheticRefresh",
     "TrainingSet",
     "build_training_set",
     "classifier_backbone",

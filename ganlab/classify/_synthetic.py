@@ -1,8 +1,9 @@
 """Training sets of the three data modes: real, real + synthetic, synthetic only.
 
 Synthetic images come from a class-conditional GAN checkpoint, generated once per run with the
-run's seed. They are **class-balanced** (labels alternate 0, 1, 0, 1, ...), so synthesis also
-nudges the training prior towards 50/50; the validation and test sets stay real.
+run's seed, or (``classifier.synthetic_refresh = "epoch"``) drawn afresh for every epoch by
+:class:`SyntheticRefresh`. They are **class-balanced** (labels alternate 0, 1, 0, 1, ...), so
+synthesis also nudges the training prior towards 50/50; the validation and test sets stay real.
 """
 
 from __future__ import annotations
@@ -28,17 +29,16 @@ class TrainingSet:
     synthetic_labels: tuple[int, int] = (0, 0)  # synthetic images per label 0, 1
 
 
-def synthesize(
+def load_label_generator(
     generator_checkpoint: str | Path,
-    n: int,
     *,
     image_size: int,
     class_names: tuple[str, str],
     device: torch.device,
-    seed: int,
-) -> tuple[Tensor, Tensor]:
-    """``n`` class-balanced uint8 images and their labels from a conditional GAN checkpoint."""
-    from ganlab.gan import generate, load_generator
+) -> tuple[torch.nn.Module, int]:
+    """The conditional generator of a GAN checkpoint and its latent size, checked against the
+    classifier data (image size, class names)."""
+    from ganlab.gan import load_generator
 
     generator, meta = load_generator(generator_checkpoint, device=device)
     if not meta.get("num_classes"):
@@ -57,9 +57,59 @@ def synthesize(
             f"GAN checkpoint {generator_checkpoint} was trained on classes {names}, the data "
             f"has {tuple(class_names)}; use a GAN trained on the same image set"
         )
+    return generator, int(meta["nz"])
+
+
+def _draw(generator: torch.nn.Module, nz: int, n: int, *, device: torch.device,
+          seed: int) -> tuple[Tensor, Tensor]:
+    from ganlab.gan import generate
+
     labels = torch.arange(n) % 2
-    images = generate(generator, n, nz=int(meta["nz"]), labels=labels, device=device, seed=seed)
+    images = generate(generator, n, nz=nz, labels=labels, device=device, seed=seed)
     return images.to(torch.uint8).cpu(), labels.long()
+
+
+def synthesize(
+    generator_checkpoint: str | Path,
+    n: int,
+    *,
+    image_size: int,
+    class_names: tuple[str, str],
+    device: torch.device,
+    seed: int,
+) -> tuple[Tensor, Tensor]:
+    """``n`` class-balanced uint8 images and their labels from a conditional GAN checkpoint."""
+    generator, nz = load_label_generator(generator_checkpoint, image_size=image_size,
+                                         class_names=class_names, device=device)
+    return _draw(generator, nz, n, device=device, seed=seed)
+
+
+def epoch_seed(seed: int, epoch: int) -> int:
+    """Seed of epoch ``epoch``'s synthetic images (epoch 0: the run's seed, as when drawn once)."""
+    return seed + 1_000_003 * epoch
+
+
+class SyntheticRefresh:
+    """A fresh synthetic part of the training set for every epoch (``synthetic_refresh =
+    "epoch"``): the same size and labels each epoch, new latent vectors seeded by
+    :func:`epoch_seed`, so a resumed run draws what an uninterrupted one would."""
+
+    def __init__(self, train: TrainingSet, generator_checkpoint: str | Path, *,
+                 class_names: tuple[str, str], device: torch.device, seed: int) -> None:
+        self.real_images = train.images[: train.n_real]
+        self.real_labels = train.labels[: train.n_real]
+        self.n_synthetic, self.device, self.seed = train.n_synthetic, device, seed
+        self.generator, self.nz = load_label_generator(
+            generator_checkpoint, image_size=int(train.images.shape[-1]),
+            class_names=class_names, device=device)
+
+    def __call__(self, epoch: int) -> tuple[Tensor, Tensor]:
+        """The training images and labels of ``epoch`` (0-based)."""
+        images, labels = _draw(self.generator, self.nz, self.n_synthetic, device=self.device,
+                               seed=epoch_seed(self.seed, epoch))
+        if len(self.real_labels) == 0:
+            return images, labels
+        return torch.cat([self.real_images, images]), torch.cat([self.real_labels, labels])
 
 
 def build_training_set(

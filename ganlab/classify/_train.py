@@ -24,7 +24,7 @@ from ganlab.classify._outputs import (
 )
 from ganlab.classify._pretrain import with_gan_checkpoint
 from ganlab.classify._recipe import check_recipe
-from ganlab.classify._synthetic import TrainingSet, build_training_set
+from ganlab.classify._synthetic import SyntheticRefresh, TrainingSet, build_training_set
 from ganlab.classify._trainer import ClassifierTrainer
 from ganlab.config import ClassifierConfig
 from ganlab.device import autocast_dtype
@@ -95,6 +95,7 @@ def _protocol(cfg: ClassifierConfig, data: PreparedData, trainer: ClassifierTrai
         "optimizer": cfg.optimizer.as_dict(),
         "mode": cfg.mode,
         "synthetic_ratio": cfg.synthetic_ratio,
+        "synthetic_refresh": cfg.synthetic_refresh if train.n_synthetic else None,
         "generator_checkpoint": str(generator_checkpoint) if train.n_synthetic else None,
         "n_train_real": train.n_real,
         "n_train_synthetic": train.n_synthetic,
@@ -156,10 +157,15 @@ def train_classifier(
     )
     model, model_ref = _build_model(cfg, image_size, generator_checkpoint)
     augment_fn = augment if cfg.augment else None
+    refresh = None
+    if cfg.synthetic_refresh == "epoch" and train.n_synthetic:
+        refresh = SyntheticRefresh(train, generator_checkpoint, device=device, seed=seed,
+                                   class_names=tuple(data.class_names))
     trainer = ClassifierTrainer(
         cfg, model, train.images, train.labels, data.val.images, data.val.labels,
         out_dir=out_dir, device=device, seed=seed, augment=augment_fn, progress=progress,
         meta=_meta(cfg, data, model_ref, seed, len(train.labels), augment_fn is not None),
+        refresh=refresh,
     )
     resumed_at = trainer.epoch if resume and trainer.resume() else None
     model = trainer.fit(report)

@@ -102,6 +102,9 @@ class ClassifierTrainer:
         seed: Seed of the batch order (weights are seeded by the caller).
         meta: What must match for a checkpoint to be resumed (model, recipe, data, seed).
         augment: Optional batch augmentation on float batches in [-1, 1].
+        refresh: Optional ``epoch -> (images, labels)``: the training set of each epoch after
+            the first (same size; e.g. fresh synthetic images), a pure function of the epoch so
+            that resume stays exact.
         progress: Optional callback: after every step a dict of ``epoch``, ``epochs``, ``step``,
             ``steps``, ``images``; after every epoch the history row with ``end = True``.
     """
@@ -121,11 +124,13 @@ class ClassifierTrainer:
         meta: dict[str, Any],
         augment: Callable[[Tensor], Tensor] | None = None,
         progress: Callable[[dict], None] | None = None,
+        refresh: Callable[[int], tuple[Tensor, Tensor]] | None = None,
     ) -> None:
         from ganlab.registry import OPTIMIZERS
 
         self.cfg, self.device, self.out_dir = cfg, torch.device(device), Path(out_dir)
         self.meta, self.augment, self.progress = plain(meta), augment, progress
+        self.refresh = refresh
         self.amp_dtype = autocast_dtype(cfg.amp, self.device)
         self.model = model.to(self.device, memory_format=torch.channels_last)
         self.images, self.labels = images.to(self.device), labels.to(self.device)
@@ -228,6 +233,13 @@ class ClassifierTrainer:
             order = torch.randperm(len(self.order_labels), generator=self.order_gen)
         return order.to(self.device, non_blocking=True)
 
+    def _set_training_images(self, images: Tensor, labels: Tensor) -> None:
+        if len(labels) != len(self.labels):
+            raise TrainingError(f"epoch {self.epoch + 1}: refreshed training set has "
+                                f"{len(labels)} images, expected {len(self.labels)}")
+        self.images, self.labels = images.to(self.device), labels.to(self.device)
+        self.order_labels = labels.cpu()
+
     def _batch(self, idx: Tensor) -> tuple[Tensor, Tensor]:
         x = self.images[idx].float().div_(127.5).sub_(1.0)
         if self.augment is not None:
@@ -241,6 +253,8 @@ class ClassifierTrainer:
         """One pass over the training set; returns the epoch's history entry."""
         if isinstance(self.model, EpochHook):
             self.model.on_epoch_start(self.epoch)
+        if self.refresh is not None and self.epoch > 0:
+            self._set_training_images(*self.refresh(self.epoch))
         self.model.train()
         order, steps = self._order(), len(self.batches)
         total = torch.zeros((), device=self.device)

@@ -174,6 +174,7 @@ class ClassifierConfig:
     batch_size: int = 64  # images per step
     mode: Literal["real", "real+synthetic", "synthetic"] = "real"  # training data mode
     synthetic_ratio: float = 0.0  # synthetic images per real image in real+synthetic mode
+    synthetic_refresh: Literal["once", "epoch"] = "once"  # synthetic set drawn once or each epoch
     patience: int = 5  # early-stopping patience in epochs without improvement (0 = off)
     monitor: str = "roc_auc"  # validation metric watched by early stopping
     class_weighting: Literal["none", "balanced", "sampler"] = "none"  # class imbalance handling

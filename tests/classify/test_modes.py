@@ -80,3 +80,52 @@ def test_discriminator_classifier_is_pretrained_from_the_trial_gan(
     first = next(iter(disc.features.state_dict()))
     # trunk frozen during the only epoch: still the GAN's weights
     assert torch.equal(model.trunk.state_dict()[first], disc.features.state_dict()[first])
+
+
+def test_refresh_draws_new_synthetic_images_each_epoch(make_cfg, data,
+                                                       gan_checkpoint: Path) -> None:
+    from ganlab.classify import SyntheticRefresh
+
+    cfg = make_cfg(mode="real+synthetic", synthetic_ratio=0.5, synthetic_refresh="epoch")
+    train = build_training_set(cfg, data.train.images, data.train.labels,
+                               class_names=data.class_names,
+                               generator_checkpoint=gan_checkpoint, device=CPU, seed=5)
+    refresh = SyntheticRefresh(train, gan_checkpoint, class_names=data.class_names, device=CPU,
+                               seed=5)
+    first, first_y = refresh(0)
+    second, second_y = refresh(1)
+    assert torch.equal(first, train.images) and torch.equal(first_y, train.labels)
+    assert second.shape == first.shape and torch.equal(second_y, first_y)
+    assert torch.equal(second[:64], data.train.images)  # the real part stays
+    assert not torch.equal(second[64:], first[64:])  # the synthetic part is drawn anew
+    assert torch.equal(refresh(1)[0], second)  # a pure function of the epoch
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_refreshed_synthetic_training_resumes_exactly(make_cfg, data, gan_checkpoint: Path,
+                                                      tmp_path: Path) -> None:
+    cfg = make_cfg(mode="synthetic", synthetic_refresh="epoch", epochs=3, patience=0)
+
+    def stop_after_first(epoch: int, _metrics: dict) -> None:
+        if epoch == 1:
+            raise _Stop
+
+    with pytest.raises(_Stop):
+        train_classifier(cfg, data, out_dir=tmp_path / "cut", device=CPU, seed=2,
+                         generator_checkpoint=gan_checkpoint, report=stop_after_first)
+    resumed = train_classifier(cfg, data, out_dir=tmp_path / "cut", device=CPU, seed=2,
+                               generator_checkpoint=gan_checkpoint, resume=True)
+    straight = train_classifier(cfg, data, out_dir=tmp_path / "straight", device=CPU, seed=2,
+                                generator_checkpoint=gan_checkpoint)
+    once = train_classifier(make_cfg(mode="synthetic", epochs=3, patience=0), data,
+                            out_dir=tmp_path / "once", device=CPU, seed=2,
+                            generator_checkpoint=gan_checkpoint)
+    assert resumed.metrics["protocol"]["resumed_at_epoch"] == 1
+    assert resumed.metrics["protocol"]["synthetic_refresh"] == "epoch"
+    a, b, c = (torch.load(r.checkpoint, weights_only=True)["model"]
+               for r in (resumed, straight, once))
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert not all(torch.equal(b[k], c[k]) for k in b)  # refreshing changed what was learnt

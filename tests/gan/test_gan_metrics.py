@@ -96,3 +96,15 @@ def test_metrics_cli_writes_every_figure_with_its_protocol(tmp_path, monkeypatch
     third = json.loads((tmp_path / "seed3" / "gan_metrics.json").read_text())
     assert third["protocol"]["weights_sha256"] == proto["weights_sha256"]
     assert third["protocol"]["seed"] == 3 and third["protocol"]["feature_seed"] == 0
+    # TSTR on a synthetic set drawn afresh every epoch: the feature net and the TRTR reference
+    # (real images only) are the cached ones, the protocol says how TSTR was trained
+    fresh = runner.invoke(app, ["gan", "metrics", str(ckpt), "--study", str(study), "--set",
+                                'classifier.synthetic_refresh="epoch"', "--out",
+                                str(tmp_path / "fresh")])
+    assert fresh.exit_code == 0, fresh.output
+    refreshed = json.loads((tmp_path / "fresh" / "gan_metrics.json").read_text())
+    assert refreshed["protocol"]["weights_sha256"] == proto["weights_sha256"]
+    assert refreshed["tstr"]["trtr"]["checkpoint"] == trtr["checkpoint"]
+    assert refreshed["tstr"]["protocol"]["synthetic_refresh"] == "epoch"
+    assert "drawn afresh every epoch" in refreshed["tstr"]["protocol"]["trained_on"]
+    assert saved["tstr"]["protocol"]["synthetic_refresh"] == "once"

@@ -7,7 +7,9 @@
 * the **classifier-feature Fréchet distance** on the same features (not comparable with
   published FID);
 * **TSTR** (train on synthetic, test on real; the classification accuracy score of Ravuri &
-  Vinyals 2019): a classifier trained only on generated images, early-stopped and thresholded
+  Vinyals 2019): a classifier trained only on generated images (as many as the real train side
+  has, drawn once as in that paper, or afresh every epoch with ``classifier.synthetic_refresh =
+  "epoch"``), early-stopped and thresholded
   on the real validation side, scored on the real test side (``gan.tstr_roc_auc``), next to
   its reference **TRTR**, the same recipe trained on the real train side (``gan.trtr_roc_auc``);
 * **per-class collapse**: each class's sample diversity against its real images';
@@ -78,6 +80,9 @@ def _real_classifier(cfg: Config, data: PreparedData, clf_cfg: Any, *, kind: str
     from ganlab.classify import train_classifier
     from ganlab.io import file_lock
 
+    # settings of synthetic images do not change a real-only run: one cache entry for all
+    clf_cfg = dataclasses.replace(clf_cfg, mode="real", synthetic_ratio=0.0,
+                                  synthetic_refresh="once")
     key = _cache_key(cfg, data, clf_cfg, seed=seed)
     folder = Path(work_dir) / "gan-metrics" / f"{kind}-{key}"
     folder.mkdir(parents=True, exist_ok=True)
@@ -282,7 +287,10 @@ def _tstr(cfg: Config, data: PreparedData, checkpoint: Path, *, out_dir: Path, w
         "protocol": {
             "classifier": m.tstr_classifier.as_dict(),
             "epochs": m.tstr_epochs,
-            "trained_on": f"{proto['n_train_synthetic']} synthetic images only (class-balanced)",
+            "trained_on": f"{proto['n_train_synthetic']} synthetic images only (class-balanced"
+                          + (", drawn afresh every epoch)" if clf_cfg.synthetic_refresh == "epoch"
+                             else ", drawn once)"),
+            "synthetic_refresh": clf_cfg.synthetic_refresh,
             "early_stopping_and_threshold": "real validation side",
             "tested_on": f"real test side ({len(data.test)} images)",
             "epochs_run": proto["epochs_run"],
