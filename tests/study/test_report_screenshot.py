@@ -49,3 +49,16 @@ def test_report_page_renders_with_its_headline_and_folded_config(tmp_path: Path)
     assert inked.max() < 1000  # 400 folded lines would reach far below
     lead = np.asarray(Image.open(full).convert("RGB"))[:400]
     assert ((lead[..., 2] > 240) & (lead[..., 0] < 245) & (lead[..., 0] > 225)).any()  # blue box
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs chromium (apt-get install chromium)")
+@pytest.mark.slow
+def test_a_wide_table_scrolls_inside_the_page_margins(tmp_path: Path) -> None:
+    doc = Doc("Study report: wide", tmp_path)
+    headers = [f"column {i} with a long header" for i in range(24)]
+    doc.table(headers, [[f"0.{i}12 [0.{i}01, 0.{i}99]" for i in range(24)]] * 3)
+    html = tmp_path / "index.html"
+    html.write_text(doc.html(), encoding="utf-8")
+    img = np.asarray(Image.open(screenshot(html, tmp_path / "wide.png")).convert("L"))
+    right_margin = img[:, 1205:]  # the body is at most 1100 px wide, centred in 1280
+    assert (right_margin > 240).all(), "the table overflows the page instead of scrolling"

@@ -18,7 +18,7 @@ body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:11
 margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
 h1{border-bottom:2px solid #ddd;margin:.2em 0 .4em}
 h2{margin:1.4em 0 .5em;border-bottom:1px solid #eee}h3{margin:1em 0 .4em}
-table{border-collapse:collapse;margin:1em 0;font-size:.9em}
+table{border-collapse:collapse;margin:1em 0;font-size:.9em}.tw{overflow-x:auto;max-width:100%}
 th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}
 th{background:#f4f4f4}tr:nth-child(even) td{background:#fafafa}
 img{max-width:100%;border:1px solid #eee;margin:.5em 0}figure{margin:1em 0}
@@ -117,7 +117,8 @@ class Doc:
                 headers, rows = value  # type: ignore[misc]
                 head = "".join(f"<th>{e(h)}</th>" for h in headers)
                 body = "".join("<tr>" + "".join(_td(c) for c in r) + "</tr>" for r in rows)
-                parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+                parts.append(f"<div class='tw'><table><thead><tr>{head}</tr></thead><tbody>"
+                             f"{body}</tbody></table></div>")  # wide tables scroll, not overflow
             elif kind == "img":
                 path, caption = value  # type: ignore[misc]
                 data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
