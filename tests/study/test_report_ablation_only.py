@@ -38,3 +38,18 @@ def test_report_of_an_ablation_only_study(write_study, tmp_path: Path) -> None:
 
     listed = runner.invoke(app, ["study", "list", "--output", str(runs)])
     assert listed.exit_code == 0 and "abl" in listed.output
+
+
+def test_ablation_only_report_shows_each_seeds_gan_once(write_study, tmp_path: Path) -> None:
+    study = write_study("ablgan", gan=True, mode="real+synthetic", extra=ABLATION)
+    result = runner.invoke(app, ["study", "ablate", str(study)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["study", "report", "ablgan", "--output", str(tmp_path / "runs")])
+    assert result.exit_code == 0, result.output
+    report = tmp_path / "runs" / "ablgan" / "report"
+    md = (report / "report.md").read_text()
+    # both cells of a seed share one GAN (gan-cache): one grid per seed, from the base cell
+    assert "Ablation GAN (base, seed 0" in md and "Ablation GAN (base, seed 1" in md
+    assert "classifier.batch_size = 16, seed" not in md
+    assert sorted(p.name for p in (report / "img").glob("samples_*.png")) == \
+        ["samples_0.png", "samples_1.png"]

@@ -86,7 +86,7 @@ def _build_report(name: str, output: str | Path, cfg: Config, study: optuna.Stud
     _baselines(doc, cfg, layout, best)
     _ensemble(doc, layout)
     _roc_and_confusion(doc, best, cfg, layout, img)
-    _gan(doc, cfg, best, img)
+    _gan(doc, cfg, best, img, layout)
     _training_curves(doc, best, cfg, img)
     _trials(doc, cfg, study)
     _optuna_plots(doc, study, img)
@@ -362,15 +362,35 @@ def _copy(src: str | Path, img: Path, name: str) -> Path | None:
     return dst
 
 
-def _gan(doc: Doc, cfg: Config, best: dict | None, img: Path) -> None:
+def _ablation_grids(cfg: Config, layout: StudyLayout, limit: int = 6) -> list[tuple[str, str]]:
+    """``(grid, caption)``: the last sample grid of each ablation run's GAN (shared GANs once)."""
+    from ganlab.study.experiments._ablation import ablation_cells
+
+    if cfg.ablation is None or not cfg.ablation.factors:
+        return []
+    found: dict[str, str] = {}
+    for cell in ablation_cells(cfg):
+        for seed in cfg.ablation.seeds:
+            run = load_run(layout.ablation / cell.id / f"seed-{seed}") or {}
+            grids = [g for g in run.get("sample_grids", []) if Path(g).is_file()]
+            if grids and grids[-1] not in found and len(found) < limit:
+                found[grids[-1]] = f"{cell.label}, seed {seed}: {Path(grids[-1]).name}"
+    return list(found.items())
+
+
+def _gan(doc: Doc, cfg: Config, best: dict | None, img: Path, layout: StudyLayout) -> None:
     doc.h("GAN: sample grids")
     grids = [g for g in (best or {}).get("sample_grids", []) if Path(g).is_file()]
-    if not grids:
-        doc.empty("No sample grids stored for the best trial.")
-    for i, g in enumerate(grids[-2:]):
+    shown = [(g, f"Samples from fixed noise: {Path(g).name}") for g in grids[-2:]]
+    if not shown:
+        shown = [(g, f"Ablation GAN ({caption}), fixed noise")
+                 for g, caption in _ablation_grids(cfg, layout)]
+    if not shown:
+        doc.empty("No sample grids stored for the best trial or the ablation runs.")
+    for i, (g, caption) in enumerate(shown):
         path = _copy(g, img, f"samples_{i}.png")
         if path:
-            doc.image(path, f"Samples from fixed noise: {Path(g).name}")
+            doc.image(path, caption)
     _gan_metrics(doc, cfg, best)
     doc.h("GAN: loss curves")
     hist = _best_history(best, "gan_history.json")
