@@ -73,6 +73,9 @@ def _real_classifier(cfg: Config, data: PreparedData, clf_cfg: Any, *, kind: str
                      seed: int) -> tuple[Path, dict[str, Any]]:
     """``model.pt`` and ``done.json`` of ``clf_cfg`` trained on the real train side, cached.
 
+    ``clf_cfg`` is taken in ``"real"`` mode whatever its ``mode`` and synthetic settings, which
+    do not change a real-only run (one cache entry for all of them).
+
     Trained once per study, data split, recipe and seed under ``gan-metrics/<kind>-<key>/`` (a
     file lock keeps parallel trials from training it twice); early stopping and the threshold
     use the real validation side.
@@ -80,7 +83,6 @@ def _real_classifier(cfg: Config, data: PreparedData, clf_cfg: Any, *, kind: str
     from ganlab.classify import train_classifier
     from ganlab.io import file_lock
 
-    # settings of synthetic images do not change a real-only run: one cache entry for all
     clf_cfg = dataclasses.replace(clf_cfg, mode="real", synthetic_ratio=0.0,
                                   synthetic_refresh="once")
     key = _cache_key(cfg, data, clf_cfg, seed=seed)
@@ -111,8 +113,7 @@ def feature_classifier(
     """
     m = cfg.gan.metrics
     clf_cfg = dataclasses.replace(
-        cfg.classifier, model=m.feature_classifier, mode="real", synthetic_ratio=0.0,
-        epochs=m.feature_epochs, augment=False,
+        cfg.classifier, model=m.feature_classifier, epochs=m.feature_epochs, augment=False,
     )
     path, _ = _real_classifier(cfg, data, clf_cfg, kind="features", work_dir=work_dir,
                                device=device, seed=m.feature_seed)
@@ -259,10 +260,11 @@ def _feature_metrics(backbone: Any, real: torch.Tensor, real_y: torch.Tensor,
     return out
 
 
-def _tstr_config(cfg: Config, mode: str) -> Any:
-    """The TSTR recipe (the study's classifier settings, ``tstr_classifier``, ``tstr_epochs``)."""
+def _tstr_config(cfg: Config) -> Any:
+    """The TSTR recipe (the study's classifier settings, ``tstr_classifier``, ``tstr_epochs``),
+    trained on synthetic images only."""
     m = cfg.gan.metrics
-    return dataclasses.replace(cfg.classifier, model=m.tstr_classifier, mode=mode,
+    return dataclasses.replace(cfg.classifier, model=m.tstr_classifier, mode="synthetic",
                                synthetic_ratio=0.0, epochs=m.tstr_epochs)
 
 
@@ -276,7 +278,7 @@ def _tstr(cfg: Config, data: PreparedData, checkpoint: Path, *, out_dir: Path, w
     from ganlab.classify import train_classifier
 
     m = cfg.gan.metrics
-    clf_cfg = _tstr_config(cfg, "synthetic")
+    clf_cfg = _tstr_config(cfg)
     res = train_classifier(clf_cfg, data, out_dir=out_dir, device=device, seed=seed,
                            augment=_augmentation(cfg, clf_cfg), generator_checkpoint=checkpoint)
     test = res.metrics["test"]
@@ -300,7 +302,7 @@ def _tstr(cfg: Config, data: PreparedData, checkpoint: Path, *, out_dir: Path, w
         },
     }
     if m.trtr:
-        path, trtr = _real_classifier(cfg, data, _tstr_config(cfg, "real"), kind="trtr",
+        path, trtr = _real_classifier(cfg, data, clf_cfg, kind="trtr",
                                       work_dir=work_dir, device=device, seed=seed)
         out["trtr"] = {**trtr, "trained_on": f"{len(data.train)} real train images",
                        "checkpoint": str(path)}
