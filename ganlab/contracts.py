@@ -354,3 +354,22 @@ class AdaptiveGanAugmentation(Protocol):
     def state_dict(self) -> dict[str, Any]: ...
 
     def load_state_dict(self, state: dict[str, Any]) -> None: ...
+
+
+# --- GAN training capabilities (auxiliary class head) -----------------------------------------
+@runtime_checkable
+class DiscriminatorFeatures(Protocol):
+    """A discriminator that also returns the pooled features its logits are computed from.
+
+    ``forward_with_features(x, labels=None)`` returns ``(logits (B,), features (B,
+    feature_width))`` in one pass, the logits equal to ``forward``'s. ``gan.aux_classifier``
+    (an AC-GAN class head, Odena et al. 2017) needs it: the GAN trainer (``ganlab.gan``) trains
+    a linear head on these features with cross-entropy on the real labels, and adds the same
+    loss on the fakes' conditioning labels to the generator's loss.
+    """
+
+    feature_width: int
+
+    def forward_with_features(
+        self, x: torch.Tensor, labels: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]: ...

@@ -15,6 +15,7 @@ from ganlab.config._paths import apply_overrides, get_path, set_path
 from ganlab.config._schema import (
     PLUGIN_FIELDS,
     AblationConfig,
+    AuxClassifierConfig,
     BaselinesConfig,
     ClassifierConfig,
     Config,
@@ -41,6 +42,7 @@ __all__ = [
     "ClassifierConfig",
     "Config",
     "DataConfig",
+    "AuxClassifierConfig",
     "EmaConfig",
     "EnsembleConfig",
     "FidConfig",

@@ -29,7 +29,7 @@ from ganlab.registry import ParamSpec, parse_spec
 _POSITIVE = {
     "n", "image_size", "batch_size", "epochs", "n_critic", "sample_every", "checkpoint_every",
     "nz", "n_trials", "n_fake", "top_k", "bootstrap", "hash_distance", "every",
-    "n_per_class", "k", "feature_epochs", "tstr_epochs", "collapse_ratio",
+    "n_per_class", "k", "feature_epochs", "tstr_epochs", "collapse_ratio", "weight",
 }
 _NON_NEGATIVE = {
     "patience", "workers", "folds", "synthetic_ratio", "timeout", "difficulty", "gamma",
@@ -113,6 +113,11 @@ def _config_from_dict(
     if not isinstance(search_raw, dict):
         raise ConfigError(f"{source}: search: expected a table of \"config.path\" = spec")
     cfg = _convert(raw, Config, f"{source}: ", "")
+    if cfg.gan.aux_classifier is not None and not cfg.gan.conditional:
+        raise ConfigError(
+            f"{source}: gan.aux_classifier: the class head needs a class-conditional GAN; set "
+            "gan.conditional = true, or remove gan.aux_classifier"
+        )
     search = _convert_search(search_raw, source)
     base_dir = str(Path(source).resolve().parent) if source != "<dict>" else str(Path.cwd())
     return dataclasses.replace(cfg, search=search, source=source, base_dir=base_dir)

@@ -116,6 +116,13 @@ class R1Config:
 
 
 @dataclass(frozen=True)
+class AuxClassifierConfig:
+    """An AC-GAN class head on the discriminator's pooled features (Odena et al. 2017)."""
+
+    weight: float = 1.0  # cross-entropy weight: D's head on real labels, G's fakes on theirs
+
+
+@dataclass(frozen=True)
 class GanMetricsConfig:
     """Offline GAN metrics: per-class precision/recall/density/coverage, TSTR, collapse."""
 
@@ -160,6 +167,7 @@ class GanConfig:
     data_augment: bool = True  # also apply data.augmentations to real batches (the paper does)
     ema: EmaConfig | None = None  # generator EMA, e.g. {decay = 0.999}; off when absent
     r1: R1Config | None = None  # R1 penalty on real images, e.g. {gamma = 1.0, every = 16}
+    aux_classifier: AuxClassifierConfig | None = None  # AC-GAN class head, e.g. {weight = 1.0}
     metrics: GanMetricsConfig = field(default_factory=GanMetricsConfig)  # offline GAN metrics
 
 

@@ -35,12 +35,18 @@ def build_loss(ref: PluginRef) -> Any:
     return LOSSES.create(ref.name, **ref.params)
 
 
-def build_optimizers(cfg: GanConfig, generator: nn.Module, discriminator: nn.Module) -> tuple:
-    """(generator optimizer, discriminator optimizer); D uses ``d_optimizer`` when set."""
+def build_optimizers(
+    cfg: GanConfig, generator: nn.Module, discriminator: nn.Module, *d_extra: nn.Module
+) -> tuple:
+    """(generator optimizer, discriminator optimizer); D uses ``d_optimizer`` when set.
+
+    ``d_extra``: modules trained with the discriminator (the AC-GAN class head).
+    """
     g_ref = cfg.optimizer
     d_ref = cfg.d_optimizer or cfg.optimizer
+    d_params = [p for net in (discriminator, *d_extra) for p in net.parameters()]
     g_opt = OPTIMIZERS.create(g_ref.name, generator.parameters(), **g_ref.params)
-    d_opt = OPTIMIZERS.create(d_ref.name, discriminator.parameters(), **d_ref.params)
+    d_opt = OPTIMIZERS.create(d_ref.name, d_params, **d_ref.params)
     return g_opt, d_opt
 
 

@@ -15,6 +15,8 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from ganlab.gan._aux import AuxClassifier
+
 Augment = Callable[[torch.Tensor], torch.Tensor]
 
 
@@ -37,6 +39,7 @@ def d_step(
     augment: Augment | None = None,
     r1_weight: float = 0.0,
     penalty_discriminator: nn.Module | None = None,
+    aux: AuxClassifier | None = None,
 ) -> dict[str, torch.Tensor]:
     """Update the discriminator once on a real and a (detached) fake batch.
 
@@ -48,11 +51,13 @@ def d_step(
         penalty_discriminator: The module for gradient penalties (R1, and the loss's own,
             e.g. WGAN-GP): the uncompiled discriminator when ``discriminator`` is compiled,
             because aot_autograd has no double backward.
+        aux: The AC-GAN class head (``gan.aux_classifier``): adds its weighted cross-entropy
+            on the (augmented) real batch; its parameters must be in ``optimizer``.
 
     Returns:
         ``d_loss`` and ``d_real`` / ``d_fake``: the mean of sigmoid(logit), i.e. D(x) and
-        D(G(z)) as DCGAN papers plot them; ``d_real_logits`` (B,); ``r1`` when computed; all
-        detached.
+        D(G(z)) as DCGAN papers plot them; ``d_real_logits`` (B,); ``r1`` and ``aux_d`` (the
+        head's cross-entropy) when computed; all detached.
     """
     raw = penalty_discriminator if penalty_discriminator is not None else discriminator
     fake = fake.detach()
@@ -61,12 +66,18 @@ def d_step(
     optimizer.zero_grad(set_to_none=True)
     out: dict[str, torch.Tensor] = {}
     with autocast(real.device, amp_dtype):
-        d_real = discriminator(real, labels)
+        if aux is not None:
+            d_real, aux_ce = aux.score(discriminator, real, labels)
+        else:
+            d_real = discriminator(real, labels)
         d_fake = discriminator(fake, labels)
         value = loss.d_loss(
             d_real=d_real, d_fake=d_fake, real=real, fake=fake,
             discriminator=raw, labels=labels,
         )
+        if aux is not None:
+            value = value + aux.weight * aux_ce
+            out["aux_d"] = aux_ce.detach()
     if r1_weight > 0:
         r1 = r1_penalty(raw, real, labels)
         value = value + (0.5 * r1_weight) * r1
@@ -101,26 +112,38 @@ def g_step(
     labels: torch.Tensor | None,
     amp_dtype: torch.dtype | None = None,
     augment: Augment | None = None,
+    aux: AuxClassifier | None = None,
 ) -> dict[str, torch.Tensor]:
     """Update the generator once through ``fake`` (which must carry the generator's graph).
 
     ``augment`` (the same as the discriminator step's) is applied to ``fake`` before D, so the
-    generator learns through the augmentation and never learns to produce it.
+    generator learns through the augmentation and never learns to produce it. ``aux`` (the
+    AC-GAN class head) adds its weighted cross-entropy on the fakes' conditioning labels.
 
-    The discriminator's parameters are frozen for this backward pass, so only the gradient
-    with respect to its input is computed; its own gradients are untouched.
+    The discriminator's (and the head's) parameters are frozen for this backward pass, so only
+    the gradient with respect to its input is computed; their own gradients are untouched.
     """
     optimizer.zero_grad(set_to_none=True)
-    params = [p for p in discriminator.parameters() if p.requires_grad]
+    frozen = [discriminator.parameters()] + ([aux.parameters()] if aux is not None else [])
+    params = [p for group in frozen for p in group if p.requires_grad]
     for p in params:
         p.requires_grad_(False)
+    out: dict[str, torch.Tensor] = {}
     try:
         with autocast(fake.device, amp_dtype):
-            d_fake = discriminator(augment(fake) if augment is not None else fake, labels)
+            x = augment(fake) if augment is not None else fake
+            if aux is not None:
+                d_fake, aux_ce = aux.score(discriminator, x, labels)
+            else:
+                d_fake = discriminator(x, labels)
             value = loss.g_loss(d_fake=d_fake)
+            if aux is not None:
+                value = value + aux.weight * aux_ce
+                out["aux_g"] = aux_ce.detach()
         value.backward()
     finally:
         for p in params:
             p.requires_grad_(True)
     optimizer.step()
-    return {"g_loss": value.detach(), "d_fake_g": torch.sigmoid(d_fake.detach().float()).mean()}
+    out.update(g_loss=value.detach(), d_fake_g=torch.sigmoid(d_fake.detach().float()).mean())
+    return out

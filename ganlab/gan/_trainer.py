@@ -11,6 +11,7 @@ synthesis, and exported as the checkpoint's generator for classification) and a 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from ganlab.config import GanConfig
 from ganlab.contracts import AdaptiveGanAugmentation, ReportsDiscriminatorCollapse
 from ganlab.device import autocast_dtype, use_channels_last
 from ganlab.errors import TrainingError
+from ganlab.gan._aux import AuxClassifier
 from ganlab.gan._build import (
     build_discriminator,
     build_gan_augmentation,
@@ -52,7 +54,7 @@ from ganlab.seeding import seed_everything
 GRID_SIZE = 64  # fixed-noise samples per grid (8 x 8)
 CHECKPOINT_NAME = "checkpoint.pt"
 # Meta values of checkpoints written before a key existed, so they still resume.
-_ABSENT: dict[str, Any] = {"augment": None, "ema": False}
+_ABSENT: dict[str, Any] = {"augment": None, "ema": False, "aux_classifier": None}
 
 
 @dataclass
@@ -122,10 +124,17 @@ class GanTrainer:
         )
         self.loss = build_loss(cfg.loss)
         self.d_augment = build_gan_augmentation(cfg.augment)
+        self.aux = (
+            AuxClassifier(self.discriminator, num_classes=self.num_classes,
+                          weight=cfg.aux_classifier.weight).to(self.device)
+            if cfg.aux_classifier is not None else None
+        )
         fmt = torch.channels_last if self.channels_last else torch.contiguous_format
         for net in (self.generator, self.discriminator):
             net.to(self.device, memory_format=fmt).train()
-        self.g_opt, self.d_opt = build_optimizers(cfg, self.generator, self.discriminator)
+        self.g_opt, self.d_opt = build_optimizers(
+            cfg, self.generator, self.discriminator, *([self.aux] if self.aux else [])
+        )
         self.ema = (
             GeneratorEma(self.generator, decay=cfg.ema.decay, ramp=cfg.ema.ramp)
             if cfg.ema is not None else None
@@ -177,6 +186,9 @@ class GanTrainer:
             "seed": self.seed,
             "augment": self.cfg.augment.as_dict() if self.cfg.augment else None,
             "ema": self.ema is not None,
+            "aux_classifier": (
+                dataclasses.asdict(self.cfg.aux_classifier) if self.cfg.aux_classifier else None
+            ),
         }
 
     def save(self) -> Path:
@@ -202,6 +214,7 @@ class GanTrainer:
                     if isinstance(self.d_augment, AdaptiveGanAugmentation) else {}
                 ),
                 "d_steps": self.d_steps,
+                "aux_head": self.aux.state_dict() if self.aux is not None else {},
             },
         )
 
@@ -234,6 +247,8 @@ class GanTrainer:
         self.monitor.load_state(state.get("monitor", {}))
         if self.ema is not None:
             self.ema.load_state_dict(state["ema"])
+        if self.aux is not None:
+            self.aux.load_state_dict(state["aux_head"])
         if isinstance(self.d_augment, AdaptiveGanAugmentation):
             self.d_augment.load_state_dict(state["augment_state"])
         self.d_steps = int(state.get("d_steps", 0))
@@ -273,6 +288,7 @@ class GanTrainer:
                 discriminator=self.d_run, loss=self.loss, optimizer=self.d_opt, real=real,
                 fake=fake, labels=labels, amp_dtype=self.amp_dtype, augment=self.d_augment,
                 r1_weight=self._r1_weight(), penalty_discriminator=self.discriminator,
+                aux=self.aux,
             )
             self.d_steps += 1
             if isinstance(self.d_augment, AdaptiveGanAugmentation):
@@ -282,15 +298,20 @@ class GanTrainer:
             if "r1" in d:
                 sums["r1"] = sums.get("r1", zero) + d["r1"]
                 r1_count += 1
+            if "aux_d" in d:
+                sums["aux_d"] = sums.get("aux_d", zero) + d["aux_d"]
             d_count += 1
             if g_turn:
                 g = g_step(
                     discriminator=self.d_run, loss=self.loss, optimizer=self.g_opt, fake=fake,
                     labels=labels, amp_dtype=self.amp_dtype, augment=self.d_augment,
+                    aux=self.aux,
                 )
                 if self.ema is not None:
                     self.ema.update(self.generator)
                 sums["g_loss"] = sums["g_loss"] + g["g_loss"]
+                if "aux_g" in g:
+                    sums["aux_g"] = sums.get("aux_g", zero) + g["aux_g"]
                 g_count += 1
             if self.progress is not None:
                 event = {"epoch": self.epoch + 1, "epochs": cfg.epochs, "step": i + 1,
@@ -319,6 +340,9 @@ class GanTrainer:
         }
         if r1_count:
             entry["r1"] = values["r1"] / r1_count
+        if "aux_d" in values:  # the class head's cross-entropy on real and on fake images
+            entry["aux_d"] = values["aux_d"] / max(d_count, 1)
+            entry["aux_g"] = values.get("aux_g", 0.0) / max(g_count, 1)
         if isinstance(self.d_augment, AdaptiveGanAugmentation):
             entry.update(self.d_augment.stats())
         return entry

@@ -128,17 +128,24 @@ class DCGANDiscriminator(nn.Module):
             if spectral_norm:
                 self.embed = nn.utils.spectral_norm(self.embed)
         self.num_classes = num_classes
-        self.feature_dim = widths[-1] * 16
+        self.feature_dim = widths[-1] * 16  # the flattened trunk (GAN-pretrained classifiers)
+        self.feature_width = widths[-1]  # the pooled features (gan.aux_classifier)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        return self.forward_with_features(x, labels)[0]
+
+    def forward_with_features(
+        self, x: torch.Tensor, labels: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Logits (B,) and the mean-pooled trunk features (B, feature_width)."""
         h = self.features(x)
         logits = self.out(h).flatten()
+        pooled = h.mean(dim=(2, 3))
         if self.embed is not None:
             if labels is None:
                 raise ValueError("this discriminator is class-conditional: pass labels")
-            proj = (self.embed(labels).to(h.dtype) * h.mean(dim=(2, 3))).sum(dim=1)
-            logits = logits + proj
-        return logits
+            logits = logits + (self.embed(labels).to(h.dtype) * pooled).sum(dim=1)
+        return logits, pooled
 
 
 

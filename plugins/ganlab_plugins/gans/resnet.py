@@ -107,15 +107,22 @@ class ResNetDiscriminator(nn.Module):
             self.embed = sn(embed)
         self.num_classes = num_classes
         self.feature_dim = width
+        self.feature_width = width  # the pooled features (gan.aux_classifier)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        return self.forward_with_features(x, labels)[0]
+
+    def forward_with_features(
+        self, x: torch.Tensor, labels: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Logits (B,) and the sum-pooled trunk features (B, feature_width)."""
         h = self.features(x).sum(dim=(2, 3))  # global sum pool
         logits = self.out(h).flatten()
         if self.embed is not None:
             if labels is None:
                 raise ValueError("this discriminator is class-conditional: pass labels")
             logits = logits + (self.embed(labels).to(h.dtype) * h).sum(dim=1)
-        return logits
+        return logits, h
 
 
 def resnet_generator(
