@@ -28,6 +28,7 @@ from ganlab.testing import (
     FakeDistribution,
     check_capabilities,
     check_classifier,
+    check_discriminator,
     check_filter,
     check_optimizer,
     check_search_space,
@@ -38,7 +39,7 @@ REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "plugins" / "ganlab-example"
 EXPECTED = {("filters", "sharpen"), ("optimizers", "nadam"), ("classifiers", "tiny_mlp"),
             ("losses", "softplus"), ("classifiers", "gan_stem"),
-            ("gan_augmentations", "adaptive_flip")}
+            ("gan_augmentations", "adaptive_flip"), ("discriminators", "patch_projection")}
 
 
 def _digest(folder: Path) -> dict[str, str]:
@@ -146,6 +147,8 @@ def test_contract_suites_pass(example_installed: None) -> None:
     check_filter("sharpen", amount=1.5)
     check_optimizer("nadam", lr=1e-2)
     check_classifier("tiny_mlp", hidden=16)
+    check_discriminator("patch_projection", num_classes=2, width=8)
+    check_discriminator("patch_projection", num_classes=0, width=8)
     for kind, name in EXPECTED:
         check_search_space(kind, name)
 

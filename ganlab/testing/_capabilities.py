@@ -138,6 +138,32 @@ def _adaptive_augmentation(b: Built) -> None:
     aug.load_state_dict(before)
 
 
+def _discriminator_features(b: Built) -> None:
+    import torch
+
+    d = b.obj.eval()
+    x, labels = _batch(0, "cpu"), torch.arange(BATCH) % 2
+    width = b.obj.feature_width
+    if not isinstance(width, int) or width < 1:
+        raise _fail(b, "DiscriminatorFeatures", f"feature_width must be an int >= 1, got "
+                                                f"{width!r}")
+    out = d.forward_with_features(x, labels)
+    if not (isinstance(out, tuple) and len(out) == 2):
+        raise _fail(b, "DiscriminatorFeatures", "forward_with_features must return (logits, "
+                                                "features)")
+    logits, features = out
+    if tuple(features.shape) != (BATCH, width):
+        raise _fail(b, "DiscriminatorFeatures", f"features must be (B, feature_width) = "
+                                                f"{(BATCH, width)}, got {tuple(features.shape)}")
+    if not torch.allclose(logits, d(x, labels), atol=1e-5):
+        raise _fail(b, "DiscriminatorFeatures", "its logits differ from forward()'s")
+    x.requires_grad_(True)
+    d.forward_with_features(x, labels)[1].sum().backward()
+    if x.grad is None or not x.grad.abs().sum() > 0:
+        raise _fail(b, "DiscriminatorFeatures", "no gradient reaches the input through the "
+                                                "features")
+
+
 CAPABILITY_CHECKS: dict[str, Callable[[Built], None]] = {
     "DeclaresSearchSpace": _search_space,
     "ReportsDiscriminatorCollapse": _collapse,
@@ -145,6 +171,7 @@ CAPABILITY_CHECKS: dict[str, Callable[[Built], None]] = {
     "RebuildsParams": _rebuilds_params,
     "UsesGanCheckpoint": _gan_checkpoint,
     "AdaptiveGanAugmentation": _adaptive_augmentation,
+    "DiscriminatorFeatures": _discriminator_features,
 }
 """Capability name -> its check; one entry per capability of ``ganlab.contracts``."""
 

@@ -63,6 +63,11 @@ def test_minimal_file_gets_the_papers_defaults(tmp_path: Path) -> None:
         ('[study]\nname = "s"\n[search]\n"gan.nz" = {type = "int", low = 8, high = 4}\n',
          'x.toml: search."gan.nz": low (8) must be below high (4)'),
         ('[study]\nname = \n', "x.toml: not valid TOML"),
+        ('[study]\nname = "s"\n[gan.aux_classifier]\nweight = 0\n',
+         "x.toml: gan.aux_classifier.weight: expected a number > 0, got 0"),
+        ('[study]\nname = "s"\n[gan]\nconditional = false\n[gan.aux_classifier]\n',
+         "x.toml: gan.aux_classifier: the class head needs a class-conditional GAN; set "
+         "gan.conditional = true"),
     ],
 )
 def test_errors_name_file_path_and_fix(tmp_path: Path, text: str, message: str) -> None:

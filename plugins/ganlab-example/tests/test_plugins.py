@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ganlab.testing import (
     ClassifierContract,
+    DiscriminatorContract,
     FilterContract,
     GanAugmentationContract,
     LossContract,
@@ -37,3 +38,8 @@ class TestGanStem(ClassifierContract):  # also checks GAN pretraining from a tin
 
 class TestAdaptiveFlip(GanAugmentationContract):  # also checks AdaptiveGanAugmentation
     plugin = "adaptive_flip"
+
+
+class TestPatchProjection(DiscriminatorContract):  # also checks DiscriminatorFeatures
+    plugin = "patch_projection"
+    params = {"width": 8}
