@@ -9,6 +9,8 @@ noise hits them alike; medians are reported with GFLOP/s from ``FlopCounterMode`
 The data-efficient step (``ganlab+de``: DiffAugment on real and fake, generator EMA, lazy R1
 every 16 D steps; ``ganlab+ada``: the same with ADA at p = 0.5) is timed in the same rounds and
 its ratio to the plain ganlab step printed (target: at most 1.25x the plain step's time).
+The AC-GAN class head (``ganlab+de+ac``: ``gan.aux_classifier`` on the class-conditional
+``ganlab+de+cond``) is timed against the same conditional step without it.
 The paper-schedule estimate adds the per-epoch costs of a run (fixed-noise samples and their
 diversity every epoch, a checkpoint every 50 and a grid every 250 epochs, as ``--profile gpu``).
 
@@ -127,10 +129,11 @@ def make_ganlab(
     n = len(data_u8)
     train = ImageSet(data_u8, torch.zeros(n, dtype=torch.long), [""] * n,
                      [str(i) for i in range(n)], ("benign", "malignant"))
+    options = {"conditional": False, **(extra or {})}
     cfg = GanConfig(
-        nz=args.nz, conditional=False, batch_size=args.batch, epochs=1,
+        nz=args.nz, batch_size=args.batch, epochs=1,
         amp=args.amp, channels_last="on" if channels_last else "off", compile=args.compile,
-        fid=FidConfig(enabled=False), **(extra or {}),
+        fid=FidConfig(enabled=False), **options,
     )
     out = Path(tempfile.mkdtemp(prefix="bench_gan_"))
     return GanTrainer(cfg, train, out_dir=out, device=torch.device(args.device), seed=0)
@@ -230,6 +233,14 @@ def main() -> None:
         for name, aug in (("ganlab+de", "diffaugment"), ("ganlab+ada", "ada")):
             trainers[name] = make_ganlab(data_u8, args, channels_last=args.channels_last,
                                          extra=data_efficient_options(aug))
+        from ganlab.config import AuxClassifierConfig
+
+        conditional = {**data_efficient_options("diffaugment"), "conditional": True}
+        trainers["ganlab+de+cond"] = make_ganlab(data_u8, args, extra=conditional,
+                                                 channels_last=args.channels_last)
+        trainers["ganlab+de+ac"] = make_ganlab(
+            data_u8, args, channels_last=args.channels_last,
+            extra={**conditional, "aux_classifier": AuxClassifierConfig(weight=1.0)})
     for name, trainer in trainers.items():
         variants[name] = trainer.train_epoch
 
@@ -263,6 +274,10 @@ def main() -> None:
         if name in rates:
             cost = statistics.median(rates[plain]) / statistics.median(rates[name])
             print(f"{name} step time / {plain} step time: {cost:.3f}x (target <= 1.25x)")
+    if "ganlab+de+ac" in rates:
+        median = {k: statistics.median(rates[k]) for k in ("ganlab+de+cond", "ganlab+de+ac")}
+        cost = median["ganlab+de+cond"] / median["ganlab+de+ac"]
+        print(f"ganlab+de+ac step time / ganlab+de+cond step time: {cost:.3f}x (the class head)")
     best_name = max(trainers, key=lambda k: statistics.median(rates[k]))
     best = statistics.median(rates[best_name])
     parts = schedule_estimate(best, per_epoch_costs(trainers[best_name]))
