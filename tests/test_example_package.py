@@ -198,7 +198,7 @@ def test_the_packages_own_tests_pass(example_installed: None) -> None:
            str(EXAMPLE / "tests")]
     done = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, env=env, timeout=240)
     assert done.returncode == 0, done.stdout[-3000:]
-    assert "20 passed" in done.stdout
+    assert "24 passed" in done.stdout
 
 
 def test_a_study_uses_them_by_name(example_installed: None, tmp_path: Path) -> None:

@@ -51,8 +51,7 @@ def d_step(
         penalty_discriminator: The module for gradient penalties (R1, and the loss's own,
             e.g. WGAN-GP): the uncompiled discriminator when ``discriminator`` is compiled,
             because aot_autograd has no double backward.
-        aux: The AC-GAN class head (``gan.aux_classifier``): adds its weighted cross-entropy
-            on the (augmented) real batch; its parameters must be in ``optimizer``.
+        aux: The class head (``gan.aux_classifier``), its parameters in ``optimizer``.
 
     Returns:
         ``d_loss`` and ``d_real`` / ``d_fake``: the mean of sigmoid(logit), i.e. D(x) and
@@ -66,10 +65,7 @@ def d_step(
     optimizer.zero_grad(set_to_none=True)
     out: dict[str, torch.Tensor] = {}
     with autocast(real.device, amp_dtype):
-        if aux is not None:
-            d_real, aux_ce = aux.score(discriminator, real, labels)
-        else:
-            d_real = discriminator(real, labels)
+        d_real, aux_ce = _score(discriminator, aux, real, labels)
         d_fake = discriminator(fake, labels)
         value = loss.d_loss(
             d_real=d_real, d_fake=d_fake, real=real, fake=fake,
@@ -91,6 +87,16 @@ def d_step(
         d_real_logits=d_real.detach(),
     )
     return out
+
+
+def _score(
+    discriminator: nn.Module, aux: AuxClassifier | None, x: torch.Tensor,
+    labels: torch.Tensor | None,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """D's logits of ``x`` and, with the class head, its cross-entropy on ``labels``."""
+    if aux is None:
+        return discriminator(x, labels), None
+    return aux.score(discriminator, x, labels)
 
 
 def r1_penalty(
@@ -132,10 +138,7 @@ def g_step(
     try:
         with autocast(fake.device, amp_dtype):
             x = augment(fake) if augment is not None else fake
-            if aux is not None:
-                d_fake, aux_ce = aux.score(discriminator, x, labels)
-            else:
-                d_fake = discriminator(x, labels)
+            d_fake, aux_ce = _score(discriminator, aux, x, labels)
             value = loss.g_loss(d_fake=d_fake)
             if aux is not None:
                 value = value + aux.weight * aux_ce
