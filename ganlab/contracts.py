@@ -20,10 +20,10 @@ Image conventions: a *filter image* is a numpy ``uint8`` array (H, W, 3) in RGB 
 from __future__ import annotations
 
 import inspect
-import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     import numpy as np
@@ -229,7 +229,23 @@ class Capability:
         return self.protocol.__name__
 
 
-_CAPABILITY_LINE = re.compile(r"^An? (?P<singular>\w+)(?P<factory> factory)?\b")
+_DECLARED: dict[type, tuple[str, bool]] = {}  # capability Protocol -> (kind, on_factory)
+
+
+def capability(*, kind: str, on: Literal["factory", "object"]) -> Callable[[type], type]:
+    """Declare the Protocol below it as an optional capability of the plugins of ``kind``.
+
+    ``kind`` is a kind's plural name (``"classifiers"``) or ``"*"`` (every kind); ``on`` says
+    whether the factory has the capability or the object the factory returns.
+    """
+    if on not in ("factory", "object"):
+        raise ValueError(f"capability(on=...) must be 'factory' or 'object', got {on!r}")
+
+    def declare(protocol: type) -> type:
+        _DECLARED[protocol] = (kind, on == "factory")
+        return protocol
+
+    return declare
 
 
 def _members(proto: type) -> tuple[str, ...]:
@@ -242,34 +258,34 @@ def capabilities() -> list[Capability]:
     """Every optional capability declared in this module, in source order.
 
     A capability is a ``@runtime_checkable`` Protocol of this module that is no kind's
-    protocol. Its docstring's first line must start with ``"A <kind> factory"`` (the factory
-    has the capability) or ``"A <kind>"`` (the object the factory returns has it), where
-    ``<kind>`` is a kind's singular name or ``plugin`` (every kind); ``ValueError`` otherwise.
+    protocol, declared with :func:`capability` (its kind and whether the factory has it);
+    ``ValueError`` for one that is not declared or names no kind.
     """
     module = sys.modules[__name__]
     kind_protocols = {k.protocol for k in KINDS}
-    by_singular = {k.singular: k.name for k in KINDS} | {"plugin": "*"}
+    kinds = {k.name for k in KINDS} | {"*"}
     found: list[Capability] = []
     for obj in vars(module).values():
         if not (isinstance(obj, type) and obj.__module__ == __name__
                 and getattr(obj, "_is_runtime_protocol", False)) or obj in kind_protocols:
             continue
-        summary = (inspect.getdoc(obj) or "").splitlines()[0] if obj.__doc__ else ""
-        m = _CAPABILITY_LINE.match(summary)
-        if not m or m["singular"] not in by_singular:
+        if obj not in _DECLARED or _DECLARED[obj][0] not in kinds:
             raise ValueError(
-                f"capability {obj.__name__}: its docstring must start with 'A <kind> factory' or "
-                f"'A <kind>' (kinds: {', '.join(by_singular)}), got {summary!r}"
+                f"capability {obj.__name__}: declare its kind with @capability(kind=..., "
+                f"on='factory' | 'object') (kinds: {', '.join(sorted(kinds))})"
             )
-        found.append(Capability(obj, by_singular[m["singular"]], bool(m["factory"]),
-                                _members(obj), summary))
+        kind_name, on_factory = _DECLARED[obj]
+        summary = (inspect.getdoc(obj) or "").splitlines()[0] if obj.__doc__ else ""
+        found.append(Capability(obj, kind_name, on_factory, _members(obj), summary))
     return found  # module attributes keep their definition order
 
 
 # --- optional capabilities -------------------------------------------------------------------
-# Keep each one plain: a @runtime_checkable Protocol whose docstring starts with "A <kind> ...",
-# states the contract and names the core code that uses it. Core code tests it with isinstance.
+# Keep each one plain: a @runtime_checkable Protocol declared with @capability(kind=..., on=...)
+# whose docstring states the contract and names the core code that uses it. Core code tests it
+# with isinstance.
 
+@capability(kind="*", on="factory")
 @runtime_checkable
 class DeclaresSearchSpace(Protocol):
     """A plugin factory that declares a default search space for its parameters.
@@ -283,6 +299,7 @@ class DeclaresSearchSpace(Protocol):
     search_space: dict[str, dict[str, Any]]
 
 
+@capability(kind="losses", on="object")
 @runtime_checkable
 class ReportsDiscriminatorCollapse(Protocol):
     """A loss that says whether a collapsed discriminator is a failure signal for it.
@@ -296,6 +313,7 @@ class ReportsDiscriminatorCollapse(Protocol):
     watch_d_collapse: bool
 
 
+@capability(kind="classifiers", on="object")
 @runtime_checkable
 class EpochHook(Protocol):
     """A classifier that wants to be told when each training epoch starts.
@@ -307,6 +325,7 @@ class EpochHook(Protocol):
     def on_epoch_start(self, epoch: int) -> None: ...
 
 
+@capability(kind="classifiers", on="object")
 @runtime_checkable
 class RebuildsParams(Protocol):
     """A classifier whose checkpoint must record other parameters than it was built with.
@@ -320,6 +339,7 @@ class RebuildsParams(Protocol):
     rebuild_params: dict[str, Any]
 
 
+@capability(kind="classifiers", on="factory")
 @runtime_checkable
 class UsesGanCheckpoint(Protocol):
     """A classifier factory that wants the trial's GAN checkpoint (GAN pretraining).
@@ -337,6 +357,7 @@ class UsesGanCheckpoint(Protocol):
 
 
 # --- GAN training capabilities (discriminator augmentation) -----------------------------------
+@capability(kind="gan_augmentations", on="object")
 @runtime_checkable
 class AdaptiveGanAugmentation(Protocol):
     """A gan_augmentation that tunes itself from the discriminator's logits (e.g. ADA's p).
@@ -357,6 +378,7 @@ class AdaptiveGanAugmentation(Protocol):
 
 
 # --- GAN training capabilities (auxiliary class head) -----------------------------------------
+@capability(kind="discriminators", on="object")
 @runtime_checkable
 class DiscriminatorFeatures(Protocol):
     """A discriminator that also returns the pooled features its logits are computed from.

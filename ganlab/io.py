@@ -1,8 +1,9 @@
-"""Atomic writes and the one cross-process file lock.
+"""Atomic writes, the one cross-process file lock, and a quick network probe.
 
 Atomic writes: a file is either its old version or its complete new one, even after a kill.
 :func:`file_lock` is the lock every package uses (preprocessing cache, split, shared GAN,
-Optuna journal).
+Optuna journal). :func:`reachable` tells in a few seconds whether a download can start, so an
+offline machine gets a one-line answer instead of a library's retry loop.
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ from __future__ import annotations
 import errno
 import json
 import os
+import socket
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from filelock import FileLock
 
@@ -140,6 +143,33 @@ def file_lock(path: str | Path) -> FileLock:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     return FileLock(str(path))
+
+
+OFFLINE_ENV = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")  # the ecosystem's offline switches
+
+
+def downloads_switched_off() -> bool:
+    """Whether the user set the Hugging Face offline switch (``HF_HUB_OFFLINE=1``), which
+    ganlab honours for every download it would start (hub weights, clean-fid's Inception)."""
+    return any(os.environ.get(name, "").strip().upper() in {"1", "ON", "YES", "TRUE"}
+               for name in OFFLINE_ENV)
+
+
+def reachable(url: str, *, timeout: float = 3.0) -> bool:
+    """Whether a TCP connection to ``url``'s host and port opens within ``timeout`` seconds.
+
+    A probe before a library download: an unknown host (no DNS, as on an offline machine) or a
+    refused connection answers at once, a silent network after ``timeout``.
+    """
+    parts = urlsplit(url)
+    if not parts.hostname:
+        return False
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
 
 
 def replace_generated(text: str, begin: str, end: str, body: str) -> str:

@@ -62,17 +62,27 @@ def test_capabilities_are_found_with_their_kind_and_members() -> None:
     assert not {k.protocol.__name__ for k in KINDS} & set(caps)
 
 
-def test_a_capability_docstring_must_name_its_kind(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_capability_must_declare_its_kind(monkeypatch: pytest.MonkeyPatch) -> None:
     @runtime_checkable
     class Vague(Protocol):
-        """Something with a hook."""
+        """A classifier with a hook (its docstring does not declare the kind)."""
 
         def hook(self) -> None: ...
 
     Vague.__module__ = contracts.__name__
     monkeypatch.setattr(contracts, "Vague", Vague, raising=False)
-    with pytest.raises(ValueError, match="Vague: its docstring must start with 'A <kind>"):
+    with pytest.raises(ValueError, match=r"Vague: declare its kind with @capability\(kind="):
         capabilities()
+    declared = contracts.capability(kind="classifiers", on="object")(Vague)
+    monkeypatch.setattr(contracts, "Vague", declared, raising=False)
+    try:
+        found = {c.name: c for c in capabilities()}["Vague"]
+        assert (found.kind, found.on_factory, found.members) == ("classifiers", False, ("hook",))
+        contracts.capability(kind="classifier", on="object")(Vague)  # a singular: no kind
+        with pytest.raises(ValueError, match="Vague: declare its kind"):
+            capabilities()
+    finally:
+        contracts._DECLARED.pop(Vague, None)
 
 
 @pytest.mark.parametrize("doc", [DOC, REPO / "docs" / "architecture.md"], ids=lambda p: p.name)

@@ -5,7 +5,12 @@ from __future__ import annotations
 from ganlab.classify._checkpoint import load_classifier, save_classifier
 from ganlab.classify._evaluate import Prediction, evaluate_folder, predict_images
 from ganlab.classify._features import classifier_backbone, model_backbone, penultimate_features
-from ganlab.classify._floors import colour_histograms, trivial_floors
+from ganlab.classify._floors import trivial_floors
+from ganlab.classify._histogram import (
+    ColourHistogramClassifier,
+    colour_histogram_classifier,
+    colour_histograms,
+)
 from ganlab.classify._pretrain import gan_checkpoint_param, with_gan_checkpoint
 from ganlab.classify._run import classifier_data, classify_from_config, floors_from_config
 from ganlab.classify._synthetic import (
@@ -20,6 +25,7 @@ from ganlab.classify._trainer import ClassifierTrainer
 __all__ = [
     "MONITORS",
     "ClassifierTrainer",
+    "ColourHistogramClassifier",
     "ClassifyResult",
     "Prediction",
     "SyntheticRefresh",
@@ -28,6 +34,7 @@ __all__ = [
     "classifier_backbone",
     "classifier_data",
     "classify_from_config",
+    "colour_histogram_classifier",
     "colour_histograms",
     "evaluate_folder",
     "floors_from_config",

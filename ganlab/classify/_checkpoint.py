@@ -4,8 +4,8 @@ A checkpoint is a dict saved atomically and loadable with ``torch.load(weights_o
 ``model`` (state dict) and ``meta`` = {``classifier`` (plugin reference as a dict, with the
 parameters that rebuild its architecture), ``num_classes``, ``image_size``, ``channels``,
 ``class_names``, ``filters`` (the data filter chain as plugin-reference dicts, so new images are
-preprocessed identically), ``threshold`` ({``method``, ``value``}), ``tta``}. A saved
-colour-histogram floor has the same layout with ``meta["kind"] = "floor:colour_histogram"``.
+preprocessed identically), ``threshold`` ({``method``, ``value``}), ``tta``}. The
+colour-histogram floor is such a checkpoint of the ``colour_histogram`` classifier plugin.
 
 Loading never runs code from the file (``weights_only``); a missing, empty, truncated, corrupt or
 foreign file, or one from another model, is a one-line :class:`GanlabError` naming the file.
@@ -24,8 +24,6 @@ from torch import nn
 from ganlab.contracts import RebuildsParams
 from ganlab.errors import ConfigError, GanlabError
 from ganlab.io import atomic_torch_save, safe_torch_load
-
-FLOOR_KIND = "floor:colour_histogram"  # meta["kind"] of a saved colour-histogram floor
 
 
 def plain(obj: Any) -> Any:
@@ -97,15 +95,6 @@ def load_classifier(
             f"model.pt that `ganlab classify train` writes (or `classify floors`' "
             f"floor_colour_histogram.pt)"
         ) from None
-    if meta.get("kind") == FLOOR_KIND:  # saved by `classify floors` (see _floors.py)
-        from ganlab.classify._floors import ColourHistogramFloor
-
-        try:
-            floor = ColourHistogramFloor.from_state(weights, bins=int(meta["bins"]))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise GanlabError(f"{path}: a damaged colour-histogram floor: lacks {_key(exc)}; "
-                              "rerun `ganlab classify floors`") from None
-        return floor.to(device).eval(), meta
     try:
         model = CLASSIFIERS.create(name, **structural, **ref)
     except (TypeError, ValueError) as exc:

@@ -20,9 +20,13 @@ def check(
         str | None, typer.Option("--profile", "-p", help=PROFILE_HELP)
     ] = None,
     sets: SetOption = None,
+    show: Annotated[
+        bool, typer.Option("--show", help="Also print the resolved configuration (TOML).")
+    ] = False,
 ) -> None:
     """Validate a study file as `study run` does before any trial (schema, plugins, finite
-    numbers, a safe study name, the images, the search space); print the resolved config."""
+    numbers, a safe study name, the images, the search space): one line; --show also prints
+    the resolved configuration."""
     from rich.syntax import Syntax
 
     from ganlab.config import config_to_toml, plugin_refs
@@ -30,11 +34,12 @@ def check(
 
     cfg = load_study(study_file, profile=profile, sets=sets)
     check_study(cfg)
-    text = config_to_toml(cfg)
-    if console.is_terminal:
-        console.print(Syntax(text, "toml", theme="ansi_dark", word_wrap=True))
-    else:  # piped: plain TOML that loads back
-        typer.echo(text)
+    if show:
+        text = config_to_toml(cfg)
+        if console.is_terminal:
+            console.print(Syntax(text, "toml", theme="ansi_dark", word_wrap=True))
+        else:  # piped: plain TOML that loads back
+            typer.echo(text)
     console.print(
         f"[green]ok[/]: {study_file} is valid"
         f"{f' with profile {profile}' if profile else ''} "

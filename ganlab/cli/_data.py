@@ -120,11 +120,11 @@ def preview(
     ] = None,
     filters: Annotated[
         list[str] | None,
-        typer.Option("--filter", help="Filter name (repeatable; default with --root: paper's)."),
+        typer.Option("--filter", help="Filter plugin with --root (repeatable; in order)."),
     ] = None,
     augments: Annotated[
         list[str] | None,
-        typer.Option("--augment", help="Augmentation name (repeatable; default: paper's)."),
+        typer.Option("--augment", help="Augmentation plugin with --root (repeatable)."),
     ] = None,
     image_size: Annotated[int, typer.Option("--image-size", min=8, help="Final side.")] = 64,
     n: Annotated[int, typer.Option("--n", min=1, help="Images (rows).")] = 4,
@@ -132,7 +132,8 @@ def preview(
     profile: ProfileOption = None,
     sets: SetOption = None,
 ) -> None:
-    """Write a PNG grid: originals, each filter step, augmented copies."""
+    """Write a PNG grid: originals, each filter step, augmented copies (with --root: the
+    --filter and --augment plugins given, none by default)."""
     from ganlab.config import DataConfig, PluginRef
     from ganlab.data import preview_grid
     from ganlab.errors import ConfigError
@@ -143,11 +144,9 @@ def preview(
         cfg = load_study(study_file, profile=profile, sets=sets)
         data, base = cfg.data, Path(cfg.base_dir)
     else:
-        fl = filters if filters is not None else ["bilateral", "gamma"]
-        au = augments if augments is not None else ["rotation", "shear", "hflip", "vflip"]
         data = DataConfig(root=str(root), image_size=image_size,
-                          filters=tuple(PluginRef(f) for f in fl),
-                          augmentations=tuple(PluginRef(a) for a in au))
+                          filters=tuple(PluginRef(f) for f in filters or ()),
+                          augmentations=tuple(PluginRef(a) for a in augments or ()))
         base = Path.cwd()
     path = preview_grid(data, base_dir=base, out=out, n=n, seed=seed)
     console.print(f"wrote {path}", highlight=False)

@@ -1,10 +1,14 @@
-"""FID and KID with clean-fid, offline, each figure stored with its measurement protocol.
+"""FID and KID with clean-fid, each figure stored with its measurement protocol.
 
 Backbones:
 
 * ``inception``: clean-fid's clean mode (PIL bicubic resize to 299, the 2015 Inception
-  torchscript network) from a local ``inception-2015-12-05.pt`` given as an option or in
-  ``$GANLAB_INCEPTION_WEIGHTS``. Comparable with published clean-fid numbers.
+  torchscript network). Comparable with published clean-fid numbers. The weights file
+  ``inception-2015-12-05.pt`` is found the way clean-fid finds it, after an explicit path:
+  the path given as an option or in ``$GANLAB_INCEPTION_WEIGHTS`` wins; else clean-fid's own
+  cache folder (the system temp folder); else clean-fid downloads it there when the machine is
+  online. Offline (no connection within a few seconds, or ``HF_HUB_OFFLINE=1``) with nothing
+  cached, a one-line :class:`WeightsError` says how to get the file.
 * ``classifier``: the Fréchet distance on penultimate-layer features of a ganlab-trained
   classifier, for machines without the Inception file. NOT comparable with published FID.
 
@@ -16,6 +20,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import platform
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from ganlab.errors import DataError, WeightsError
+from ganlab.io import downloads_switched_off, file_lock, reachable
 
 INCEPTION_FILE = "inception-2015-12-05.pt"
 INCEPTION_URL = (
@@ -78,23 +85,58 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def resolve_inception_weights(path: str | Path | None = None) -> Path:
-    """The local Inception file from ``path`` or ``$GANLAB_INCEPTION_WEIGHTS`` (file or folder)."""
-    given = path or os.environ.get(WEIGHTS_ENV)
-    how = (
-        f"FID needs clean-fid's Inception weights {INCEPTION_FILE} (about 100 MB). On a "
-        f"connected machine download {INCEPTION_URL}, copy it here, and pass "
+def inception_cache_dir() -> Path:
+    """clean-fid's own folder for its Inception file: the system temp folder (``/tmp`` on Linux
+    and macOS; the working folder on Windows, as clean-fid does)."""
+    return Path.cwd() if platform.system() == "Windows" else Path(tempfile.gettempdir())
+
+
+def _how_to_get_inception() -> str:
+    return (
+        f"FID needs clean-fid's Inception weights {INCEPTION_FILE} (about 100 MB), which "
+        f"clean-fid downloads into {inception_cache_dir()} when the machine is online. On an "
+        f"offline machine download {INCEPTION_URL} on a connected one, copy it here, and pass "
         f"--inception-weights PATH or set {WEIGHTS_ENV}=PATH (or fid.inception_weights in the "
         "study file). Without it, use --backbone classifier (not comparable with published FID)."
     )
-    if not given:
-        raise WeightsError(f"no Inception weights given. {how}")
-    p = Path(given).expanduser()
-    if p.is_dir():
-        p = p / INCEPTION_FILE
-    if not p.is_file():
-        raise WeightsError(f"Inception weights not found at {p}. {how}")
-    return p
+
+
+def resolve_inception_weights(path: str | Path | None = None, *, download: bool = True) -> Path:
+    """The Inception file: ``path`` or ``$GANLAB_INCEPTION_WEIGHTS`` (file or folder) when given,
+    else clean-fid's cache, downloaded there by clean-fid when ``download`` and online."""
+    given = path or os.environ.get(WEIGHTS_ENV)
+    if given:
+        p = Path(given).expanduser()
+        if p.is_dir():
+            p = p / INCEPTION_FILE
+        if not p.is_file():
+            raise WeightsError(f"Inception weights not found at {p}. {_how_to_get_inception()}")
+        return p
+    cached = inception_cache_dir() / INCEPTION_FILE
+    if cached.is_file() or (download and _download_inception(cached)):
+        return cached
+    raise WeightsError(f"no Inception weights given or cached, and this machine is offline. "
+                       f"{_how_to_get_inception()}")
+
+
+def _download_inception(target: Path) -> bool:
+    """clean-fid's own download into ``target`` (atomic, one process at a time); False offline."""
+    from cleanfid import downloads_helper
+
+    url = downloads_helper.inception_url  # read at call time: clean-fid's URL
+    if downloads_switched_off() or not reachable(url):
+        return False
+    with file_lock(target.with_name(f".{INCEPTION_FILE}.lock")):
+        if target.is_file():  # another process downloaded it meanwhile
+            return True
+        with tempfile.TemporaryDirectory(dir=target.parent, prefix=".inception-download-") as tmp:
+            try:
+                downloads_helper.check_download_inception(fpath=tmp)
+            except (OSError, ValueError) as exc:  # urllib's URLError and HTTPError are OSErrors
+                raise WeightsError(f"downloading {url} failed ({exc}). "
+                                   f"{_how_to_get_inception()}") from None
+            os.replace(Path(tmp) / INCEPTION_FILE, target)
+    return True
 
 
 @dataclass
@@ -110,7 +152,7 @@ class Backbone:
 
 
 def inception_backbone(weights: str | Path | None, *, device: Any = "cpu") -> Backbone:
-    """clean-fid's clean-mode Inception from a local file (see ``resolve_inception_weights``)."""
+    """clean-fid's clean-mode Inception (the file from ``resolve_inception_weights``)."""
     import torch
     from cleanfid.inception_torchscript import InceptionV3W
 
@@ -285,8 +327,9 @@ def build_backbone(
 def inception_notice(fid_cfg: Any) -> str | None:
     """One line to show at the start of a run whose FID/KID will be skipped, else ``None``.
 
-    ``fid.backbone = auto`` without Inception weights skips FID/KID silently at the end of
-    training; runs say so once when they start (``inception`` without weights fails instead).
+    ``fid.backbone = auto`` without Inception weights (none given, none cached, offline) skips
+    FID/KID at the end of training; runs say so once when they start (``inception`` without
+    weights fails instead). Online, clean-fid's download happens here, before training.
     """
     if not fid_cfg.enabled or fid_cfg.backbone != "auto":
         return None
@@ -294,8 +337,9 @@ def inception_notice(fid_cfg: Any) -> str | None:
         resolve_inception_weights(fid_cfg.inception_weights)
     except WeightsError:
         return (
-            f"no Inception weights ({INCEPTION_FILE}): Inception FID/KID are skipped in this "
-            f"run. Set {WEIGHTS_ENV}=PATH or fid.inception_weights to compute them; the "
-            "offline GAN metrics (precision/recall/density/coverage, TSTR) do not need them."
+            f"no Inception weights ({INCEPTION_FILE}) given or cached, and this machine is "
+            f"offline: Inception FID/KID are skipped in this run. Set {WEIGHTS_ENV}=PATH or "
+            "fid.inception_weights to compute them; the offline GAN metrics "
+            "(precision/recall/density/coverage, TSTR) do not need them."
         )
     return None

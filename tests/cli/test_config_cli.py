@@ -31,7 +31,10 @@ epochs = 25
 def test_check_prints_resolved_config(tmp_path: Path) -> None:
     path = tmp_path / "s.toml"
     path.write_text(STUDY)
-    result = runner.invoke(app, ["config", "check", str(path), "--profile", "smoke"])
+    short = runner.invoke(app, ["config", "check", str(path), "--profile", "smoke"])
+    assert short.exit_code == 0, short.output
+    assert short.output.strip().startswith("ok:") and len(short.output.strip().splitlines()) == 1
+    result = runner.invoke(app, ["config", "check", str(path), "--profile", "smoke", "--show"])
     assert result.exit_code == 0, result.output
     assert "epochs = 1" in result.output
     assert "is valid with profile smoke" in result.output

@@ -53,7 +53,7 @@ def study(tmp_path: Path) -> Path:
 
 
 def _check(study: Path, *args: str) -> dict:
-    result = runner.invoke(app, ["config", "check", str(study), *args])
+    result = runner.invoke(app, ["config", "check", str(study), "--show", *args])
     assert result.exit_code == 0, result.output
     return tomllib.loads(result.output.split("ok:")[0])
 

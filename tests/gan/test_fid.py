@@ -92,7 +92,11 @@ def test_folders_give_the_same_figure_as_tensors(tmp_path) -> None:
 
 
 def test_missing_inception_weights_say_how_to_get_them(tmp_path, monkeypatch) -> None:
+    import tempfile
+
     monkeypatch.delenv("GANLAB_INCEPTION_WEIGHTS", raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # no download (tests/plugins: the online path)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "empty"))  # clean-fid's cache
     with pytest.raises(WeightsError, match="inception-2015-12-05.pt.*nvlabs-fi-cdn"):
         resolve_inception_weights(None)
     monkeypatch.setenv("GANLAB_INCEPTION_WEIGHTS", str(tmp_path))
@@ -102,8 +106,12 @@ def test_missing_inception_weights_say_how_to_get_them(tmp_path, monkeypatch) ->
     assert resolve_inception_weights(None) == tmp_path / "inception-2015-12-05.pt"
 
 
-def test_training_fid_plan(monkeypatch) -> None:
+def test_training_fid_plan(tmp_path, monkeypatch) -> None:
+    import tempfile
+
     monkeypatch.delenv("GANLAB_INCEPTION_WEIGHTS", raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     with pytest.raises(WeightsError):
         plan_training_fid(FidConfig(backbone="inception"))
     scorer, reason = plan_training_fid(FidConfig(backbone="auto"))

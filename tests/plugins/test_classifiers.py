@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -27,16 +28,22 @@ def test_compact_cnn_shapes_and_bad_parameters() -> None:
 
 
 def test_timm_pretrained_without_a_file_fails_fast_with_the_fix(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
 ) -> None:
+    """HF_HUB_OFFLINE=1 (tests/conftest.py) and nothing cached: one quick line, no hub call."""
     import timm
 
     def no_hub(*args: object, **kwargs: object) -> None:
         raise AssertionError("timm.create_model reached: it would try the hub (47 s offline)")
 
     monkeypatch.setattr(timm, "create_model", no_hub)
-    with pytest.raises(WeightsError, match=r"weights = \"PATH\".*pretrained = false"):
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path))  # an empty hub cache
+    start = time.perf_counter()
+    with pytest.raises(WeightsError, match=r"offline.*weights = \"PATH\".*pretrained = false"):
         CLASSIFIERS.create("timm", **STRUCT, model="resnet18", pretrained=True)
+    assert time.perf_counter() - start < 5
     with pytest.raises(WeightsError, match="does not exist"):
         CLASSIFIERS.create("timm", **STRUCT, model="resnet18", weights="/no/such/file.pth")
 
