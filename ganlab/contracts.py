@@ -387,7 +387,9 @@ class DiscriminatorFeatures(Protocol):
     feature_width))`` in one pass, the logits equal to ``forward``'s. ``gan.aux_classifier``
     (an AC-GAN class head, Odena et al. 2017) needs it: the GAN trainer (``ganlab.gan``) trains
     a linear head on these features with cross-entropy on the real labels, and adds the same
-    loss on the fakes' conditioning labels to the generator's loss.
+    loss on the fakes' conditioning labels to the generator's loss. The ``discriminator``
+    classifier plugin (GAN pretraining) puts its head on the features of the discriminator built
+    unconditional (``labels=None``).
     """
 
     feature_width: int

@@ -77,9 +77,9 @@ def test_discriminator_classifier_is_pretrained_from_the_trial_gan(
     assert "checkpoint" not in meta["classifier"]
     assert meta["classifier"]["discriminator"] == {"name": "dcgan", "ndf": 8}
     disc, _ = load_discriminator(gan_checkpoint)
-    first = next(iter(disc.features.state_dict()))
+    first = next(iter(disc.state_dict()))
     # trunk frozen during the only epoch: still the GAN's weights
-    assert torch.equal(model.trunk.state_dict()[first], disc.features.state_dict()[first])
+    assert torch.equal(model.trunk.state_dict()[first], disc.state_dict()[first])
 
 
 def test_refresh_draws_new_synthetic_images_each_epoch(make_cfg, data,

@@ -91,9 +91,17 @@ def _gan_checkpoint(tmp_path: Path, *, image_size: int = 32) -> tuple[Path, torc
 def test_discriminator_trunk_is_initialised_from_the_gan_checkpoint(tmp_path: Path) -> None:
     path, disc = _gan_checkpoint(tmp_path)
     model = CLASSIFIERS.create("discriminator", **STRUCT, checkpoint=str(path))
-    for (name, want), got in zip(disc.features.state_dict().items(),
-                                 model.trunk.state_dict().values(), strict=True):
-        assert torch.equal(want, got), name
+    want = disc.state_dict()
+    got = model.trunk.state_dict()
+    assert set(want) - set(got) == {"embed.weight"}  # the GAN's class projection is left out
+    for name, value in got.items():
+        assert torch.equal(want[name], value), name
+    x = torch.randn(4, 3, 32, 32)
+    disc.eval(), model.eval()
+    with torch.no_grad():  # the classifier reads the GAN's pooled features (DiscriminatorFeatures)
+        pooled = disc.forward_with_features(x, torch.zeros(4, dtype=torch.long))[1]
+        head = model.head[2]
+        assert torch.allclose(model(x), pooled @ head.weight.T + head.bias, atol=1e-5)
     assert model.rebuild_params["checkpoint"] is None
     assert model.rebuild_params["discriminator"] == {"name": "dcgan", "ndf": 8}
     rebuilt = CLASSIFIERS.create("discriminator", **STRUCT, **model.rebuild_params)
@@ -101,6 +109,34 @@ def test_discriminator_trunk_is_initialised_from_the_gan_checkpoint(tmp_path: Pa
     with pytest.raises(PluginError, match="image_size"):
         CLASSIFIERS.create("discriminator", **{**STRUCT, "image_size": 64},
                            checkpoint=str(path))
+
+
+def _trunk_layout(state: dict) -> dict:
+    """A state dict as the earlier layout saved it: ``trunk`` was the discriminator's
+    ``features`` module, and the logit layer was not part of the classifier."""
+    out = {}
+    for key, value in state.items():
+        if key.startswith("trunk.features."):
+            out["trunk." + key[len("trunk.features."):]] = value
+        elif not key.startswith("trunk."):
+            out[key] = value
+    return out
+
+
+def test_discriminator_classifier_reads_checkpoints_of_the_trunk_layout() -> None:
+    torch.manual_seed(0)
+    saved = CLASSIFIERS.create("discriminator", **STRUCT,
+                               discriminator={"name": "dcgan", "ndf": 8}).eval()
+    rebuilt = CLASSIFIERS.create("discriminator", **STRUCT,
+                                 discriminator={"name": "dcgan", "ndf": 8}).eval()
+    rebuilt.load_state_dict(_trunk_layout(saved.state_dict()))
+    x = torch.randn(3, 3, 32, 32)
+    with torch.no_grad():
+        assert torch.equal(rebuilt(x), saved(x))
+    summed = CLASSIFIERS.create("discriminator", **STRUCT,
+                                discriminator={"name": "resnet", "ndf": 4})
+    with pytest.raises(PluginError, match="pools its features otherwise; retrain"):
+        summed.load_state_dict(_trunk_layout(summed.state_dict()))
 
 
 def test_discriminator_freezes_its_trunk_for_freeze_epochs() -> None:
