@@ -94,7 +94,7 @@ class FidConfig:
 
     enabled: bool = True  # compute FID/KID after GAN training
     backbone: Literal["auto", "inception", "classifier"] = "auto"  # auto: inception if weights
-    inception_weights: str | None = None  # local Inception file ($GANLAB_INCEPTION_WEIGHTS)
+    inception_weights: str | None = None  # else $GANLAB_INCEPTION_WEIGHTS, else clean-fid's cache
     n_fake: int = 1000  # generated images scored
     kid: bool = True  # also compute KID
 

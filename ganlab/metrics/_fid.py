@@ -126,16 +126,17 @@ def _download_inception(target: Path) -> bool:
     url = downloads_helper.inception_url  # read at call time: clean-fid's URL
     if downloads_switched_off() or not reachable(url):
         return False
-    with file_lock(target.with_name(f".{INCEPTION_FILE}.lock")):
-        if target.is_file():  # another process downloaded it meanwhile
-            return True
-        with tempfile.TemporaryDirectory(dir=target.parent, prefix=".inception-download-") as tmp:
-            try:
+    try:
+        with file_lock(target.with_name(f".{INCEPTION_FILE}.lock")):
+            if target.is_file():  # another process downloaded it meanwhile
+                return True
+            with tempfile.TemporaryDirectory(dir=target.parent,
+                                             prefix=".inception-download-") as tmp:
                 downloads_helper.check_download_inception(fpath=tmp)
-            except (OSError, ValueError) as exc:  # urllib's URLError and HTTPError are OSErrors
-                raise WeightsError(f"downloading {url} failed ({exc}). "
-                                   f"{_how_to_get_inception()}") from None
-            os.replace(Path(tmp) / INCEPTION_FILE, target)
+                os.replace(Path(tmp) / INCEPTION_FILE, target)
+    except (OSError, ValueError) as exc:  # urllib's URLError and HTTPError are OSErrors
+        raise WeightsError(f"downloading {url} into {target.parent} failed ({exc}). "
+                           f"{_how_to_get_inception()}") from None
     return True
 
 

@@ -129,6 +129,24 @@ def test_inception_offline_is_one_quick_line_and_fid_is_skipped(
         plan_training_fid(FidConfig(backbone="inception"))
 
 
+def test_a_failed_inception_download_is_one_line_and_leaves_no_file(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cleanfid import downloads_helper
+
+    server = serve({})  # answers 404
+    try:
+        monkeypatch.setattr(downloads_helper, "inception_url",
+                            f"http://127.0.0.1:{server.server_port}/inception-2015-12-05.pt")
+        with pytest.raises(WeightsError, match="failed.*404") as err:
+            resolve_inception_weights(None)
+        assert "\n" not in str(err.value)
+        assert not (cache / "inception-2015-12-05.pt").exists()
+        assert not list(cache.glob(".inception-download-*"))
+    finally:
+        server.shutdown()
+
+
 def test_the_offline_switch_stops_the_inception_download(
     cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
