@@ -136,7 +136,7 @@ def optimize_study(
     layout = StudyLayout.of_config(cfg)
     layout.root.mkdir(parents=True, exist_ok=True)
     params = expand_search_space(cfg)
-    store = open_storage(url, layout)
+    store = open_storage(url, layout, heartbeat_seconds=cfg.study.heartbeat_seconds)
     study = load_or_create_study(cfg, store, params=params)
     record_study(cfg, layout, url)
     objectives = [o.metric for o in cfg.study.objectives]
@@ -328,7 +328,8 @@ def _process_main(
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     layout = StudyLayout.of_config(cfg)
     params = expand_search_space(cfg)
-    study = load_or_create_study(cfg, open_storage(url, layout), params=params)
+    store = open_storage(url, layout, heartbeat_seconds=cfg.study.heartbeat_seconds)
+    study = load_or_create_study(cfg, store, params=params)
     if gpu is not None:
         device_name = "cuda"  # CUDA_VISIBLE_DEVICES holds just this GPU: it is cuda:0
     _worker_loop(cfg, study, layout, params, device_name, n_trials, deadline, None, run_pipeline,
