@@ -51,14 +51,18 @@ def _wait_for(what: str, check, proc: subprocess.Popen, timeout: float = 180):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+@pytest.mark.parametrize("then", ["kill", "resume"])
 def test_stopped_worker_trial_is_failed_by_heartbeat_and_retried_once(
-    write_study, tmp_path: Path
+    write_study, tmp_path: Path, then: str
 ) -> None:
+    """``kill``: the stopped worker is SIGKILLed (a lost machine). ``resume``: it gets SIGCONT
+    (a suspended machine that comes back): it goes on with other trials and exits 0."""
     name = f"hb-{uuid.uuid4().hex[:10]}"
     study_file = write_study(name, n_trials=4, epochs=4)
     args = ("study", "run", str(study_file), "--storage", PG_URL, "--trials-only",
             "--set", f"study.heartbeat_seconds={HEARTBEAT_S}")
-    victim = run_cli_subprocess(*args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    victim = run_cli_subprocess(*args, "--log-format", "plain", stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True,
                                 start_new_session=True)  # its own process group
     survivor = run_cli_subprocess(*args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                   text=True)
@@ -73,10 +77,14 @@ def test_stopped_worker_trial_is_failed_by_heartbeat_and_retried_once(
             t for t in _trials(name) if t.number == owned.number and t.state == TrialState.FAIL
         ], survivor)[0]
         assert time.time() - stopped_at > 2 * HEARTBEAT_S  # not before the grace period
-        os.killpg(victim.pid, signal.SIGKILL)
-        victim.wait(30)
+        os.killpg(victim.pid, signal.SIGKILL if then == "kill" else signal.SIGCONT)
+        victim_out, _ = victim.communicate(timeout=300)
         out, _ = survivor.communicate(timeout=300)
         assert survivor.returncode == 0, out
+        if then == "resume":
+            assert victim.returncode == 0, victim_out
+            assert f"trial {owned.number}" in victim_out and "declared dead" in victim_out
+            assert "Traceback" not in victim_out
 
         trials = _trials(name)
         assert fail_reason(failed) == DIED_REASON
@@ -84,7 +92,8 @@ def test_stopped_worker_trial_is_failed_by_heartbeat_and_retried_once(
         assert len(retries) == 1  # retried once
         assert failed.params and retries[0].params == failed.params
         assert retries[0].state == TrialState.COMPLETE
-        assert retries[0].user_attrs[PID_ATTR] == survivor.pid  # not the dead worker's record
+        if then == "kill":
+            assert retries[0].user_attrs[PID_ATTR] == survivor.pid  # not the dead worker's
         assert not [t for t in trials if t.state in (TrialState.RUNNING, TrialState.WAITING)]
         assert 4 <= sum(t.state == TrialState.COMPLETE for t in trials) <= 5  # 2 may start at once
         assert [t.state for t in trials].count(TrialState.FAIL) == 1
