@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import math
 import tomllib
 import types
 import typing
@@ -30,6 +31,7 @@ _POSITIVE = {
     "n", "image_size", "batch_size", "epochs", "n_critic", "sample_every", "checkpoint_every",
     "nz", "n_trials", "n_fake", "top_k", "bootstrap", "hash_distance", "every",
     "n_per_class", "k", "feature_epochs", "tstr_epochs", "collapse_ratio", "weight",
+    "heartbeat_seconds",
 }
 _NON_NEGATIVE = {
     "patience", "workers", "folds", "synthetic_ratio", "timeout", "difficulty", "gamma",
@@ -161,8 +163,10 @@ def _fail(prefix: str, path: str, tp: Any, value: Any, extra: str = "") -> typin
 def _check_range(prefix: str, path: str, name: str, value: Any) -> None:
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return
-    if name in _POSITIVE and value <= 0:
+    if name in _POSITIVE and not value > 0:  # nan too
         raise ConfigError(f"{prefix}{path}: expected a number > 0, got {show(value)}")
+    if name in _POSITIVE and value == math.inf:
+        raise ConfigError(f"{prefix}{path}: expected a finite number > 0, got {show(value)}")
     if name in _NON_NEGATIVE and value < 0:
         raise ConfigError(f"{prefix}{path}: expected a number >= 0, got {show(value)}")
     if name in _FRACTIONS and not 0 <= value < 1:

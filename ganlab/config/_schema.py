@@ -225,6 +225,7 @@ class StudySection:
     sampler: PluginRef = PluginRef("tpe")  # Optuna sampler: tpe, random, grid, cmaes, nsga2, ...
     pruner: PluginRef = PluginRef("median")  # Optuna pruner: median, hyperband, none, ...
     storage: str | None = None  # Optuna storage URL (default: journal file in the output folder)
+    heartbeat_seconds: float = 10.0  # heartbeat period (database); 3 missed: trial failed, retried
     tensorboard: bool = False  # TensorBoard log per GAN and classifier run (<run>/tensorboard)
     mlflow: str | None = None  # MLflow tracking URI: each finished trial is logged there
 

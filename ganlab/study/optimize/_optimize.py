@@ -23,7 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 from ganlab.errors import ConfigError, GanlabError
 from ganlab.study._layout import StudyLayout
-from ganlab.study.events import EventFn, StageFinished, StageStarted, WorkersPolled
+from ganlab.study.events import (
+    EventFn,
+    StageFinished,
+    StageStarted,
+    TrialFinished,
+    WorkersPolled,
+)
 from ganlab.study.optimize._gpus import GPU_ATTR, assign_gpus, device_in_process, only_gpu
 from ganlab.study.optimize._objective import TrialObjective
 from ganlab.study.storage._storage import open_storage, record_study
@@ -36,6 +42,8 @@ if TYPE_CHECKING:
     from ganlab.config import Config
 
 MAX_CONSECUTIVE_FAILURES = 5  # a worker stops after this many failed trials in a row
+LATE_REASON = ("declared dead by another worker (no heartbeat for the grace period); "
+               "its retry runs elsewhere")
 WAIT_POLL_S = 1.0  # how often a worker waiting for other workers' last trials looks again
 
 
@@ -136,7 +144,7 @@ def optimize_study(
     layout = StudyLayout.of_config(cfg)
     layout.root.mkdir(parents=True, exist_ok=True)
     params = expand_search_space(cfg)
-    store = open_storage(url, layout)
+    store = open_storage(url, layout, heartbeat_seconds=cfg.study.heartbeat_seconds)
     study = load_or_create_study(cfg, store, params=params)
     record_study(cfg, layout, url)
     objectives = [o.metric for o in cfg.study.objectives]
@@ -235,6 +243,7 @@ def _worker_loop(
     grace period) leaves room for another trial, so a study never ends short.
     """
     from optuna.artifacts import FileSystemArtifactStore
+    from optuna.exceptions import UpdateFinishedTrialError
 
     from ganlab.device import resolve_device
 
@@ -259,10 +268,34 @@ def _worker_loop(
                 fail_dead_trials(study, layout, objectives=objectives)
                 _fail_stale(study)
                 continue
-            study.optimize(objective, n_trials=1, gc_after_trial=True, callbacks=callbacks)
+            try:
+                study.optimize(objective, n_trials=1, gc_after_trial=True, callbacks=callbacks)
+            except (ValueError, UpdateFinishedTrialError):
+                if not _declared_dead(study, objective, on_event):
+                    raise
+                continue
             _count_failure(study, objective, failures, layout)
     finally:
         token.close()
+
+
+def _declared_dead(study: optuna.Study, objective: TrialObjective,
+                   on_event: EventFn | None) -> bool:
+    """Whether this worker's last trial was failed by another worker while it ran (its
+    heartbeat stopped longer than the grace period, e.g. a suspended machine that came back):
+    Optuna then refuses its writes. Its retry runs elsewhere; this worker goes on."""
+    from optuna.trial import TrialState
+
+    if objective.last_trial is None:
+        return False
+    storage = study._storage
+    trial_id = storage.get_trial_id_from_study_id_trial_number(study._study_id,
+                                                               objective.last_trial)
+    if storage.get_trial(trial_id).state != TrialState.FAIL:
+        return False
+    if on_event is not None:
+        on_event(TrialFinished(objective.last_trial, "FAIL", reason=LATE_REASON))
+    return True
 
 
 def _tracking_callbacks(cfg: Config, objectives: list[str]) -> list[Any]:
@@ -328,7 +361,8 @@ def _process_main(
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     layout = StudyLayout.of_config(cfg)
     params = expand_search_space(cfg)
-    study = load_or_create_study(cfg, open_storage(url, layout), params=params)
+    store = open_storage(url, layout, heartbeat_seconds=cfg.study.heartbeat_seconds)
+    study = load_or_create_study(cfg, store, params=params)
     if gpu is not None:
         device_name = "cuda"  # CUDA_VISIBLE_DEVICES holds just this GPU: it is cuda:0
     _worker_loop(cfg, study, layout, params, device_name, n_trials, deadline, None, run_pipeline,

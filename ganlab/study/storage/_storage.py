@@ -3,10 +3,13 @@
 The default is the journal file in the study folder (see :mod:`ganlab.study.storage._journal`).
 
 **Shared storage for many machines**: ``--storage postgresql://user@host/db`` (any SQLAlchemy
-URL) gives an :class:`optuna.storages.RDBStorage` with heartbeats. A trial whose worker stops
-beating for ``grace_period`` seconds is marked FAIL and re-queued with the same parameters by
-:class:`optuna.storages.RetryHeartbeatStaleTrialCallback` (the optuna 5 name of
-``RetryFailedTrialCallback``, which is deprecated there).
+URL) gives an :class:`optuna.storages.RDBStorage` whose running trials beat every
+``study.heartbeat_seconds``. A trial whose worker misses :data:`GRACE_BEATS` beats (killed,
+stopped, machine lost) is marked FAIL by the next worker that looks, and its parameters are
+re-queued as Optuna's ``RetryHeartbeatStaleTrialCallback`` (the optuna 5 name of
+``RetryFailedTrialCallback``) does, but without the dead worker's identity
+(:func:`~ganlab.study.storage._workers.requeue`). Each worker keeps at most
+:data:`POOL_CONNECTIONS` database connections (its trial loop and its heartbeat thread).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from ganlab.config import redact_url
 from ganlab.errors import ConfigError, GanlabError
 from ganlab.study.storage._journal import FlockLock, check_journal, repair_journal
-from ganlab.study.storage._workers import MAX_RETRY
+from ganlab.study.storage._workers import requeue
 
 if TYPE_CHECKING:
     from optuna.storages import BaseStorage
@@ -29,14 +32,15 @@ if TYPE_CHECKING:
     from ganlab.study._layout import StudyLayout
 
 _CONNECT_ATTEMPTS = 5
+GRACE_BEATS = 3  # heartbeats a running trial may miss before its worker counts as dead
+POOL_CONNECTIONS = 2  # database connections per worker: the trial loop and the heartbeat
 
 
 def open_storage(
     url: str | None,
     layout: StudyLayout,
     *,
-    heartbeat_interval: int = 10,
-    grace_period: int = 30,
+    heartbeat_seconds: float = 10.0,
     read_only: bool = False,
 ) -> BaseStorage:
     """The storage of a study.
@@ -46,13 +50,14 @@ def open_storage(
             and throw-away studies), a path ending in ``.journal``, or a SQLAlchemy URL
             (``postgresql://...``, ``mysql://...``, ``sqlite:///...``).
         layout: The study's folders.
-        heartbeat_interval: Seconds between heartbeats of a running trial (RDB storages).
-        grace_period: Seconds without heartbeat before a trial counts as dead (RDB storages).
+        heartbeat_seconds: Seconds between heartbeats of a running trial (database storages,
+            ``study.heartbeat_seconds``); one silent for :data:`GRACE_BEATS` times as long is
+            failed and retried.
         read_only: Only read (``study show``, ``list``, ``report``): a journal is neither
             created nor repaired and no lock file is made, so a read-only folder works.
     """
     import optuna
-    from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
+    from optuna.storages import RDBStorage
 
     if url == ":memory:":
         return optuna.storages.InMemoryStorage()
@@ -70,12 +75,11 @@ def open_storage(
         try:
             return RDBStorage(
                 url,
-                heartbeat_interval=heartbeat_interval,
-                grace_period=grace_period,
-                heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(
-                    max_retry=MAX_RETRY
-                ),
-                engine_kwargs={"pool_pre_ping": True} if not url.startswith("sqlite") else None,
+                heartbeat_interval=heartbeat_seconds,  # type: ignore[arg-type] # float works
+                grace_period=GRACE_BEATS * heartbeat_seconds,  # type: ignore[arg-type]
+                # its retry is queued without the dead worker's host, pid and token
+                heartbeat_stale_trial_callback=requeue,
+                engine_kwargs=_engine_kwargs(url),
             )
         except ImportError as exc:
             last: Exception = exc
@@ -90,6 +94,18 @@ def open_storage(
         "URL (user, host, port, database) is right; PostgreSQL needs the psycopg2-binary "
         "package (`pip install psycopg2-binary`)."
     ) from last
+
+
+def _engine_kwargs(url: str) -> dict[str, Any] | None:
+    """SQLAlchemy engine options: connections checked before use, a small fixed pool.
+
+    A worker uses one connection for its trial loop and one for its heartbeat thread; a pool
+    of :data:`POOL_CONNECTIONS` with no overflow keeps a database's connection count at most
+    that many per worker (PostgreSQL's default limit is 100).
+    """
+    if url.startswith("sqlite"):
+        return None
+    return {"pool_pre_ping": True, "pool_size": POOL_CONNECTIONS, "max_overflow": 0}
 
 
 def _open_journal(path: Path, layout: StudyLayout, read_only: bool) -> BaseStorage:

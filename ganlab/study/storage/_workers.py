@@ -134,7 +134,7 @@ def fail_dead_trials(
         except UpdateFinishedTrialError:
             continue  # another worker got there first
         failed.append(trial.number)
-        _requeue(study, trial)
+        requeue(study, trial)
     return failed
 
 
@@ -157,11 +157,12 @@ def _finished_values(
     return None if any(math.isnan(v) for v in values) else values
 
 
-def _requeue(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+def requeue(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
     """Queue ``trial``'s parameters again, like ``RetryHeartbeatStaleTrialCallback`` does.
 
     Unlike that callback, the dead worker's identity and the failure reason are not copied, so
-    the retry is not mistaken for the dead trial.
+    the retry is not mistaken for the dead trial. Database storages call it for trials whose
+    heartbeat stopped.
     """
     import optuna
 
