@@ -73,8 +73,10 @@ wheel.__version__, '(not needed: ganlab is registered without a build)')" 2>&1 |
   run 60 $PY -c "import optuna, cmaes, cleanfid, imagehash, ganlab
 from ganlab.registry import GENERATORS, CLASSIFIERS
 print('optuna', optuna.__version__, 'ganlab from', ganlab.__file__)
-print('generators', GENERATORS.list(), 'classifiers', CLASSIFIERS.list())" || return
+print('generators', [p.name for p in GENERATORS.list()],
+      'classifiers', [p.name for p in CLASSIFIERS.list()])" || return
   [ -d "$data" ] || { echo "FAILED: no data copy at $data (run gpu_prepare.sh)"; return 1; }
+  data=$(cd "$data" && pwd)
 
   if [ "$smoke" = 1 ]; then
     bench=(--device "$device" --threads 2 --batch 8 --steps 1 --rounds 1 --no-data-efficient)
@@ -103,7 +105,7 @@ print('generators', GENERATORS.list(), 'classifiers', CLASSIFIERS.list())" || re
   run 300 $PY -m pytest -q -p no:cacheprovider -m gpu "${gpu_tests[@]}"
 
   step "one trial of studies/paper.toml --profile gpu on $data"
-  local sets=(--set "study.output=\"$WORK/runs\"" --set "data.root=\"$PWD/$data\"" "${small[@]}")
+  local sets=(--set "study.output=\"$WORK/runs\"" --set "data.root=\"$data\"" "${small[@]}")
   local t0=$SECONDS
   run 300 $PY -m ganlab study run studies/paper.toml --profile gpu --device "$device" \
     --trials-only --n-trials 1 --log-format plain "${sets[@]}"
