@@ -13,6 +13,7 @@ import json
 import os
 import socket
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -35,34 +36,60 @@ def disk_fault(exc: BaseException) -> str | None:
     return f"{exc.strerror or exc} writing {where}: {hint}; finished work is kept"
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+def atomic_write_bytes(path: str | Path, data: bytes, *, durable: bool = True) -> Path:
     """Write ``data`` to ``path`` via a temp file in the same folder, fsync and ``os.replace``.
 
+    The rename alone keeps the file whole after a killed process; ``durable`` (the default) also
+    fsyncs it, so it survives a crash of the machine. Pass ``durable=False`` for what no resume
+    reads (sample grids, plots): a fsync of every grid costs a disk flush and buys nothing.
     An ``OSError`` (a full disk, no permission) names ``path`` itself, not the temp file.
     """
     path = Path(path)
     try:
-        return _atomic_write_bytes(path, data)
+        return _atomic_write_bytes(path, data, durable=durable)
     except OSError as exc:
         if exc.filename == str(path):
             raise
         raise type(exc)(exc.errno, exc.strerror, str(path)) from exc
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> Path:
+def _atomic_write_bytes(path: Path, data: bytes, *, durable: bool) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+class CheckpointCadence:
+    """When a trainer writes its resumable checkpoint: every ``every`` epochs, or once
+    ``minutes`` of wall time have passed since the last write (``None``: no time limit), and
+    always after the final epoch. Writing never changes the training (the RNG states are only
+    read), so a run resumed from any checkpoint ends as an uninterrupted one does.
+    """
+
+    def __init__(self, every: int, minutes: float | None) -> None:
+        self.every, self.minutes = every, minutes
+        self._since = time.monotonic()
+
+    def due(self, epoch: int, *, last: bool) -> bool:
+        """True when the checkpoint of ``epoch`` should be written."""
+        if last or epoch % self.every == 0:
+            return True
+        return self.minutes is not None and time.monotonic() - self._since >= 60.0 * self.minutes
+
+    def written(self) -> None:
+        """Record a write: the time limit counts from now."""
+        self._since = time.monotonic()
 
 
 def _umask() -> int:
@@ -82,7 +109,7 @@ def atomic_write_json(path: str | Path, obj: Any) -> Path:
 
 
 def atomic_torch_save(path: str | Path, obj: Any) -> Path:
-    """``torch.save`` through a temp file and ``os.replace``."""
+    """``torch.save`` through a temp file, fsync and ``os.replace`` (what resume reads)."""
     import io
 
     import torch

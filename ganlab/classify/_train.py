@@ -78,7 +78,8 @@ def _meta(cfg: ClassifierConfig, data: PreparedData, model_ref: dict[str, Any], 
     """What a training checkpoint must share with the run that resumes it."""
     recipe = {k: v for k, v in dataclasses.asdict(cfg).items()
               if k not in ("model", "optimizer", "bootstrap", "tta", "threshold",
-                           "fixed_threshold", "enabled", "max_minutes")}
+                           "fixed_threshold", "enabled", "max_minutes", "checkpoint_every",
+                           "checkpoint_minutes")}
     return plain({"classifier": model_ref, "optimizer": cfg.optimizer.as_dict(), **recipe,
                   "augment": augmented, "filters": filter_refs(data.protocol), "seed": seed,
                   "n_train": n_train, "image_size": int(data.train.images.shape[-1])})

@@ -3,9 +3,10 @@
 The training images move to the device once as uint8 (like the GAN's); each batch is gathered,
 converted and augmented there. Losses are summed on the device and read once per epoch, where
 a non-finite sum stops the run. After every epoch the trainer scores validation, updates early
-stopping and writes ``checkpoint.pt`` atomically: model, optimizer, scheduler, EMA, early-stopping
+stopping and, at the cadence of ``checkpoint_every`` / ``checkpoint_minutes`` and after the last
+epoch, writes ``checkpoint.pt`` atomically: model, optimizer, scheduler, EMA, early-stopping
 state, best weights, history and every RNG, so a run killed at any moment resumes from its last
-finished epoch and, on the CPU, ends bit-identical to an uninterrupted one. Scoring the test set
+checkpoint and, on the CPU, ends bit-identical to an uninterrupted one. Scoring the test set
 and writing outputs are not its job (see :func:`ganlab.classify.train_classifier`).
 """
 
@@ -31,7 +32,7 @@ from ganlab.contracts import EpochHook
 from ganlab.device import autocast_dtype
 from ganlab.errors import GanlabError, TrainingError
 from ganlab.gan import capture_rng, restore_rng
-from ganlab.io import atomic_torch_save, safe_torch_load
+from ganlab.io import CheckpointCadence, atomic_torch_save, safe_torch_load
 from ganlab.metrics import classification_metrics
 
 CHECKPOINT_NAME = "checkpoint.pt"
@@ -151,6 +152,7 @@ class ClassifierTrainer:
         self.best_state: dict[str, Tensor] | None = None
         self.epoch = 0
         self.history: list[dict] = []
+        self.cadence = CheckpointCadence(cfg.checkpoint_every, cfg.checkpoint_minutes)
 
     # -- state ---------------------------------------------------------------------------------
     @property
@@ -175,7 +177,8 @@ class ClassifierTrainer:
         return self.epoch >= self.cfg.epochs or self.early.stopped or self.out_of_time
 
     def save(self) -> Path:
-        """Write a resumable checkpoint of the current epoch (atomically)."""
+        """Write a resumable checkpoint of the current epoch (atomically, fsynced)."""
+        self.cadence.written()
         return atomic_torch_save(self.checkpoint_path, {
             "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
@@ -298,8 +301,10 @@ class ClassifierTrainer:
 
     def fit(self, report: Callable[[int, dict], None] | None = None) -> nn.Module:
         """Train until ``cfg.epochs`` or early stopping; returns the model with the best
-        validation weights. A checkpoint is written after every epoch, before ``report`` runs
-        (which may raise ``optuna.TrialPruned``)."""
+        validation weights. A checkpoint (with the best weights so far) is written at the cadence
+        of ``cfg.checkpoint_every`` / ``checkpoint_minutes``, after the last epoch, and before a
+        ``report`` that raises (``optuna.TrialPruned``) propagates; a run killed in between
+        resumes from the last one written and replays the same epochs."""
         monitor = f"val_{self.cfg.monitor}"
         while not self.done:
             start = time.perf_counter()
@@ -312,12 +317,19 @@ class ClassifierTrainer:
             if self.early.update(value, self.epoch):
                 self.best_state = {k: v.detach().to("cpu", copy=True)
                                    for k, v in self.eval_model.state_dict().items()}
-            self.save()
+            saved = self.cadence.due(self.epoch, last=self.done)
+            if saved:
+                self.save()
             if self.progress is not None:
                 self.progress({**row, "epochs": self.cfg.epochs, "end": True})
             if report is not None:
-                report(self.epoch, {monitor: value, "val_loss": val_loss,
-                                    "train_loss": row["train_loss"]})
+                try:
+                    report(self.epoch, {monitor: value, "val_loss": val_loss,
+                                        "train_loss": row["train_loss"]})
+                except BaseException:
+                    if not saved:
+                        self.save()
+                    raise
         if self.best_state is not None:
             self.model.load_state_dict(self.best_state)
         return self.model

@@ -69,7 +69,7 @@ def train(
                      "initialising a GAN-pretrained classifier (UsesGanCheckpoint)."),
     ] = None,
     resume: Annotated[
-        bool, typer.Option("--resume", help="Continue an interrupted run from the last epoch's "
+        bool, typer.Option("--resume", help="Continue an interrupted run from its last "
                            "checkpoint.pt in the output folder (same settings).")
     ] = False,
     sets: SetOption = None,

@@ -35,7 +35,7 @@ _POSITIVE = {
 }
 _NON_NEGATIVE = {
     "patience", "workers", "folds", "synthetic_ratio", "timeout", "difficulty", "gamma",
-    "feature_seed",
+    "feature_seed", "checkpoint_minutes",
 }
 _FRACTIONS = {"val", "test", "fixed_threshold", "decay"}
 

@@ -158,7 +158,8 @@ class GanConfig:
     epochs: int = 25  # passes over the training set
     n_critic: int = 1  # discriminator steps per generator step (k)
     sample_every: int = 5  # write a sample grid from fixed noise every N epochs
-    checkpoint_every: int = 1  # write a resumable checkpoint every N epochs
+    checkpoint_every: int = 25  # resumable checkpoint every N epochs (and after the last)
+    checkpoint_minutes: float = 10.0  # ... or once this many minutes passed since the last
     amp: Literal["auto", "off", "bf16"] = "auto"  # auto: bf16 on a GPU, off on the CPU
     channels_last: Literal["auto", "on", "off"] = "auto"  # memory format of conv activations
     compile: bool = False  # torch.compile the networks (slow first epoch)
@@ -201,6 +202,8 @@ class ClassifierConfig:
     image_size: int | None = None  # input side: data prepared at this size (default data's)
     amp: Literal["auto", "off", "bf16"] = "auto"  # auto: bf16 on a GPU, off on the CPU
     max_minutes: float | None = None  # stop after the epoch that reaches this training time
+    checkpoint_every: int = 5  # resumable checkpoint every N epochs (and after the last)
+    checkpoint_minutes: float = 10.0  # ... or once this many minutes passed since the last
 
 
 @dataclass(frozen=True)

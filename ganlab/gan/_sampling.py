@@ -63,14 +63,15 @@ def fixed_inputs(
 
 
 def save_grid(images: torch.Tensor, path: Path, *, nrow: int = 8) -> Path:
-    """Write uint8 images (N, C, S, S) as one PNG grid, atomically."""
+    """Write uint8 images (N, C, S, S) as one PNG grid, atomically (no fsync: resume never
+    reads a grid)."""
     from PIL import Image
     from torchvision.utils import make_grid
 
     grid = make_grid(images, nrow=nrow, padding=2, pad_value=255)
     buf = io.BytesIO()
     Image.fromarray(grid.permute(1, 2, 0).numpy()).save(buf, format="PNG")
-    return atomic_write_bytes(path, buf.getvalue())
+    return atomic_write_bytes(path, buf.getvalue(), durable=False)
 
 
 def save_images(images: torch.Tensor, folder: Path, *, prefix: str = "sample") -> list[Path]:

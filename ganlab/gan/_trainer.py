@@ -48,7 +48,7 @@ from ganlab.gan._sampling import (
     to_uint8,
 )
 from ganlab.gan._steps import autocast, d_step, g_step
-from ganlab.io import atomic_write_json
+from ganlab.io import CheckpointCadence, atomic_write_json
 from ganlab.seeding import seed_everything
 
 GRID_SIZE = 64  # fixed-noise samples per grid (8 x 8)
@@ -166,6 +166,7 @@ class GanTrainer:
         self.epoch = 0
         self.history: list[dict] = []
         self.history_log = HistoryLog(self.out_dir / "history.jsonl")
+        self.cadence = CheckpointCadence(cfg.checkpoint_every, cfg.checkpoint_minutes)
 
     # -- state ---------------------------------------------------------------------------------
     @property
@@ -192,7 +193,8 @@ class GanTrainer:
         }
 
     def save(self) -> Path:
-        """Write a resumable checkpoint of the current epoch."""
+        """Write a resumable checkpoint of the current epoch (atomically, fsynced)."""
+        self.cadence.written()
         return save_checkpoint(
             self.checkpoint_path,
             {
@@ -376,7 +378,8 @@ class GanTrainer:
         return sorted((self.out_dir / "samples").glob("epoch_*.png"))
 
     def fit(self, report: Callable[[int, dict], None] | None = None) -> GanResult:
-        """Train until ``cfg.epochs``; checkpoints, grids, checks and ``report`` every epoch."""
+        """Train until ``cfg.epochs``; grids, checks and ``report`` every epoch, a checkpoint at
+        the cadence of ``cfg.checkpoint_every`` / ``checkpoint_minutes`` and after the last."""
         cfg = self.cfg
         while self.epoch < cfg.epochs:
             entry = self.train_epoch()
@@ -392,10 +395,9 @@ class GanTrainer:
                 measured, reason = self.collapse.check(self.epoch, samples, self.fixed_y)
                 entry["class_diversity"] = {k: round(m["ratio"], 4) for k, m in measured.items()}
                 entry["class_collapse"] = reason  # per-class collapse; ganlab.study flags it
-            saved = False
-            if self.epoch % cfg.checkpoint_every == 0 or last:
+            saved = self.cadence.due(self.epoch, last=last)
+            if saved:
                 self.save()
-                saved = True
             self.history_log.append(entry)  # O(1) per epoch; history.json is written at the end
             if report is not None:
                 try:

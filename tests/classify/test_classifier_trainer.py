@@ -45,8 +45,8 @@ def progress(event):
     if event.get("epoch") == 4 and event.get("step") == 2 and not event.get("end"):
         (out / "mid-epoch-4").touch()
         time.sleep(600)  # the test kills this process here, in the middle of epoch 4
-train_classifier(tiny_cfg(**RECIPE), tiny_data(out), out_dir=out, device=torch.device("cpu"),
-                 seed=3, augment=augmentation(), progress=progress)
+train_classifier(tiny_cfg(**RECIPE, checkpoint_every={every}), tiny_data(out), out_dir=out,
+                 device=torch.device("cpu"), seed=3, augment=augmentation(), progress=progress)
 """
 
 
@@ -62,10 +62,15 @@ def _weights(path: Path) -> dict[str, torch.Tensor]:
 
 
 @pytest.mark.slow
-def test_resume_after_sigkill_is_bit_identical(make_cfg, make_data, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("every", "written"), [(1, 3), (2, 2)])
+def test_resume_after_sigkill_is_bit_identical(make_cfg, make_data, tmp_path: Path,
+                                               every: int, written: int) -> None:
+    """Killed in epoch 4: it resumes from the last checkpoint written (epoch 3 when every
+    epoch is written, epoch 2 with ``checkpoint_every = 2``) and ends as an uninterrupted run
+    with the default cadence does."""
     killed = tmp_path / "killed"
     killed.mkdir()
-    script = _SCRIPT.format(here=str(HERE), out=str(killed))
+    script = _SCRIPT.format(here=str(HERE), out=str(killed), every=every)
     proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(script)],
                             stderr=subprocess.PIPE)
     deadline = time.monotonic() + 240
@@ -78,14 +83,14 @@ def test_resume_after_sigkill_is_bit_identical(make_cfg, make_data, tmp_path: Pa
     assert proc.returncode == -signal.SIGKILL
     assert not (killed / "model.pt").exists()
     state = torch.load(killed / CHECKPOINT_NAME, weights_only=True)
-    assert state["epoch"] == 3  # the last finished epoch, written atomically
+    assert state["epoch"] == written  # the last checkpoint, written atomically
 
     data = make_data(killed)
     resumed = train_classifier(make_cfg(**RECIPE), data, out_dir=killed, device=CPU, seed=3,
                                augment=augmentation(), resume=True)
     straight = train_classifier(make_cfg(**RECIPE), make_data(tmp_path), out_dir=tmp_path / "s",
                                 device=CPU, seed=3, augment=augmentation())
-    assert resumed.metrics["protocol"]["resumed_at_epoch"] == 3
+    assert resumed.metrics["protocol"]["resumed_at_epoch"] == written
     a, b = _weights(resumed.checkpoint), _weights(straight.checkpoint)
     assert a.keys() == b.keys()
     for key in a:
@@ -240,3 +245,21 @@ def test_max_minutes_stops_after_the_epoch_and_resumes_to_scoring(make_cfg, data
     assert more.metrics["protocol"]["resumed_at_epoch"] == 1
     assert more.metrics["protocol"]["epochs_run"] == 4
     assert more.metrics["protocol"]["stopped_by_time_limit"] is False
+
+
+def test_checkpoint_cadence_keeps_the_best_and_the_last(make_cfg, data, tmp_path: Path) -> None:
+    out = tmp_path / "c"
+    seen: list[int | None] = []
+
+    def report(epoch: int, metrics: dict) -> None:
+        ckpt = out / CHECKPOINT_NAME
+        seen.append(torch.load(ckpt, weights_only=True)["epoch"] if ckpt.is_file() else None)
+
+    cfg = make_cfg(epochs=3, patience=0, checkpoint_every=2)
+    result = train_classifier(cfg, data, out_dir=out, device=CPU, seed=0, report=report)
+    assert seen == [None, 2, 3]  # every 2 epochs and after the last
+    state = torch.load(out / CHECKPOINT_NAME, weights_only=True)
+    best = state["early_stopping"]["best_epoch"]
+    assert 1 <= best <= 3 and state["best_state"] is not None
+    model = _weights(result.checkpoint)
+    assert all(torch.equal(model[k], state["best_state"][k]) for k in state["best_state"])

@@ -49,6 +49,8 @@ def test_check_errors(tmp_path: Path) -> None:
         ([str(path)], 'classifier.optimizer.lr: expected a number, got "fast"'),
         ([str(tmp_path / "missing.toml")], "no such study file"),
         ([str(path), "-p", "gpu"], "no profile 'gpu'"),
+        ([str(path), "--set", "classifier.optimizer.lr=0.001", "--set",
+          "gan.checkpoint_minutes=-1"], "gan.checkpoint_minutes: expected a number >= 0, got -1"),
     ]
     for args, message in cases:
         result = runner.invoke(app, ["config", "check", *args])

@@ -131,3 +131,53 @@ def test_unconditional_wgan_gp_trains(make_cfg, train_set, tmp_path) -> None:
     result = train_gan(cfg, train_set, out_dir=tmp_path, device=CPU, seed=0)
     assert result.history[0]["epoch"] == 1
     assert torch.load(result.checkpoint, weights_only=True)["meta"]["num_classes"] == 0
+
+
+def _written_epochs(cfg, train_set, out_dir) -> list[int | None]:
+    """The checkpoint's epoch as ``report`` sees it after each epoch (None: none yet)."""
+    seen: list[int | None] = []
+
+    def report(epoch: int, metrics: dict) -> None:
+        ckpt = out_dir / "checkpoint.pt"
+        seen.append(torch.load(ckpt, weights_only=True)["epoch"] if ckpt.is_file() else None)
+
+    train_gan(cfg, train_set, out_dir=out_dir, device=CPU, seed=0, report=report)
+    return seen
+
+
+def test_checkpoint_cadence_in_epochs_and_minutes(make_cfg, train_set, tmp_path) -> None:
+    every_2 = _written_epochs(make_cfg(epochs=3, checkpoint_every=2), train_set, tmp_path / "a")
+    assert every_2 == [None, 2, 3]  # every 2 epochs, and the final one
+    by_time = make_cfg(epochs=3, checkpoint_every=100, checkpoint_minutes=0.0)
+    assert _written_epochs(by_time, train_set, tmp_path / "b") == [1, 2, 3]
+    default = make_cfg(epochs=3)  # 25 epochs or 10 minutes: only the final epoch here
+    assert _written_epochs(default, train_set, tmp_path / "c") == [None, None, 3]
+
+
+class _Killed(BaseException):
+    """Stands for a kill: raised inside an epoch, so nothing is saved on the way out."""
+
+
+def test_kill_between_checkpoints_resumes_from_the_last_written(make_cfg, train_set,
+                                                               tmp_path) -> None:
+    cfg = make_cfg(epochs=3, checkpoint_every=2, sample_every=100)
+
+    def kill_in_epoch_3(event: dict) -> None:
+        if event["epoch"] == 3 and event["step"] == 2:
+            raise _Killed
+
+    with pytest.raises(_Killed):
+        train_gan(cfg, train_set, out_dir=tmp_path / "k", device=CPU, seed=3,
+                  progress=kill_in_epoch_3)
+    assert torch.load(tmp_path / "k" / "checkpoint.pt", weights_only=True)["epoch"] == 2
+    resumed = train_gan(cfg, train_set, out_dir=tmp_path / "k", device=CPU, seed=3)
+    straight = train_gan(make_cfg(epochs=3, sample_every=100), train_set,
+                         out_dir=tmp_path / "s", device=CPU, seed=3)
+    a = torch.load(straight.checkpoint, weights_only=True)
+    b = torch.load(resumed.checkpoint, weights_only=True)
+    for key in ("generator", "discriminator"):
+        assert _state_equal(a[key], b[key]), key
+    assert a["g_optimizer"]["state"][0]["exp_avg"].equal(b["g_optimizer"]["state"][0]["exp_avg"])
+    assert _losses(straight.history) == _losses(resumed.history)
+    lines = (tmp_path / "k" / "history.jsonl").read_text().splitlines()
+    assert [json.loads(x)["epoch"] for x in lines] == [1, 2, 3]
