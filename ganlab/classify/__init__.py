@@ -9,10 +9,13 @@ from ganlab.classify._floors import colour_histograms, trivial_floors
 from ganlab.classify._pretrain import gan_checkpoint_param, with_gan_checkpoint
 from ganlab.classify._run import classifier_data, classify_from_config, floors_from_config
 from ganlab.classify._synthetic import (
-    SyntheticRefresh,
-    TrainingSet,
-    build_training_set,
+    Stage,
+    SynthesisRun,
+    build_strategy,
+    plan_stages,
+    synthesis_ref,
     synthesize,
+    uses_gan,
 )
 from ganlab.classify._train import MONITORS, ClassifyResult, train_classifier
 from ganlab.classify._trainer import ClassifierTrainer
@@ -22,9 +25,9 @@ __all__ = [
     "ClassifierTrainer",
     "ClassifyResult",
     "Prediction",
-    "SyntheticRefresh",
-    "TrainingSet",
-    "build_training_set",
+    "Stage",
+    "SynthesisRun",
+    "build_strategy",
     "classifier_backbone",
     "classifier_data",
     "classify_from_config",
@@ -35,10 +38,13 @@ __all__ = [
     "load_classifier",
     "model_backbone",
     "penultimate_features",
+    "plan_stages",
     "predict_images",
     "save_classifier",
+    "synthesis_ref",
     "synthesize",
     "train_classifier",
     "trivial_floors",
+    "uses_gan",
     "with_gan_checkpoint",
 ]

@@ -46,7 +46,9 @@ from ganlab.testing._suites import (
     PluginContract,
     PrunerContract,
     SamplerContract,
+    SynthesisContract,
 )
+from ganlab.testing._synthesis import check_synthesis
 
 __all__ = [
     "BATCH",
@@ -66,6 +68,7 @@ __all__ = [
     "PluginContract",
     "PrunerContract",
     "SamplerContract",
+    "SynthesisContract",
     "check_augmentation",
     "check_capabilities",
     "check_classifier",
@@ -80,6 +83,7 @@ __all__ = [
     "check_pruner",
     "check_sampler",
     "check_search_space",
+    "check_synthesis",
     "extra_entry_points",
     "fake_entry_point",
     "plugin_cases",
