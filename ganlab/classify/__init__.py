@@ -5,6 +5,13 @@ from __future__ import annotations
 from ganlab.classify._checkpoint import load_classifier, save_classifier
 from ganlab.classify._evaluate import Prediction, evaluate_folder, predict_images
 from ganlab.classify._features import classifier_backbone, model_backbone, penultimate_features
+from ganlab.classify._final import (
+    FoldEnsemble,
+    merge_train_val,
+    read_refit_base,
+    refit_classifier,
+    train_fold_ensemble,
+)
 from ganlab.classify._floors import colour_histograms, trivial_floors
 from ganlab.classify._pretrain import gan_checkpoint_param, with_gan_checkpoint
 from ganlab.classify._run import classifier_data, classify_from_config, floors_from_config
@@ -24,6 +31,7 @@ __all__ = [
     "MONITORS",
     "ClassifierTrainer",
     "ClassifyResult",
+    "FoldEnsemble",
     "Prediction",
     "Stage",
     "SynthesisRun",
@@ -36,14 +44,18 @@ __all__ = [
     "floors_from_config",
     "gan_checkpoint_param",
     "load_classifier",
+    "merge_train_val",
     "model_backbone",
     "penultimate_features",
     "plan_stages",
     "predict_images",
+    "read_refit_base",
+    "refit_classifier",
     "save_classifier",
     "synthesis_ref",
     "synthesize",
     "train_classifier",
+    "train_fold_ensemble",
     "trivial_floors",
     "uses_gan",
     "with_gan_checkpoint",

@@ -5,7 +5,9 @@ A checkpoint is a dict saved atomically and loadable with ``torch.load(weights_o
 parameters that rebuild its architecture), ``num_classes``, ``image_size``, ``channels``,
 ``class_names``, ``filters`` (the data filter chain as plugin-reference dicts, so new images are
 preprocessed identically), ``threshold`` ({``method``, ``value``}), ``tta``}. A saved
-colour-histogram floor has the same layout with ``meta["kind"] = "floor:colour_histogram"``.
+colour-histogram floor has the same layout with ``meta["kind"] = "floor:colour_histogram"``; a
+fold ensemble has ``meta["kind"] = "ensemble:folds"`` and ``meta["members"]`` (the members'
+plugin references; its weights are ``members.<k>.<param>``).
 
 Loading never runs code from the file (``weights_only``); a missing, empty, truncated, corrupt or
 foreign file, or one from another model, is a one-line :class:`GanlabError` naming the file.
@@ -106,6 +108,15 @@ def load_classifier(
             raise GanlabError(f"{path}: a damaged colour-histogram floor: lacks {_key(exc)}; "
                               "rerun `ganlab classify floors`") from None
         return floor.to(device).eval(), meta
+    if meta.get("kind") == "ensemble:folds":  # saved by a k-fold run (see _final.py)
+        from ganlab.classify._final import build_fold_ensemble
+
+        try:
+            return build_fold_ensemble(meta, weights).to(device).eval(), meta
+        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+            raise GanlabError(f"{path}: a damaged fold ensemble ({type(exc).__name__}: "
+                              f"{str(exc).splitlines()[0] if str(exc) else ''}); retrain it"
+                              ) from None
     try:
         model = CLASSIFIERS.create(name, **structural, **ref)
     except (TypeError, ValueError) as exc:

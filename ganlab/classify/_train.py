@@ -181,6 +181,7 @@ def train_classifier(
     report: Callable[[int, dict], None] | None = None,
     progress: Callable[[dict], None] | None = None,
     resume: bool = False,
+    refit: dict[str, Any] | None = None,
 ) -> ClassifyResult:
     """Train ``cfg.model`` on ``data`` (a :class:`~ganlab.data.PreparedData`) and score it.
 
@@ -195,7 +196,9 @@ def train_classifier(
     (``UsesGanCheckpoint``) gets ``generator_checkpoint`` (the trial's GAN) when its keyword is
     unset. ``report(epoch, metrics)`` runs after each
     epoch (1-based) and may raise ``optuna.TrialPruned``, which propagates; ``progress`` gets
-    the trainer's step and epoch events (the library draws no progress bar).
+    the trainer's step and epoch events (the library draws no progress bar). ``refit`` (see
+    :func:`~ganlab.classify.refit_classifier`) keeps the last epoch's weights and scores with
+    its ``threshold`` instead of choosing one on validation.
 
     Long because: it names each step of a run (stages, model, trainer, scoring) in order.
     """
@@ -223,14 +226,16 @@ def train_classifier(
     trainer = ClassifierTrainer(
         cfg, model, final.images, final.labels, data.val.images, data.val.labels,
         out_dir=out_dir, device=device, seed=seed, augment=augment_fn, progress=progress,
-        meta=meta, refresh=final.refresh,
+        meta=meta, refresh=final.refresh, keep_last=refit is not None,
     )
     resumed_at = trainer.epoch if resume and trainer.resume() else None
     model = trainer.fit(report)
     protocol = _protocol(cfg, data, trainer, stages, model_ref, generator_checkpoint,
                          resumed_at=resumed_at, device=device, seed=seed)
+    protocol["refit"] = refit
     return score_and_write(cfg, data, model, out_dir=out_dir, device=device, seed=seed,
-                           protocol=protocol, model_ref=model_ref, history=trainer.history)
+                           protocol=protocol, model_ref=model_ref, history=trainer.history,
+                           threshold=refit["threshold"] if refit else None)
 
 
 RECIPE_KEYS = ("schedule", "warmup_epochs", "label_smoothing", "mixup_alpha", "cutmix_alpha",
@@ -248,24 +253,30 @@ def score_and_write(
     protocol: dict[str, Any],
     model_ref: dict[str, Any],
     history: list[dict],
+    threshold: dict[str, Any] | None = None,
+    sets: list[Scored] | None = None,
+    meta: dict[str, Any] | None = None,
 ) -> ClassifyResult:
-    """Score a trained model on validation and test, choose the threshold on validation, and
-    write ``model.pt``, ``metrics.json``, ``predictions.csv`` and the plots."""
+    """Score a trained model on validation and test, choose the threshold on validation (or
+    take ``threshold``), and write ``model.pt``, ``metrics.json``, ``predictions.csv`` and the
+    plots. ``sets`` replaces the model's own val/test predictions (a fold ensemble's
+    out-of-fold validation); ``meta`` adds to model.pt's meta."""
     image_size = int(data.train.images.shape[-1])
-    sets = []
-    for split in ("val", "test"):
-        s = getattr(data, split)
-        logits = predict_logits(model, s.images, device=device, tta=cfg.tta,
-                                amp_dtype=autocast_dtype(cfg.amp, device))
-        sets.append(Scored(split, list(s.ids), list(s.paths),
-                           s.labels.numpy().astype(np.int64), positive_probability(logits)))
-    threshold = choose_threshold(cfg.threshold, cfg.fixed_threshold, sets[0])
+    if sets is None:
+        sets = []
+        for split in ("val", "test"):
+            s = getattr(data, split)
+            logits = predict_logits(model, s.images, device=device, tta=cfg.tta,
+                                    amp_dtype=autocast_dtype(cfg.amp, device))
+            sets.append(Scored(split, list(s.ids), list(s.paths),
+                               s.labels.numpy().astype(np.int64), positive_probability(logits)))
+    threshold = threshold or choose_threshold(cfg.threshold, cfg.fixed_threshold, sets[0])
     scores = score_sets(sets, threshold=threshold["value"], n_boot=cfg.bootstrap, seed=seed)
     metrics = {"protocol": protocol, "threshold": threshold, **scores}
     checkpoint = save_classifier(out_dir / "model.pt", model, {
         "classifier": model_ref, "num_classes": 2, "image_size": image_size, "channels": 3,
         "class_names": list(data.class_names), "filters": filter_refs(data.protocol),
-        "threshold": threshold, "tta": cfg.tta,
+        "threshold": threshold, "tta": cfg.tta, **(meta or {}),
     })
     write_metrics(out_dir / "metrics.json", metrics)
     predictions = write_predictions(out_dir / "predictions.csv", sets)

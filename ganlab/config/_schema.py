@@ -185,6 +185,7 @@ class ClassifierConfig:
     synthetic_ratio: float = 0.0  # synthetic images per real image in real+synthetic mode
     synthetic_refresh: Literal["once", "epoch"] = "once"  # synthetic set drawn once or each epoch
     synthesis: PluginRef | None = None  # synthesis strategy, e.g. {name = "pretrain", n = 5000}
+    refit: bool = False  # then retrain on train+val for the best epoch count into <run>/refit
     patience: int = 5  # early-stopping patience in epochs without improvement (0 = off)
     monitor: str = "roc_auc"  # validation metric watched by early stopping
     class_weighting: Literal["none", "balanced", "sampler"] = "none"  # class imbalance handling

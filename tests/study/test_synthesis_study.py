@@ -70,3 +70,13 @@ def test_the_synthesis_study_answers_with_every_strategy(tmp_path: Path, synth_r
     control = next(r for r in rows if "repeat_real" in r["label"])
     assert not control["gan_per_seed"]  # the steps control trains no GAN
     assert len(pvalues) == len(levels)
+
+
+def test_a_trial_refits_its_classifier_when_the_study_asks(write_study) -> None:
+    study = write_study("refit", n_trials=1, search="")
+    result = CliRunner().invoke(app, ["study", "run", str(study), "--set",
+                                      "classifier.refit=true"])
+    assert result.exit_code == 0, result.output
+    refits = list(study.parent.glob("runs/refit/**/classifier/refit/metrics.json"))
+    assert len(refits) == 1
+    assert json.loads(refits[0].read_text())["protocol"]["refit"]["best_epoch"] >= 1

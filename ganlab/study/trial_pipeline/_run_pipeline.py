@@ -198,7 +198,13 @@ def _gan_phase(phase: _Phase, gan_path: Path, result: RunResult) -> dict[str, An
 
 def _classifier_phase(phase: _Phase, result: RunResult) -> dict[str, Any]:
     """Train and evaluate the classifier (resuming an interrupted one); its metrics."""
-    from ganlab.classify import classifier_data, train_classifier, uses_gan, with_gan_checkpoint
+    from ganlab.classify import (
+        classifier_data,
+        refit_classifier,
+        train_classifier,
+        uses_gan,
+        with_gan_checkpoint,
+    )
     from ganlab.data import prepare_data
     from ganlab.tracking import tee_report
 
@@ -223,6 +229,12 @@ def _classifier_phase(phase: _Phase, result: RunResult) -> dict[str, Any]:
         report=clf_report,
         resume=True,  # an interrupted trial continues its classifier from the last epoch
     )
+    if clf_cfg.refit:  # the deployable model next to the validated one; figures stay its
+        refit_classifier(clf_cfg, clf_data, run_dir=phase.out_dir / "classifier",
+                         out_dir=phase.out_dir / "classifier" / "refit", device=phase.device,
+                         seed=phase.seed, augment=phase.augment if clf_cfg.augment else None,
+                         generator_checkpoint=result.gan_checkpoint if uses_gan(clf_cfg)
+                         else None, resume=True)
     result.predictions = Path(clf.predictions)
     result.plots = [Path(p) for p in clf.plots]
     atomic_write_json(phase.out_dir / "classifier_history.json", clf.history)
