@@ -126,3 +126,33 @@ def test_the_steps_control_repeats_real_images(make_cfg, data, tmp_path: Path) -
     assert (stage["n_train"], stage["n_synthetic"], stage["repeated_real"]) == (160, 0, 96)
     assert proto["generator_checkpoint"] is None
     assert result.history[0]["img_per_s"] > 0
+
+
+@pytest.fixture(scope="module")
+def ac_gan_checkpoint(tmp_path_factory, make_data) -> Path:
+    """A one-epoch class-conditional DCGAN with an AC class head (gan.aux_classifier)."""
+    from ganlab.config import AuxClassifierConfig, FidConfig, GanConfig
+    from ganlab.gan import train_gan
+
+    cfg = GanConfig(generator=PluginRef("dcgan", {"ngf": 8}),
+                    discriminator=PluginRef("dcgan", {"ndf": 8}), nz=16, batch_size=32,
+                    epochs=1, sample_every=1, fid=FidConfig(enabled=False),
+                    aux_classifier=AuxClassifierConfig(weight=1.0))
+    train = make_data(tmp_path_factory.mktemp("acdata")).train
+    return train_gan(cfg, train, out_dir=tmp_path_factory.mktemp("acgan"),
+                     device=CPU, seed=0, resume=False).checkpoint
+
+
+def test_filter_by_the_gan_class_head_keeps_by_tau(make_cfg, data, ac_gan_checkpoint: Path,
+                                                   tmp_path: Path) -> None:
+    def stage(tau: float) -> dict:
+        cfg = make_cfg(synthesis=PluginRef("filter", {"ratio": 0.5, "tau": tau,
+                                                       "source": "gan"}), epochs=1)
+        result = train_classifier(cfg, data, out_dir=tmp_path / str(tau), device=CPU, seed=0,
+                                  generator_checkpoint=ac_gan_checkpoint)
+        assert not (tmp_path / str(tau) / "reference").exists()  # no real-data classifier
+        return result.metrics["protocol"]["stages"][0]
+
+    loose, strict = stage(0.0), stage(0.6)
+    assert (loose["confident"], loose["n_synthetic"]) == (64, 32)
+    assert strict["confident"] < 64 and strict["n_synthetic"] <= 32

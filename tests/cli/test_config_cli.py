@@ -152,3 +152,15 @@ def test_check_accepts_a_synthesis_strategy_and_its_search(tmp_path: Path) -> No
     result = runner.invoke(app, ["config", "check", str(path)])
     assert result.exit_code == 0, result.output
     assert 'name = "filter"' in result.output
+
+
+def test_a_strategy_declares_its_search_space(tmp_path: Path) -> None:
+    from ganlab.config import load_config
+    from ganlab.study.optimize._space import expand_search_space
+
+    path = tmp_path / "s.toml"
+    path.write_text('[study]\nname = "cli"\n[data]\nroot = "synth"\nsynth = {n = 20}\n'
+                    '[classifier]\nsynthesis = {name = "filter"}\n'
+                    '[search]\n"classifier.synthesis" = "declared"\n')
+    names = [p.name for p in expand_search_space(load_config(path))]
+    assert names == ["classifier.synthesis.tau", "classifier.synthesis.delta"]

@@ -165,6 +165,8 @@ def _summary(doc: Doc, cfg: Config, study: optuna.Study, best: dict | None) -> N
                                                  for side, c in sizes["sizes"].items())])
     rows.append(["classifier mode", f"{cfg.classifier.mode} (synthetic ratio "
                                     f"{cfg.classifier.synthetic_ratio})"])
+    if cfg.classifier.synthesis is not None:
+        rows.append(["synthesis strategy", json.dumps(cfg.classifier.synthesis.as_dict())])
     doc.table(["item", "value"], rows)
 
 
