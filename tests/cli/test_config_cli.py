@@ -164,3 +164,15 @@ def test_a_strategy_declares_its_search_space(tmp_path: Path) -> None:
                     '[search]\n"classifier.synthesis" = "declared"\n')
     names = [p.name for p in expand_search_space(load_config(path))]
     assert names == ["classifier.synthesis.tau", "classifier.synthesis.delta"]
+
+
+def test_check_refuses_a_bad_ablation_level(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text('[study]\nname = "cli"\n[data]\nroot = "synth"\nsynth = {n = 20}\n'
+                    '[ablation]\nfactors = {"classifier.synthesis" = [{name = "mix"}, '
+                    '{name = "filter", tau = 2.0}]}\n')
+    result = runner.invoke(app, ["config", "check", str(path)])
+    assert result.exit_code == 1, result.output
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    assert "classifier.synthesis.tau: tau must be in [0, 1], got 2.0" in result.output
+    assert 'ablation.factors."classifier.synthesis" level' in result.output
