@@ -159,7 +159,9 @@ class SynthesisStrategy(Protocol):
     ``None`` and trains with the full recipe and early stopping; ``refresh`` (optional):
     ``epoch -> (images, labels)``, the same size, the training set of each epoch after the
     first, a pure function of the epoch (resume stays exact); ``info`` (optional): plain
-    numbers recorded in metrics.json (e.g. how many images a filter kept). The same context
+    numbers recorded in metrics.json (e.g. how many images a filter kept); ``samples``
+    (optional): name -> a few uint8 images, written as ``synthesis-<name>.png`` grids in the
+    run folder (e.g. what a filter kept and dropped). The same context
     and seed must give the same stages. Used by ``ganlab.classify`` (``train_classifier``).
     """
 

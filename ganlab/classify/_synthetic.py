@@ -131,6 +131,7 @@ class Stage:
     epochs: int | None = None
     refresh: Callable[[int], tuple[Tensor, Tensor]] | None = None
     info: dict[str, Any] = field(default_factory=dict)
+    samples: dict[str, Tensor] = field(default_factory=dict)
 
     def record(self) -> dict[str, Any]:
         """The stage in metrics.json's protocol."""
@@ -208,7 +209,8 @@ def plan_stages(strategy: Any, context: SynthesisRun) -> list[Stage]:
     if not raw:
         raise ConfigError("classifier.synthesis: the strategy returned no training stage")
     stages = [Stage(s["images"], s["labels"].long(), int(s.get("n_synthetic", 0)),
-                    s.get("epochs"), s.get("refresh"), dict(s.get("info") or {})) for s in raw]
+                    s.get("epochs"), s.get("refresh"), dict(s.get("info") or {}),
+                    dict(s.get("samples") or {})) for s in raw]
     for i, stage in enumerate(stages):
         last = i == len(stages) - 1
         if (stage.epochs is None) != last or (stage.epochs is not None and stage.epochs < 1):
@@ -221,3 +223,17 @@ def plan_stages(strategy: Any, context: SynthesisRun) -> list[Stage]:
                 f"classifier.synthesis: stage {i + 1} has {len(stage.images)} images, "
                 f"{len(stage.labels)} labels and n_synthetic = {stage.n_synthetic}")
     return stages
+
+
+def write_sample_grids(stages: list[Stage], out_dir: Path) -> list[Path]:
+    """The strategies' ``samples`` as ``synthesis-<name>.png`` grids in ``out_dir``."""
+    from ganlab.gan import save_grid
+
+    paths = []
+    for stage in stages:
+        for name, images in stage.samples.items():
+            if len(images):
+                safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in str(name))
+                paths.append(save_grid(images[:64].to(torch.uint8).cpu(),
+                                       Path(out_dir) / f"synthesis-{safe}.png"))
+    return paths

@@ -30,6 +30,7 @@ from ganlab.classify._synthetic import (
     build_strategy,
     plan_stages,
     synthesis_ref,
+    write_sample_grids,
 )
 from ganlab.classify._trainer import ClassifierTrainer
 from ganlab.config import ClassifierConfig
@@ -217,6 +218,7 @@ def train_classifier(
     seed_everything(seed, deterministic=deterministic)
     stages = plan_stages(build_strategy(synthesis_ref(cfg)), context)
     seed_everything(seed, deterministic=deterministic)  # stages may have trained a reference
+    write_sample_grids(stages, out_dir)
     image_size = int(data.train.images.shape[-1])
     model, model_ref = _build_model(cfg, image_size, generator_checkpoint)
     final = stages[-1]

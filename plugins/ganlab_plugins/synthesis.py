@@ -24,6 +24,7 @@ from typing import Any, Literal
 import torch
 
 _DRAW_CHUNK = 512  # images per class_probabilities / features call
+_GRID = 32  # images in each sample grid a strategy returns
 
 
 def _check(condition: bool, message: str) -> None:
@@ -146,8 +147,10 @@ class Filter:
         keep = _balanced_first(confident & far, labels, target)
         info = {"candidates": len(labels), "confident": int(confident.sum()),
                 "too_near": int((~far).sum()), "kept": int(keep.sum()), "target": target}
+        samples = {"kept": images[keep][:_GRID], "dropped": images[~(confident & far)][:_GRID]}
         images, labels = images[keep], labels[keep]
-        return [_stage(*_with_real(ctx, images, labels, True), len(labels), info=info)]
+        return [_stage(*_with_real(ctx, images, labels, True), len(labels), info=info,
+                       samples=samples)]
 
 
 def _nearest_real(ctx: Any, images: torch.Tensor) -> torch.Tensor:

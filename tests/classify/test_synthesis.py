@@ -80,7 +80,10 @@ def test_filter_keeps_what_the_real_classifier_trusts(make_cfg, data, gan_checkp
         64, 32, 32)
     assert everything["synthetic_per_label"] == [16, 16]
     assert (tmp_path / "all" / "reference" / "model.pt").is_file()  # the real-data classifier
+    assert (tmp_path / "all" / "synthesis-kept.png").is_file()  # a grid of what it kept
+    assert not (tmp_path / "all" / "synthesis-dropped.png").exists()  # and it dropped none
     strict = stage(0.9, 0.0, "strict")
+    assert (tmp_path / "strict" / "synthesis-dropped.png").is_file()
     assert strict["kept"] == strict["n_synthetic"] <= strict["confident"] <= 64
     assert strict["confident"] < everything["confident"]
     far = stage(0.0, 2.1, "far")  # unit features are never 2.1 apart: all too near
