@@ -145,6 +145,62 @@ class GanAugmentation(Protocol):
     def __call__(self, batch: torch.Tensor) -> torch.Tensor: ...
 
 
+@runtime_checkable
+class SynthesisStrategy(Protocol):
+    """How generated images enter classifier training (``classifier.synthesis``).
+
+    ``needs_gan``: True when ``stages`` draws images from the run's class-conditional GAN (a
+    study without one refuses the strategy at load time). ``stages(context)`` gets a
+    :class:`SynthesisContext` and returns the training stages in order, each a dict:
+    ``images`` uint8 (N, C, S, S) and ``labels`` int64 (N,) on the CPU; ``n_synthetic`` (int,
+    default 0): how many of the LAST rows are generated; ``epochs`` (int >= 1 or None): a
+    stage with a number trains that many epochs with the recipe (fresh optimizer and schedule,
+    no early stopping) and hands its weights to the next stage; the last stage leaves it
+    ``None`` and trains with the full recipe and early stopping; ``refresh`` (optional):
+    ``epoch -> (images, labels)``, the same size, the training set of each epoch after the
+    first, a pure function of the epoch (resume stays exact); ``info`` (optional): plain
+    numbers recorded in metrics.json (e.g. how many images a filter kept); ``samples``
+    (optional): name -> a few uint8 images, written as ``synthesis-<name>.png`` grids in the
+    run folder (e.g. what a filter kept and dropped). The same context
+    and seed must give the same stages. Used by ``ganlab.classify`` (``train_classifier``).
+    """
+
+    needs_gan: bool
+
+    def stages(self, context: SynthesisContext) -> list[dict[str, Any]]: ...
+
+
+class SynthesisContext(Protocol):
+    """What ganlab hands a :class:`SynthesisStrategy` (plugins never build one).
+
+    ``images`` / ``labels``: the real training images (uint8, CPU) and labels (1 = positive);
+    ``class_names``; ``seed``: the run's seed. ``generate(n, labels=None, seed=None)``: ``n``
+    uint8 images from the run's GAN and their labels (class-balanced, alternating 0, 1, ...,
+    when ``labels`` is None; ``seed`` None: the run's seed). ``epoch_seed(epoch)``: the seed
+    of an epoch's fresh images. ``class_probabilities(images, labels, source)``: (N, 2) float
+    class probabilities (``labels``: the conditioning labels) from ``"classifier"`` (a
+    classifier trained with the run's recipe on the real training images only, cached in the
+    run folder) or ``"gan"`` (the GAN's AC class
+    head, ``gan.aux_classifier``). ``features(images)``: (N, D) penultimate-layer features of
+    that real-data classifier.
+    """
+
+    images: torch.Tensor
+    labels: torch.Tensor
+    class_names: tuple[str, str]
+    seed: int
+
+    def generate(self, n: int, labels: torch.Tensor | None = None,
+                 seed: int | None = None) -> tuple[torch.Tensor, torch.Tensor]: ...
+
+    def epoch_seed(self, epoch: int) -> int: ...
+
+    def class_probabilities(self, images: torch.Tensor, labels: torch.Tensor,
+                            source: str) -> torch.Tensor: ...
+
+    def features(self, images: torch.Tensor) -> torch.Tensor: ...
+
+
 def declare_space(**space: dict[str, Any]) -> Any:
     """Decorator that sets ``factory.search_space`` (plain dicts work just as well)."""
 
@@ -200,6 +256,8 @@ KINDS: tuple[Kind, ...] = (
     Kind("pruners", "pruner", Pruner, "an `optuna.pruners.BasePruner`"),
     Kind("gan_augmentations", "gan_augmentation", GanAugmentation,
          "a differentiable callable `batch -> batch` applied to real and fake before D"),
+    Kind("synthesis", "synthesis", SynthesisStrategy,
+         "an object with `needs_gan` and `stages(context)`: the classifier's training stages"),
 )
 """Every plugin kind, in the order ganlab lists them."""
 

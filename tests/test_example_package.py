@@ -39,7 +39,8 @@ REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "plugins" / "ganlab-example"
 EXPECTED = {("filters", "sharpen"), ("optimizers", "nadam"), ("classifiers", "tiny_mlp"),
             ("losses", "softplus"), ("classifiers", "gan_stem"),
-            ("gan_augmentations", "adaptive_flip"), ("discriminators", "patch_projection")}
+            ("gan_augmentations", "adaptive_flip"), ("discriminators", "patch_projection"),
+            ("synthesis", "balance")}
 
 
 def _digest(folder: Path) -> dict[str, str]:
@@ -198,7 +199,7 @@ def test_the_packages_own_tests_pass(example_installed: None) -> None:
            str(EXAMPLE / "tests")]
     done = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, env=env, timeout=240)
     assert done.returncode == 0, done.stdout[-3000:]
-    assert "24 passed" in done.stdout
+    assert "27 passed" in done.stdout
 
 
 def test_a_study_uses_them_by_name(example_installed: None, tmp_path: Path) -> None:

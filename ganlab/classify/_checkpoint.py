@@ -6,6 +6,8 @@ parameters that rebuild its architecture), ``num_classes``, ``image_size``, ``ch
 ``class_names``, ``filters`` (the data filter chain as plugin-reference dicts, so new images are
 preprocessed identically), ``threshold`` ({``method``, ``value``}), ``tta``}. The
 colour-histogram floor is such a checkpoint of the ``colour_histogram`` classifier plugin.
+A fold ensemble has ``meta["kind"] = "ensemble:folds"`` and ``meta["members"]`` (the members'
+plugin references; its weights are ``members.<k>.<param>``).
 
 Loading never runs code from the file (``weights_only``); a missing, empty, truncated, corrupt or
 foreign file, or one from another model, is a one-line :class:`GanlabError` naming the file.
@@ -21,6 +23,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from ganlab.classify._fold_model import ENSEMBLE_KIND, build_fold_ensemble
 from ganlab.contracts import RebuildsParams
 from ganlab.errors import ConfigError, GanlabError
 from ganlab.io import atomic_torch_save, safe_torch_load
@@ -95,6 +98,13 @@ def load_classifier(
             f"model.pt that `ganlab classify train` writes (or `classify floors`' "
             f"floor_colour_histogram.pt)"
         ) from None
+    if meta.get("kind") == ENSEMBLE_KIND:  # saved by a k-fold run (see _final.py)
+        try:
+            return build_fold_ensemble(meta, weights).to(device).eval(), meta
+        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+            raise GanlabError(f"{path}: a damaged fold ensemble ({type(exc).__name__}: "
+                              f"{str(exc).splitlines()[0] if str(exc) else ''}); retrain it"
+                              ) from None
     try:
         model = CLASSIFIERS.create(name, **structural, **ref)
     except (TypeError, ValueError) as exc:

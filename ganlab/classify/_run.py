@@ -13,9 +13,11 @@ from typing import Any
 
 import torch
 
+from ganlab.classify._final import refit_classifier, train_fold_ensemble
 from ganlab.classify._floors import trivial_floors
 from ganlab.classify._train import ClassifyResult, train_classifier
 from ganlab.config import Config, config_record
+from ganlab.errors import ConfigError
 from ganlab.io import atomic_write_json
 
 CONFIG_RECORD = "study-config.json"
@@ -31,12 +33,13 @@ def classifier_data(cfg: Config) -> Any:
     return dataclasses.replace(cfg.data, image_size=size)
 
 
-def prepare(cfg: Config, work_dir: Path) -> Any:
+def prepare(cfg: Config, work_dir: Path, fold: int | None = None) -> Any:
     """The study's :class:`~ganlab.data.PreparedData` for the classifier (cached by
-    ganlab.data)."""
+    ganlab.data); ``fold``: the validation fold when ``data.split.folds >= 2``."""
     from ganlab.data import prepare_data
 
-    return prepare_data(classifier_data(cfg), base_dir=Path(cfg.base_dir), work_dir=work_dir)
+    return prepare_data(classifier_data(cfg), base_dir=Path(cfg.base_dir), work_dir=work_dir,
+                        fold=fold)
 
 
 def classify_from_config(
@@ -49,20 +52,38 @@ def classify_from_config(
     generator_checkpoint: Path | None = None,
     progress: Callable[[dict], None] | None = None,
     resume: bool = False,
+    refit: bool = False,
 ) -> ClassifyResult:
     """Prepare the study's data and train its classifier (``ganlab classify train``); with
-    ``resume`` an interrupted run in the same output folder continues from its last epoch."""
+    ``resume`` an interrupted run in the same output folder continues from its last epoch.
+
+    With ``data.split.folds = K >= 2``: K fold models and their average (the result).
+    ``refit`` retrains the validated run already in ``out_dir`` on train + validation into
+    ``out_dir/refit`` (the result); ``classifier.refit`` trains the run, then refits it.
+    """
     from ganlab.data import build_augmentation
 
-    data = prepare(cfg, work_dir)
     out_dir = out_dir or work_dir / "classify"
     atomic_write_json(out_dir / CONFIG_RECORD, config_record(cfg))
     augment = build_augmentation(cfg.data.augmentations) if cfg.classifier.augment else None
-    return train_classifier(
-        cfg.classifier, data, out_dir=out_dir, device=device,
-        seed=cfg.study.seed if seed is None else seed, augment=augment,
-        generator_checkpoint=generator_checkpoint, progress=progress, resume=resume,
-    )
+    kwargs = dict(device=device, seed=cfg.study.seed if seed is None else seed, augment=augment,
+                  generator_checkpoint=generator_checkpoint, progress=progress, resume=resume)
+    folds = cfg.data.split.folds
+    if folds >= 2:
+        if refit or cfg.classifier.refit:
+            raise ConfigError("a refit and data.split.folds >= 2 both ask for the final model",
+                              path="refit", hint="use one: the fold ensemble or a refit of a "
+                              "single split (data.split.folds = 0)")
+        return train_fold_ensemble(cfg.classifier, lambda k: prepare(cfg, work_dir, k), folds,
+                                   out_dir=out_dir, **kwargs)  # type: ignore[arg-type]
+    data = prepare(cfg, work_dir)
+    if not refit:
+        result = train_classifier(cfg.classifier, data, out_dir=out_dir,
+                                  **kwargs)  # type: ignore[arg-type]
+        if not cfg.classifier.refit:
+            return result
+    return refit_classifier(cfg.classifier, data, run_dir=out_dir, out_dir=out_dir / "refit",
+                            **kwargs)  # type: ignore[arg-type]
 
 
 def floors_from_config(

@@ -1,32 +1,25 @@
-"""Training sets of the three data modes: real, real + synthetic, synthetic only.
+"""Generated images in classifier training: the synthesis strategy of a run and its stages.
 
-Synthetic images come from a class-conditional GAN checkpoint, generated once per run with the
-run's seed, or (``classifier.synthetic_refresh = "epoch"``) drawn afresh for every epoch by
-:class:`SyntheticRefresh`. They are **class-balanced** (labels alternate 0, 1, 0, 1, ...), so
-synthesis also nudges the training prior towards 50/50; the validation and test sets stay real.
+A strategy (plugin kind ``synthesis``, ``classifier.synthesis``) turns the real training images
+and the run's conditional GAN into one or more training stages (see
+``ganlab.contracts.SynthesisStrategy``). The older ``classifier.mode`` / ``synthetic_ratio``
+settings are the ``mix`` strategy (:func:`synthesis_ref`). Generated images are
+**class-balanced** unless a strategy asks for labels, seeded from the run's seed (an epoch's
+fresh images by :func:`epoch_seed`); the validation and test sets stay real.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
-from ganlab.config import ClassifierConfig
-from ganlab.errors import ConfigError
-
-
-@dataclass
-class TrainingSet:
-    """Images (uint8) and labels the classifier trains on, with their provenance counts."""
-
-    images: Tensor
-    labels: Tensor
-    n_real: int
-    n_synthetic: int
-    synthetic_labels: tuple[int, int] = (0, 0)  # synthetic images per label 0, 1
+from ganlab.config import ClassifierConfig, PluginRef
+from ganlab.errors import ConfigError, GanlabError
 
 
 def load_label_generator(
@@ -61,10 +54,10 @@ def load_label_generator(
 
 
 def _draw(generator: torch.nn.Module, nz: int, n: int, *, device: torch.device,
-          seed: int) -> tuple[Tensor, Tensor]:
+          seed: int, labels: Tensor | None = None) -> tuple[Tensor, Tensor]:
     from ganlab.gan import generate
 
-    labels = torch.arange(n) % 2
+    labels = torch.arange(n) % 2 if labels is None else labels.long().cpu()
     images = generate(generator, n, nz=nz, labels=labels, device=device, seed=seed)
     return images.to(torch.uint8).cpu(), labels.long()
 
@@ -89,62 +82,158 @@ def epoch_seed(seed: int, epoch: int) -> int:
     return seed + 1_000_003 * epoch
 
 
-class SyntheticRefresh:
-    """A fresh synthetic part of the training set for every epoch (``synthetic_refresh =
-    "epoch"``): the same size and labels each epoch, new latent vectors seeded by
-    :func:`epoch_seed`, so a resumed run draws what an uninterrupted one would."""
-
-    def __init__(self, train: TrainingSet, generator_checkpoint: str | Path, *,
-                 class_names: tuple[str, str], device: torch.device, seed: int) -> None:
-        self.real_images = train.images[: train.n_real]
-        self.real_labels = train.labels[: train.n_real]
-        self.n_synthetic, self.device, self.seed = train.n_synthetic, device, seed
-        self.generator, self.nz = load_label_generator(
-            generator_checkpoint, image_size=int(train.images.shape[-1]),
-            class_names=class_names, device=device)
-
-    def __call__(self, epoch: int) -> tuple[Tensor, Tensor]:
-        """The training images and labels of ``epoch`` (0-based)."""
-        images, labels = _draw(self.generator, self.nz, self.n_synthetic, device=self.device,
-                               seed=epoch_seed(self.seed, epoch))
-        if len(self.real_labels) == 0:
-            return images, labels
-        return torch.cat([self.real_images, images]), torch.cat([self.real_labels, labels])
+def synthesis_ref(cfg: ClassifierConfig) -> PluginRef | None:
+    """The run's synthesis strategy: ``classifier.synthesis``, or the ``mix`` strategy that the
+    older ``mode`` / ``synthetic_ratio`` / ``synthetic_refresh`` settings mean (``None``: real
+    images only)."""
+    if cfg.synthesis is not None:
+        if cfg.mode != "real":
+            raise ConfigError(
+                f"classifier.synthesis ({cfg.synthesis.name!r}) and classifier.mode = "
+                f"{cfg.mode!r} both say how generated images are used",
+                path="classifier.synthesis",
+                hint="keep classifier.synthesis and remove mode and synthetic_ratio (mode = "
+                     "\"real+synthetic\" with synthetic_ratio = r is synthesis = {name = "
+                     "\"mix\", ratio = r})",
+            )
+        return cfg.synthesis
+    if cfg.mode == "real":
+        return None
+    return PluginRef("mix", {"ratio": cfg.synthetic_ratio, "refresh": cfg.synthetic_refresh,
+                             "real": cfg.mode != "synthetic"})
 
 
-def build_training_set(
-    cfg: ClassifierConfig,
-    images: Tensor,
-    labels: Tensor,
-    *,
-    class_names: tuple[str, str],
-    generator_checkpoint: str | Path | None,
-    device: torch.device,
-    seed: int,
-) -> TrainingSet:
-    """The training set of ``cfg.mode`` from the real training images.
+def build_strategy(ref: PluginRef | None) -> Any:
+    """The strategy object of ``ref`` (``None`` for none); bad parameters name the key."""
+    from ganlab.registry import SYNTHESIS
 
-    ``real+synthetic`` adds ``round(synthetic_ratio * n_real)`` synthetic images (ratio 0 is the
-    no-GAN control and needs no checkpoint); ``synthetic`` trains on ``n_real`` synthetic images
-    (or ``synthetic_ratio * n_real`` when the ratio is set) and no real ones.
-    """
-    n_real = len(labels)
-    if cfg.mode == "real" or (cfg.mode == "real+synthetic" and cfg.synthetic_ratio == 0):
-        return TrainingSet(images, labels, n_real, 0)
-    if generator_checkpoint is None:
-        raise ConfigError(
-            f"classifier.mode = {cfg.mode!r} needs a GAN checkpoint", path="generator_checkpoint",
-            hint="enable [gan] in the study, or give the checkpoint of a trained GAN",
-        )
-    ratio = cfg.synthetic_ratio if cfg.synthetic_ratio > 0 else 1.0
-    n_syn = max(2, round(ratio * n_real))
-    syn_images, syn_labels = synthesize(
-        generator_checkpoint, n_syn, image_size=images.shape[-1], class_names=class_names,
-        device=device, seed=seed,
-    )
-    per_label = (int((syn_labels == 0).sum()), int((syn_labels == 1).sum()))
-    if cfg.mode == "synthetic":
-        return TrainingSet(syn_images, syn_labels, 0, n_syn, per_label)
-    return TrainingSet(
-        torch.cat([images, syn_images]), torch.cat([labels, syn_labels]), n_real, n_syn, per_label
-    )
+    if ref is None:
+        return None
+    try:
+        return SYNTHESIS.create(ref.name, **ref.params)
+    except GanlabError as exc:
+        raise ConfigError(str(exc), path="classifier.synthesis") from None
+
+
+def uses_gan(cfg: ClassifierConfig) -> bool:
+    """Whether the classifier's training draws images from the run's GAN."""
+    strategy = build_strategy(synthesis_ref(cfg))
+    return strategy is not None and bool(strategy.needs_gan)
+
+
+@dataclass
+class Stage:
+    """One training stage of a strategy, checked (see ``ganlab.contracts.SynthesisStrategy``)."""
+
+    images: Tensor
+    labels: Tensor
+    n_synthetic: int = 0
+    epochs: int | None = None
+    refresh: Callable[[int], tuple[Tensor, Tensor]] | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+    samples: dict[str, Tensor] = field(default_factory=dict)
+
+    def record(self) -> dict[str, Any]:
+        """The stage in metrics.json's protocol."""
+        syn = self.labels[len(self.labels) - self.n_synthetic:]
+        return {"n_train": len(self.labels), "n_synthetic": self.n_synthetic,
+                "synthetic_per_label": [int((syn == c).sum()) for c in (0, 1)],
+                "epochs": self.epochs, "refresh": self.refresh is not None, **self.info}
+
+
+class SynthesisRun:
+    """The ``SynthesisContext`` ganlab hands a strategy: real images, the GAN, a real-data
+    classifier (trained on demand by ``reference``) and the GAN's class head."""
+
+    def __init__(self, images: Tensor, labels: Tensor, *, class_names: tuple[str, str],
+                 generator_checkpoint: Path | None, device: torch.device, seed: int,
+                 reference: Callable[[], nn.Module]) -> None:
+        self.images, self.labels = images, labels
+        self.class_names, self.seed, self.device = tuple(class_names), seed, device
+        self._checkpoint, self._reference = generator_checkpoint, reference
+        self._generator: tuple[nn.Module, int] | None = None
+        self._model: nn.Module | None = None
+        self._features: Callable[[Tensor], Tensor] | None = None
+        self._head: Callable[[Tensor, Tensor], Tensor] | None = None
+
+    def epoch_seed(self, epoch: int) -> int:
+        return epoch_seed(self.seed, epoch)
+
+    def generate(self, n: int, labels: Tensor | None = None,
+                 seed: int | None = None) -> tuple[Tensor, Tensor]:
+        if self._checkpoint is None:
+            raise ConfigError(
+                "classifier.synthesis needs a GAN checkpoint", path="generator_checkpoint",
+                hint="enable [gan] in the study, or give the checkpoint of a trained GAN")
+        if self._generator is None:
+            self._generator = load_label_generator(
+                self._checkpoint, image_size=int(self.images.shape[-1]),
+                class_names=self.class_names, device=self.device)
+        generator, nz = self._generator
+        return _draw(generator, nz, n, device=self.device,
+                     seed=self.seed if seed is None else seed, labels=labels)
+
+    def class_probabilities(self, images: Tensor, labels: Tensor, source: str) -> Tensor:
+        if source == "gan":
+            from ganlab.gan import class_head_probabilities
+
+            if self._head is None:
+                self._head = class_head_probabilities(self._checkpoint, device=self.device)
+            return self._head(images, labels)
+        model = self._real_model()  # trained here on first use, outside no_grad
+        with torch.no_grad():
+            logits = model(images.to(self.device).float() / 127.5 - 1.0)
+        return logits.float().softmax(1).cpu()
+
+    def features(self, images: Tensor) -> Tensor:
+        from ganlab.classify._features import penultimate_features
+
+        if self._features is None:
+            self._features = penultimate_features(self._real_model(), device=self.device)
+        return self._features(images).cpu()
+
+    def _real_model(self) -> nn.Module:
+        if self._model is None:
+            self._model = self._reference().to(self.device).eval()
+        return self._model
+
+
+def plan_stages(strategy: Any, context: SynthesisRun) -> list[Stage]:
+    """The checked stages of ``strategy`` (a single real stage without one)."""
+    if strategy is None:
+        return [Stage(context.images, context.labels)]
+    try:
+        raw = strategy.stages(context)
+    except ValueError as exc:  # the strategy's parameters do not fit this data
+        raise ConfigError(str(exc), path="classifier.synthesis") from None
+    if not raw:
+        raise ConfigError("classifier.synthesis: the strategy returned no training stage")
+    stages = [Stage(s["images"], s["labels"].long(), int(s.get("n_synthetic", 0)),
+                    s.get("epochs"), s.get("refresh"), dict(s.get("info") or {}),
+                    dict(s.get("samples") or {})) for s in raw]
+    for i, stage in enumerate(stages):
+        last = i == len(stages) - 1
+        if (stage.epochs is None) != last or (stage.epochs is not None and stage.epochs < 1):
+            raise ConfigError(
+                f"classifier.synthesis: stage {i + 1} of {len(stages)} has epochs = "
+                f"{stage.epochs!r}; every stage but the last needs epochs >= 1, the last None")
+        if len(stage.images) != len(stage.labels) or not 0 <= stage.n_synthetic <= len(
+                stage.labels) or len(stage.labels) < 2:
+            raise ConfigError(
+                f"classifier.synthesis: stage {i + 1} has {len(stage.images)} images, "
+                f"{len(stage.labels)} labels and n_synthetic = {stage.n_synthetic}")
+    return stages
+
+
+def write_sample_grids(stages: list[Stage], out_dir: Path) -> list[Path]:
+    """The strategies' ``samples`` as ``synthesis-<name>.png`` grids in ``out_dir``."""
+    from ganlab.gan import save_grid
+
+    paths = []
+    for stage in stages:
+        for name, images in stage.samples.items():
+            if len(images):
+                safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in str(name))
+                paths.append(save_grid(images[:64].to(torch.uint8).cpu(),
+                                       Path(out_dir) / f"synthesis-{safe}.png"))
+    return paths

@@ -106,6 +106,8 @@ class ClassifierTrainer:
         refresh: Optional ``epoch -> (images, labels)``: the training set of each epoch after
             the first (same size; e.g. fresh synthetic images), a pure function of the epoch so
             that resume stays exact.
+        keep_last: Keep the last epoch's weights instead of the best validated ones (a refit
+            on train + validation, whose validation figures are no longer held out).
         progress: Optional callback: after every step a dict of ``epoch``, ``epochs``, ``step``,
             ``steps``, ``images``; after every epoch the history row with ``end = True``.
     """
@@ -126,12 +128,13 @@ class ClassifierTrainer:
         augment: Callable[[Tensor], Tensor] | None = None,
         progress: Callable[[dict], None] | None = None,
         refresh: Callable[[int], tuple[Tensor, Tensor]] | None = None,
+        keep_last: bool = False,
     ) -> None:
         from ganlab.registry import OPTIMIZERS
 
         self.cfg, self.device, self.out_dir = cfg, torch.device(device), Path(out_dir)
         self.meta, self.augment, self.progress = plain(meta), augment, progress
-        self.refresh = refresh
+        self.refresh, self.keep_last = refresh, keep_last
         self.amp_dtype = autocast_dtype(cfg.amp, self.device)
         self.model = model.to(self.device, memory_format=torch.channels_last)
         self.images, self.labels = images.to(self.device), labels.to(self.device)
@@ -314,7 +317,7 @@ class ClassifierTrainer:
             row.update({"val_loss": val_loss, monitor: value,
                         "wall_seconds": time.perf_counter() - start})
             self.history.append(row)
-            if self.early.update(value, self.epoch):
+            if self.early.update(value, self.epoch) or self.keep_last:
                 self.best_state = {k: v.detach().to("cpu", copy=True)
                                    for k, v in self.eval_model.state_dict().items()}
             saved = self.cadence.due(self.epoch, last=self.done)

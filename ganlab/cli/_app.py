@@ -43,6 +43,7 @@ PATH_FLAGS: dict[str, str] = {
     "label": "--label",
     "n": "-n",
     "generator_checkpoint": "--gan-checkpoint",
+    "refit": "--refit",
     "data.synth.n": "--n",
     "data.synth.difficulty": "--difficulty",
     "data.synth.image_size": "--image-size",

@@ -72,9 +72,18 @@ def train(
         bool, typer.Option("--resume", help="Continue an interrupted run from its last "
                            "checkpoint.pt in the output folder (same settings).")
     ] = False,
+    refit: Annotated[
+        bool, typer.Option("--refit", help="Retrain the validated run in the output folder on "
+                           "train + validation for its best epoch count, keeping its threshold "
+                           "(written to <out>/refit).")
+    ] = False,
     sets: SetOption = None,
 ) -> None:
-    """Train the study's classifier and report every metric with a 95% bootstrap CI."""
+    """Train the study's classifier and report every metric with a 95% bootstrap CI.
+
+    With data.split.folds = K >= 2: one model per fold and their average, saved as one
+    classifier (model.pt) that `classify eval` loads like any other.
+    """
     from ganlab.classify import classify_from_config
     from ganlab.device import resolve_device
     from ganlab.study import StudyLayout
@@ -85,18 +94,27 @@ def train(
         result = classify_from_config(cfg, work_dir=work_dir, out_dir=out,
                                       device=resolve_device(device), seed=seed,
                                       generator_checkpoint=gan_checkpoint,
-                                      progress=progress.update, resume=resume)
+                                      progress=progress.update, resume=resume, refit=refit)
     proto = result.metrics["protocol"]
     if proto.get("resumed_at_epoch") is not None:
         console.print(f"resumed after epoch {proto['resumed_at_epoch']}")
     print_skipped(proto.get("data") or {})
-    console.print(_metrics_table(
-        f"{proto['classifier']['name']} ({proto['mode']}, best epoch {proto['best_epoch']}/"
-        f"{proto['epochs_run']}, {proto['train_seconds']:.0f} s)",
-        result.metrics, ["val", "test"]))
+    console.print(_metrics_table(_title(proto), result.metrics, ["val", "test"]))
     console.print(_threshold_line(result.metrics["threshold"]))
     console.print(f"checkpoint: {result.checkpoint}\npredictions: {result.predictions}\n"
                   f"metrics: {result.predictions.parent / 'metrics.json'}")
+
+
+def _title(proto: dict[str, Any]) -> str:
+    if proto.get("ensemble"):
+        ens = proto["ensemble"]
+        return (f"average of {ens['folds']} fold models (best epochs {ens['best_epochs']}; "
+                "val: out-of-fold)")
+    what = (f"refit on train + val, {proto['epochs_run']} epochs; val is not held out"
+            if proto.get("refit") else
+            f"best epoch {proto['best_epoch']}/{proto['epochs_run']}")
+    return (f"{proto['classifier']['name']} ({proto['mode']}, {what}, "
+            f"{proto['train_seconds']:.0f} s)")
 
 
 class ClassifierProgress:

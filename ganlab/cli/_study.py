@@ -148,6 +148,51 @@ def ablate(
         table.add_row(row["label"], str(row["n_seeds"]),
                       *(format_mean_ci(row["metrics"][m]) for m in res["metrics"]))
     console.print(table)
+    for extra in (_delta_table(res), _gan_seed_table(res)):
+        if extra is not None:
+            console.print(extra)
+
+
+def _fmt_delta(d: dict[str, Any] | None) -> str:
+    if not d:
+        return "—"
+    holm = f", Holm {d['p_holm']:.3f}" if "p_holm" in d else ""
+    return (f"{d['diff']:+.3f} [{d['ci_low']:+.3f}, {d['ci_high']:+.3f}] "
+            f"p={d['p_value']:.3f}{holm}")
+
+
+def _delta_table(res: dict[str, Any]) -> Table | None:
+    """Δ ROC-AUC and Δ accuracy vs base: averaged over seeds (Holm within a factor), per seed."""
+    rows = [r for r in res["rows"][1:] if r["vs_base"]]
+    if not rows:
+        return None
+    table = Table(title="Δ vs base on the same test images (paired bootstrap, 95% CI; "
+                        "p Holm-adjusted within each factor)")
+    for col in ("cell", "Δ roc_auc", "Δ accuracy", "Δ roc_auc per seed"):
+        table.add_column(col)
+    for row in rows:
+        per_seed = ", ".join(f"{s}: {d['roc_auc']['diff']:+.3f}"
+                             for s, d in row.get("vs_base_per_seed", {}).items())
+        table.add_row(row["label"], _fmt_delta(row["vs_base"].get("roc_auc")),
+                      _fmt_delta(row["vs_base"].get("accuracy")), per_seed)
+    return table
+
+
+def _gan_seed_table(res: dict[str, Any]) -> Table | None:
+    """The GAN figures of each seed (one GAN per seed, shared by the cells that use it)."""
+    seen: dict[str, dict[str, float]] = {}
+    for row in res["rows"]:
+        for seed, figures in row.get("gan_per_seed", {}).items():
+            seen.setdefault(seed, figures)
+    if not seen:
+        return None
+    names = sorted({m for figures in seen.values() for m in figures})
+    table = Table(title="the GAN of each seed")
+    for col in ("seed", *names):
+        table.add_column(col)
+    for seed, figures in sorted(seen.items(), key=lambda kv: int(kv[0])):
+        table.add_row(seed, *(f"{figures[m]:.3f}" if m in figures else "—" for m in names))
+    return table
 
 
 @app.command("report")

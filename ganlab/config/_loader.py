@@ -120,6 +120,11 @@ def _config_from_dict(
             f"{source}: gan.aux_classifier: the class head needs a class-conditional GAN; set "
             "gan.conditional = true, or remove gan.aux_classifier"
         )
+    if cfg.data.split.folds == 1 or cfg.data.split.folds < 0:
+        raise ConfigError(
+            f"{source}: data.split.folds: {cfg.data.split.folds} is no cross-validation; set 0 "
+            "(one train/validation/test split) or K >= 2 (K models, each validated on its fold)"
+        )
     search = _convert_search(search_raw, source)
     base_dir = str(Path(source).resolve().parent) if source != "<dict>" else str(Path.cwd())
     return dataclasses.replace(cfg, search=search, source=source, base_dir=base_dir)

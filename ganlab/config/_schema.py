@@ -26,6 +26,7 @@ PLUGIN_FIELDS: dict[str, str] = {
     "gan.metrics.tstr_classifier": "classifiers",
     "classifier.model": "classifiers",
     "classifier.optimizer": "optimizers",
+    "classifier.synthesis": "synthesis",
     "baselines.models": "classifiers",
     "study.sampler": "samplers",
     "study.pruner": "pruners",
@@ -184,6 +185,8 @@ class ClassifierConfig:
     mode: Literal["real", "real+synthetic", "synthetic"] = "real"  # training data mode
     synthetic_ratio: float = 0.0  # synthetic images per real image in real+synthetic mode
     synthetic_refresh: Literal["once", "epoch"] = "once"  # synthetic set drawn once or each epoch
+    synthesis: PluginRef | None = None  # synthesis strategy, e.g. {name = "pretrain", n = 5000}
+    refit: bool = False  # then retrain on train+val for the best epoch count into <run>/refit
     patience: int = 5  # early-stopping patience in epochs without improvement (0 = off)
     monitor: str = "roc_auc"  # validation metric watched by early stopping
     class_weighting: Literal["none", "balanced", "sampler"] = "none"  # class imbalance handling

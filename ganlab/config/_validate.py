@@ -75,11 +75,32 @@ def validate_plugins(cfg: Config) -> None:
         _check_params(prefix, path, reg, ref)
         if kind in _BUILT_AT_CHECK:
             _check_build(prefix, path, reg, ref)
+    _check_synthesis(cfg, prefix)
+
+
+def _check_synthesis(cfg: Config, prefix: str) -> None:
+    """``classifier.synthesis`` against the rest: not with ``mode``, a GAN when it needs one."""
+    from ganlab.registry import REGISTRIES
+
+    clf = cfg.classifier
+    if clf.synthesis is None or not clf.enabled:
+        return
+    if clf.mode != "real":
+        raise ConfigError(
+            f"{prefix}classifier.synthesis: set together with classifier.mode = {clf.mode!r}; "
+            "keep one: remove mode and synthetic_ratio (mode = \"real+synthetic\" with "
+            "synthetic_ratio = r is synthesis = {name = \"mix\", ratio = r})")
+    strategy = REGISTRIES["synthesis"].create(clf.synthesis.name, **clf.synthesis.params)
+    if strategy.needs_gan and not (cfg.gan.enabled and cfg.gan.conditional):
+        raise ConfigError(
+            f"{prefix}classifier.synthesis: strategy {clf.synthesis.name!r} draws images from "
+            "a class-conditional GAN, and this study has none; set [gan] enabled = true and "
+            "conditional = true, or remove classifier.synthesis")
 
 
 # Kinds cheap enough to build at load time, so a bad parameter value (an ADA target of 1.5)
 # fails at `ganlab config check` with the factory's own message rather than in a trial.
-_BUILT_AT_CHECK = {"gan_augmentations"}
+_BUILT_AT_CHECK = {"gan_augmentations", "synthesis"}
 
 
 def _check_build(prefix: str, path: str, reg: Any, ref: PluginRef) -> None:

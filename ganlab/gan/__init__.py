@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ganlab.gan._aux import class_head_probabilities
 from ganlab.gan._checkpoint import (
     load_discriminator,
     load_generator,
@@ -29,6 +30,7 @@ __all__ = [
     "GanTrainer",
     "HealthMonitor",
     "capture_rng",
+    "class_head_probabilities",
     "d_step",
     "fixed_inputs",
     "g_step",

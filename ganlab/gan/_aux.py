@@ -10,12 +10,15 @@ parameters are updated by the discriminator's optimizer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import torch
 from torch import nn
 from torch.nn import functional as F
 
 from ganlab.contracts import DiscriminatorFeatures
-from ganlab.errors import TrainingError
+from ganlab.errors import ConfigError, TrainingError
 
 
 class AuxClassifier(nn.Module):
@@ -53,3 +56,30 @@ class AuxClassifier(nn.Module):
         logits, features = discriminator.forward_with_features(x, labels)
         class_logits = self.head(features.to(self.head.weight.dtype))
         return logits, F.cross_entropy(class_logits.float(), labels)
+
+
+def class_head_probabilities(
+    checkpoint: str | Path | None, *, device: torch.device | str = "cpu"
+) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    """``fn(images, labels) -> (N, num_classes)``: the class probabilities that the AC class
+    head of a GAN checkpoint gives uint8 images (``labels``: the labels the discriminator is
+    conditioned on). Raises :class:`ConfigError` when the checkpoint has no class head."""
+    from ganlab.gan._checkpoint import load_discriminator, read_checkpoint
+
+    state = read_checkpoint(checkpoint) if checkpoint is not None else {}
+    if not state.get("aux_head"):
+        raise ConfigError(
+            f"GAN checkpoint {checkpoint} has no class head", path="classifier.synthesis",
+            hint="train the GAN with gan.aux_classifier, or use source = \"classifier\"")
+    discriminator, meta = load_discriminator(checkpoint, device=device)  # type: ignore[arg-type]
+    aux = AuxClassifier(discriminator, num_classes=int(meta["num_classes"]), weight=1.0)
+    aux.load_state_dict(state["aux_head"])
+    aux = aux.to(device).eval()
+
+    def probabilities(images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        x = images.to(device).float() / 127.5 - 1.0
+        with torch.no_grad():
+            _, features = discriminator.forward_with_features(x, labels.to(device))
+            return aux.head(features.float()).softmax(1).cpu()
+
+    return probabilities

@@ -14,6 +14,7 @@ from ganlab.registry._kinds import (
     PRUNERS,
     REGISTRIES,
     SAMPLERS,
+    SYNTHESIS,
     registry_for,
 )
 from ganlab.registry._registry import (
@@ -40,6 +41,7 @@ __all__ = [
     "PRUNERS",
     "REGISTRIES",
     "SAMPLERS",
+    "SYNTHESIS",
     "ParamInfo",
     "ParamSpec",
     "PluginInfo",

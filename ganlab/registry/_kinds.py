@@ -25,6 +25,7 @@ CLASSIFIERS = REGISTRIES["classifiers"]
 SAMPLERS = REGISTRIES["samplers"]
 PRUNERS = REGISTRIES["pruners"]
 GAN_AUGMENTATIONS = REGISTRIES["gan_augmentations"]
+SYNTHESIS = REGISTRIES["synthesis"]
 
 
 def registry_for(kind: str) -> Registry:

@@ -201,6 +201,8 @@ class Registry:
         """One plugin of this kind, in words: ``"filter"``, ``"loss"``."""
         if self.kind.endswith("sses"):
             return self.kind[:-2]
+        if self.kind.endswith("sis"):  # "synthesis" is its own singular
+            return self.kind
         return self.kind[:-1] if self.kind.endswith("s") else self.kind
 
     # -- loading ---------------------------------------------------------------------------

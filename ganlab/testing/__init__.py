@@ -12,13 +12,11 @@ from ganlab.testing._capabilities import (
     CAPABILITY_CHECKS,
     check_capabilities,
     check_gan_pretraining,
-    tiny_gan_checkpoint,
 )
 from ganlab.testing._checks import (
     BATCH,
     CHECKS,
     SIZE,
-    ContractError,
     check_augmentation,
     check_classifier,
     check_discriminator,
@@ -33,6 +31,7 @@ from ganlab.testing._checks import (
     check_search_space,
     plugin_cases,
 )
+from ganlab.testing._errors import ContractError
 from ganlab.testing._fake import FakeDistribution, extra_entry_points, fake_entry_point
 from ganlab.testing._suites import (
     AugmentationContract,
@@ -46,7 +45,10 @@ from ganlab.testing._suites import (
     PluginContract,
     PrunerContract,
     SamplerContract,
+    SynthesisContract,
 )
+from ganlab.testing._synthesis import check_synthesis
+from ganlab.testing._tiny import tiny_gan_checkpoint
 
 __all__ = [
     "BATCH",
@@ -66,6 +68,7 @@ __all__ = [
     "PluginContract",
     "PrunerContract",
     "SamplerContract",
+    "SynthesisContract",
     "check_augmentation",
     "check_capabilities",
     "check_classifier",
@@ -80,6 +83,7 @@ __all__ = [
     "check_pruner",
     "check_sampler",
     "check_search_space",
+    "check_synthesis",
     "extra_entry_points",
     "fake_entry_point",
     "plugin_cases",

@@ -11,13 +11,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ganlab.registry import REGISTRIES, parse_spec, registry_for
+from ganlab.testing._errors import ContractError
+from ganlab.testing._synthesis import check_synthesis
 
 SIZE = 32  # image side used by every check: big enough for 4 stride-2 stages, small enough to run
 BATCH = 4  # batch size (> 1 so batch-norm layers work in training mode)
-
-
-class ContractError(AssertionError):
-    """A plugin broke its kind's contract."""
 
 
 def _fail(kind: str, name: str, message: str) -> ContractError:
@@ -426,6 +424,7 @@ CHECKS: dict[str, Callable[..., None]] = {
     "samplers": check_sampler,
     "pruners": check_pruner,
     "gan_augmentations": check_gan_augmentation,
+    "synthesis": check_synthesis,
 }
 
 

@@ -21,7 +21,6 @@ from ganlab.registry import registry_for
 from ganlab.testing._capabilities import (
     check_capabilities,
     check_gan_pretraining,
-    tiny_gan_checkpoint,
 )
 from ganlab.testing._checks import (
     check_augmentation,
@@ -36,6 +35,8 @@ from ganlab.testing._checks import (
     check_sampler,
     check_search_space,
 )
+from ganlab.testing._synthesis import check_synthesis
+from ganlab.testing._tiny import tiny_gan_checkpoint
 
 
 class PluginContract:
@@ -158,3 +159,12 @@ class GanAugmentationContract(PluginContract):
 
     def test_contract(self) -> None:
         check_gan_augmentation(self.plugin, device=self.device, **self.params)
+
+
+class SynthesisContract(PluginContract):
+    """Valid, seeded training stages from a tiny GAN and real set; ``needs_gan`` a bool."""
+
+    kind = "synthesis"
+
+    def test_contract(self) -> None:
+        check_synthesis(self.plugin, **self.params)

@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 import torch
 
-from ganlab.classify import build_training_set, synthesize, train_classifier
+from ganlab.classify import (
+    SynthesisRun,
+    build_strategy,
+    plan_stages,
+    synthesis_ref,
+    synthesize,
+    train_classifier,
+)
 from ganlab.config import PluginRef
 from ganlab.errors import ConfigError
 
@@ -29,22 +36,34 @@ def test_synthesis_is_class_balanced_and_seeded(gan_checkpoint: Path) -> None:
                    device=CPU, seed=0)
 
 
+def context(data, gan_checkpoint: Path | None, seed: int = 0) -> SynthesisRun:
+    def no_reference():
+        raise AssertionError("mix needs no real-data classifier")
+
+    return SynthesisRun(data.train.images, data.train.labels, class_names=data.class_names,
+                        generator_checkpoint=gan_checkpoint, device=CPU, seed=seed,
+                        reference=no_reference)
+
+
+def stage_of(cfg, data, gan_checkpoint: Path | None, seed: int = 0):
+    (stage,) = plan_stages(build_strategy(synthesis_ref(cfg)), context(data, gan_checkpoint, seed))
+    return stage
+
+
 def test_mode_sizes(make_cfg, data, gan_checkpoint: Path) -> None:
     def build(**changes):
-        return build_training_set(make_cfg(**changes), data.train.images, data.train.labels,
-                                  class_names=data.class_names,
-                                  generator_checkpoint=gan_checkpoint, device=CPU, seed=0)
+        return stage_of(make_cfg(**changes), data, gan_checkpoint).record()
 
     real = build(mode="real")
-    assert (real.n_real, real.n_synthetic) == (64, 0)
+    assert (real["n_train"], real["n_synthetic"]) == (64, 0)
     control = build(mode="real+synthetic", synthetic_ratio=0.0)
-    assert control.n_synthetic == 0 and len(control.labels) == 64
-    mixed = build(mode="real+synthetic", synthetic_ratio=0.5)
-    assert (mixed.n_real, mixed.n_synthetic, len(mixed.labels)) == (64, 32, 96)
+    assert (control["n_train"], control["n_synthetic"]) == (64, 0)
+    mixed = stage_of(make_cfg(mode="real+synthetic", synthetic_ratio=0.5), data, gan_checkpoint)
+    assert (len(mixed.labels), mixed.n_synthetic) == (96, 32)
     assert torch.equal(mixed.images[:64], data.train.images)
-    assert mixed.synthetic_labels == (16, 16)
+    assert mixed.record()["synthetic_per_label"] == [16, 16]
     synthetic = build(mode="synthetic")
-    assert (synthetic.n_real, synthetic.n_synthetic) == (0, 64)
+    assert (synthetic["n_train"], synthetic["n_synthetic"]) == (64, 64)
 
 
 def test_synthetic_modes_need_a_checkpoint(make_cfg, data, tmp_path: Path) -> None:
@@ -84,14 +103,9 @@ def test_discriminator_classifier_is_pretrained_from_the_trial_gan(
 
 def test_refresh_draws_new_synthetic_images_each_epoch(make_cfg, data,
                                                        gan_checkpoint: Path) -> None:
-    from ganlab.classify import SyntheticRefresh
-
     cfg = make_cfg(mode="real+synthetic", synthetic_ratio=0.5, synthetic_refresh="epoch")
-    train = build_training_set(cfg, data.train.images, data.train.labels,
-                               class_names=data.class_names,
-                               generator_checkpoint=gan_checkpoint, device=CPU, seed=5)
-    refresh = SyntheticRefresh(train, gan_checkpoint, class_names=data.class_names, device=CPU,
-                               seed=5)
+    train = stage_of(cfg, data, gan_checkpoint, seed=5)
+    refresh = train.refresh
     first, first_y = refresh(0)
     second, second_y = refresh(1)
     assert torch.equal(first, train.images) and torch.equal(first_y, train.labels)

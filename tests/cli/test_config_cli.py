@@ -117,3 +117,67 @@ def test_check_accepts_a_synthetic_set_still_to_be_generated(tmp_path: Path) -> 
     result = runner.invoke(app, ["config", "check", str(path)])
     assert result.exit_code == 0, result.output
     assert not (tmp_path / "synth").exists()  # checking generates nothing
+
+
+@pytest.mark.parametrize(("table", "message"), [
+    ('synthesis = {name = "mixx"}',
+     "classifier.synthesis.name: unknown synthesis plugin 'mixx'. Did you mean: mix"),
+    ('synthesis = {name = "filter", tau = 1.5}',
+     "classifier.synthesis.tau: tau must be in [0, 1], got 1.5"),
+    ('synthesis = {name = "filter", tau = -0.1}',
+     "classifier.synthesis.tau: tau must be in [0, 1], got -0.1"),
+    ('synthesis = {name = "pretrain", n = 0}',
+     "classifier.synthesis.n: n (generated images) must be >= 1, got 0"),
+    ('synthesis = {name = "pretrain"}\n[gan]\nenabled = false',
+     "classifier.synthesis: strategy 'pretrain' draws images from a class-conditional GAN, and "
+     "this study has none"),
+    ('synthesis = {name = "mix"}\n[gan]\nconditional = false',
+     "strategy 'mix' draws images from a class-conditional GAN"),
+    ('synthesis = {name = "mix"}\nmode = "real+synthetic"\nsynthetic_ratio = 1.0',
+     "classifier.synthesis: set together with classifier.mode = 'real+synthetic'; keep one"),
+])
+def test_check_refuses_bad_synthesis_in_one_line(tmp_path: Path, table: str,
+                                                 message: str) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text('[study]\nname = "cli"\n[data]\nroot = "synth"\nsynth = {n = 20}\n'
+                    f'[classifier]\n{table}\n')
+    result = runner.invoke(app, ["config", "check", str(path)])
+    assert result.exit_code == 1, result.output
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    assert message in result.output, result.output
+    assert "Traceback" not in result.output
+
+
+def test_check_accepts_a_synthesis_strategy_and_its_search(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text('[study]\nname = "cli"\n[data]\nroot = "synth"\nsynth = {n = 20}\n'
+                    '[classifier]\nsynthesis = {name = "filter", tau = 0.8, delta = 0.1}\n'
+                    '[search]\n"classifier.synthesis.tau" = {type = "float", low = 0.5, '
+                    'high = 0.9}\n')
+    result = runner.invoke(app, ["config", "check", str(path)])
+    assert result.exit_code == 0, result.output
+    assert 'name = "filter"' in result.output
+
+
+def test_a_strategy_declares_its_search_space(tmp_path: Path) -> None:
+    from ganlab.config import load_config
+    from ganlab.study.optimize._space import expand_search_space
+
+    path = tmp_path / "s.toml"
+    path.write_text('[study]\nname = "cli"\n[data]\nroot = "synth"\nsynth = {n = 20}\n'
+                    '[classifier]\nsynthesis = {name = "filter"}\n'
+                    '[search]\n"classifier.synthesis" = "declared"\n')
+    names = [p.name for p in expand_search_space(load_config(path))]
+    assert names == ["classifier.synthesis.tau", "classifier.synthesis.delta"]
+
+
+def test_check_refuses_a_bad_ablation_level(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text('[study]\nname = "cli"\n[data]\nroot = "synth"\nsynth = {n = 20}\n'
+                    '[ablation]\nfactors = {"classifier.synthesis" = [{name = "mix"}, '
+                    '{name = "filter", tau = 2.0}]}\n')
+    result = runner.invoke(app, ["config", "check", str(path)])
+    assert result.exit_code == 1, result.output
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    assert "classifier.synthesis.tau: tau must be in [0, 1], got 2.0" in result.output
+    assert 'ablation.factors."classifier.synthesis" level' in result.output

@@ -206,6 +206,30 @@ class _StringFlagLoss(_VectorLoss):
 
 def string_flag_loss():
     return _StringFlagLoss()
+
+
+class _Unseeded:
+    needs_gan = True
+
+    def stages(self, ctx):
+        images, labels = ctx.generate(4, seed=int(np.random.default_rng().integers(1 << 30)))
+        return [{"images": torch.cat([ctx.images, images]),
+                 "labels": torch.cat([ctx.labels, labels]), "n_synthetic": 4}]
+
+
+def unseeded_synthesis():
+    return _Unseeded()
+
+
+class _FloatImages:
+    needs_gan = False
+
+    def stages(self, ctx):
+        return [{"images": ctx.images.float(), "labels": ctx.labels}]
+
+
+def float_synthesis():
+    return _FloatImages()
 '''
 
 BROKEN_CASES = [
@@ -220,6 +244,8 @@ BROKEN_CASES = [
     ("optimizers", "frozen_sgd", "unchanged"),
     ("losses", "vector_loss", "0-dim"),
     ("classifiers", "one_logit_classifier", "logits shape"),
+    ("synthesis", "unseeded_synthesis", "not deterministic"),
+    ("synthesis", "float_synthesis", "images must be uint8"),
 ]
 
 

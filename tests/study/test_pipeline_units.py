@@ -16,7 +16,10 @@ def _cfg(**sections) -> object:
 
 @pytest.mark.parametrize(("sections", "expected"), [
     ({}, False),  # real mode, compact_cnn, val objective: no GAN
-    ({"classifier": {"mode": "real+synthetic"}}, True),
+    ({"classifier": {"mode": "real+synthetic", "synthetic_ratio": 0.5}}, True),
+    ({"classifier": {"mode": "real+synthetic"}}, False),  # ratio 0: the no-GAN control
+    ({"classifier": {"synthesis": {"name": "pretrain"}}}, True),
+    ({"classifier": {"synthesis": {"name": "mix", "repeat_real": True}}}, False),
     ({"classifier": {"mode": "synthetic"}}, True),
     ({"classifier": {"model": {"name": "discriminator"}}}, True),  # GAN pretraining
     ({"classifier": {"model": {"name": "discriminator", "checkpoint": "g.pt"}}}, False),

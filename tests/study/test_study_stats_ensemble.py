@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 from ganlab.metrics import seed_paired_bootstrap
-from ganlab.study import combine, mean_ci, vote_weights
+from ganlab.study import combine, holm, mean_ci, vote_weights
 
 
 def test_mean_ci_is_the_student_t_interval() -> None:
@@ -93,3 +93,12 @@ def test_unknown_method_is_a_config_error() -> None:
 
     with pytest.raises(ConfigError, match="unknown method 'median'"):
         combine("median", np.zeros((2, 4)), np.array([0, 1, 0, 1]), np.zeros((2, 4)))
+
+
+def test_holm_steps_down_and_keeps_the_order() -> None:
+    # sorted 0.01, 0.02, 0.04, 0.30 -> x4, x3, x2, x1 = 0.04, 0.06, 0.08, 0.30
+    assert holm([0.04, 0.01, 0.30, 0.02]) == pytest.approx([0.08, 0.04, 0.30, 0.06])
+    assert holm([0.5, 0.4]) == pytest.approx([0.8, 0.8])  # running maximum, capped order
+    assert holm([0.9, 0.8]) == [1.0, 1.0]
+    out = holm([float("nan"), 0.02])
+    assert math.isnan(out[0]) and out[1] == pytest.approx(0.02)  # nan is not in the family

@@ -11,7 +11,7 @@ from ganlab.study.experiments._ablation import (
 )
 from ganlab.study.experiments._baselines import baseline_config, baseline_name, run_baselines
 from ganlab.study.experiments._ensemble import build_ensembles, combine, vote_weights
-from ganlab.study.experiments._stats import format_mean_ci, mean_ci
+from ganlab.study.experiments._stats import format_mean_ci, holm, mean_ci
 
 __all__ = [
     "Cell",
@@ -21,6 +21,7 @@ __all__ = [
     "build_ensembles",
     "combine",
     "format_mean_ci",
+    "holm",
     "mean_ci",
     "run_ablation",
     "run_baselines",

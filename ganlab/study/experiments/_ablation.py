@@ -117,18 +117,20 @@ def run_ablation(
 
 
 def write_ablation_tables(cfg: Config) -> dict[str, Any]:
-    """Summarise the stored ablation runs into ``ablation/results.json`` (no training)."""
-    from ganlab.metrics import seed_paired_bootstrap
-    from ganlab.study.experiments._predictions import check_aligned, read_predictions
+    """Summarise the stored ablation runs into ``ablation/results.json`` (no training).
+
+    Per cell: test metrics over seeds, Δ vs base (the paired bootstrap averaged over seeds and
+    one per seed, :data:`DELTA_METRICS`), p-values Holm-adjusted within each factor, and the
+    GAN figures of each seed (:data:`GAN_FIGURES`) where they were computed.
+    """
     from ganlab.study.experiments._stats import mean_ci
     from ganlab.study.trial_pipeline._run_pipeline import load_run
 
     layout = StudyLayout.of_config(cfg)
     seeds = list(cfg.ablation.seeds)  # type: ignore[union-attr]
-    cells = ablation_cells(cfg)
     runs: dict[str, dict[int, dict]] = {}
     rows = []
-    for cell in cells:
+    for cell in ablation_cells(cfg):
         runs[cell.id] = {}
         errors = []
         for seed in seeds:
@@ -146,34 +148,79 @@ def write_ablation_tables(cfg: Config) -> dict[str, Any]:
                for m, b in (("fid", (0.0, None)), ("kid", (None, None)))}
         rows.append({"cell": cell.id, "label": cell.label, "factor": cell_factor(cell),
                      "values": cell.values, "n_seeds": len(runs[cell.id]), "metrics": metrics,
-                     "gan": gan, "errors": errors, "vs_base": {}})
-    base_runs = runs["base"]
+                     "gan": gan, "gan_per_seed": _gan_per_seed(runs[cell.id]),
+                     "errors": errors, "vs_base": {}, "vs_base_per_seed": {}})
     for row in rows[1:]:
-        common = [s for s in seeds if s in base_runs and s in runs[row["cell"]]]
-        pairs = [(runs[row["cell"]][s], base_runs[s]) for s in common
-                 if runs[row["cell"]][s].get("predictions") and base_runs[s].get("predictions")]
-        if not pairs:
-            continue
-        preds = [(read_predictions(_p(a), name="a", threshold=_thr(a)),
-                  read_predictions(_p(b), name="b", threshold=_thr(b))) for a, b in pairs]
-        try:
-            check_aligned([r for pair in preds for r in pair])
-        except GanlabError as exc:
-            row["vs_base_note"] = str(exc)
-            continue
-        y = preds[0][1].test.labels
-        for m in TABLE_METRICS:
-            row["vs_base"][m] = seed_paired_bootstrap(
-                y,
-                [(a.test.probs, a.threshold) for a, _ in preds],
-                [(b.test.probs, b.threshold) for _, b in preds],
-                m,
-                seed=cfg.study.seed,
-            )
+        _paired(row, runs[row["cell"]], runs["base"], seeds, seed=cfg.study.seed)
+    _holm_within_factors(rows[1:])
     result = {"design": cfg.ablation.design, "seeds": seeds,  # type: ignore[union-attr]
               "metrics": list(TABLE_METRICS), "rows": rows}
     atomic_write_json(layout.ablation / "results.json", result)
     return result
+
+
+DELTA_METRICS = ("roc_auc", "accuracy")
+"""Metrics whose per-seed Δ vs base and Holm-adjusted p-values the tables carry."""
+
+GAN_FIGURES = ("tstr_roc_auc", "coverage", "recall")
+"""GAN figures listed per seed (``gan.<name>`` of a run, where the GAN was scored)."""
+
+
+def _gan_per_seed(runs: dict[int, dict]) -> dict[str, dict[str, float]]:
+    out = {}
+    for seed, run in runs.items():
+        found = {m: run["metrics"][f"gan.{m}"] for m in GAN_FIGURES
+                 if f"gan.{m}" in run["metrics"]}
+        if found:
+            out[str(seed)] = found
+    return out
+
+
+def _paired(row: dict[str, Any], cell_runs: dict[int, dict], base_runs: dict[int, dict],
+            seeds: list[int], *, seed: int) -> None:
+    """Fill ``row["vs_base"]`` (averaged over seeds) and ``row["vs_base_per_seed"]``."""
+    from ganlab.metrics import seed_paired_bootstrap
+    from ganlab.study.experiments._predictions import check_aligned, read_predictions
+
+    common = [s for s in seeds if s in base_runs and s in cell_runs
+              and cell_runs[s].get("predictions") and base_runs[s].get("predictions")]
+    if not common:
+        return
+    preds = {s: (read_predictions(_p(cell_runs[s]), name="a", threshold=_thr(cell_runs[s])),
+                 read_predictions(_p(base_runs[s]), name="b", threshold=_thr(base_runs[s])))
+             for s in common}
+    try:
+        check_aligned([r for pair in preds.values() for r in pair])
+    except GanlabError as exc:
+        row["vs_base_note"] = str(exc)
+        return
+    y = preds[common[0]][1].test.labels
+
+    def delta(group: list[int], metric: str) -> dict[str, float]:
+        return seed_paired_bootstrap(y, [(preds[s][0].test.probs, preds[s][0].threshold)
+                                         for s in group],
+                                     [(preds[s][1].test.probs, preds[s][1].threshold)
+                                      for s in group], metric, seed=seed)
+
+    for m in TABLE_METRICS:
+        row["vs_base"][m] = delta(common, m)
+    row["vs_base_per_seed"] = {str(s): {m: delta([s], m) for m in DELTA_METRICS}
+                               for s in common}
+
+
+def _holm_within_factors(rows: list[dict[str, Any]]) -> None:
+    """``p_holm`` next to each Δ's p-value: Holm over the cells of one factor (the family)."""
+    from ganlab.study.experiments._stats import holm
+
+    families: dict[str, list[dict]] = {}
+    for row in rows:
+        families.setdefault(row["factor"] or "combination", []).append(row)
+    for family in families.values():
+        for m in TABLE_METRICS:
+            members = [r["vs_base"][m] for r in family if m in r["vs_base"]]
+            for entry, adjusted in zip(members, holm([e["p_value"] for e in members]),
+                                       strict=True):
+                entry["p_holm"] = adjusted
 
 
 def _p(run: dict[str, Any]):

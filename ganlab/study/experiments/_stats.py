@@ -69,3 +69,20 @@ def format_mean_ci(entry: dict[str, float], digits: int = 3) -> str:
         return f"{entry['mean']:.{digits}f}"
     return (f"{entry['mean']:.{digits}f} [{entry['ci_low']:.{digits}f}, "
             f"{entry['ci_high']:.{digits}f}]")
+
+
+def holm(p_values: Sequence[float]) -> list[float]:
+    """Holm's step-down adjustment of a family of p-values (Holm 1979), in the input order.
+
+    The i-th smallest of m p-values is multiplied by ``m - i`` (0-based i), the running
+    maximum is taken so the order is kept, and values are capped at 1. ``nan`` stays ``nan``
+    and does not count towards m.
+    """
+    order = [i for i in sorted(range(len(p_values)), key=lambda i: p_values[i])
+             if not math.isnan(p_values[i])]
+    out = [float("nan")] * len(p_values)
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (len(order) - rank) * float(p_values[i])))
+        out[i] = running
+    return out

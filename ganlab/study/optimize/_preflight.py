@@ -44,6 +44,23 @@ def _check_study(cfg: Config) -> None:
     except GanlabError as exc:
         raise type(exc)(f"{prefix}{exc}") from None
     expand_search_space(cfg)
+    _check_ablation_levels(cfg)
+
+
+def _check_ablation_levels(cfg: Config) -> None:
+    """Every level of an ablation factor names plugins that exist with parameters they take
+    (a bad synthesis strategy level fails here, not in its cells' runs)."""
+    from ganlab.config import validate_plugins
+    from ganlab.study.optimize._space import apply_values
+
+    if cfg.ablation is None:
+        return
+    for path, levels in cfg.ablation.factors.items():
+        for level in levels:
+            try:
+                validate_plugins(apply_values(cfg, {path: level}))
+            except GanlabError as exc:
+                raise ConfigError(f'ablation.factors."{path}" level {level!r}: {exc}') from None
 
 
 def check_finite(cfg: Config) -> None:

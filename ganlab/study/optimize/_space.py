@@ -70,7 +70,7 @@ def expand_search_space(cfg: Config) -> list[SearchParam]:
             space = registry.search_space(plugin)
             if not space:
                 raise ConfigError(
-                    f'{where}."{path}" = "declared": the {registry.kind[:-1]} plugin {plugin!r} '
+                    f'{where}."{path}" = "declared": the {registry.singular} plugin {plugin!r} '
                     f"declares no search space; give the parameters explicitly instead"
                 )
             for param, raw in space.items():

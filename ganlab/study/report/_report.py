@@ -165,6 +165,8 @@ def _summary(doc: Doc, cfg: Config, study: optuna.Study, best: dict | None) -> N
                                                  for side, c in sizes["sizes"].items())])
     rows.append(["classifier mode", f"{cfg.classifier.mode} (synthetic ratio "
                                     f"{cfg.classifier.synthetic_ratio})"])
+    if cfg.classifier.synthesis is not None:
+        rows.append(["synthesis strategy", json.dumps(cfg.classifier.synthesis.as_dict())])
     doc.table(["item", "value"], rows)
 
 
@@ -286,7 +288,7 @@ def _ablation(doc: Doc, cfg: Config, layout: StudyLayout) -> None:
     doc.p(f"Design {res['design']}, seeds {res['seeds']}; test metrics as mean [95% interval "
           "over seeds: a t-interval of the logits, mapped back, so it stays inside 0..1]. "
           "Δ vs base: paired bootstrap of the difference on the same test samples, averaged "
-          "over seeds, with its 95% CI and p-value.")
+          "over seeds, with its 95% CI and p-value (Holm-adjusted over the cells of a factor).")
     rows = res["rows"]
     groups: dict[str, list[dict]] = {}
     for row in rows[1:]:
@@ -306,8 +308,9 @@ def _ablation(doc: Doc, cfg: Config, layout: StudyLayout) -> None:
 
 
 def _fmt_diff(d: dict) -> str:
+    holm = f" (Holm {d['p_holm']:.3f})" if "p_holm" in d else ""
     return (f"{d['diff']:+.3f} [{d['ci_low']:+.3f}, {d['ci_high']:+.3f}] "
-            f"p={d['p_value']:.3f}")
+            f"p={d['p_value']:.3f}{holm}")
 
 
 def _baselines(doc: Doc, cfg: Config, layout: StudyLayout, best: dict | None) -> None:

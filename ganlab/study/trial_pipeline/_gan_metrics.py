@@ -54,7 +54,9 @@ def _cache_key(cfg: Config, data: PreparedData, clf_cfg: Any, *, seed: int) -> s
     blob = json.dumps({
         "cache_key": data.protocol.get("cache_key"), "train": list(data.train.ids),
         "val": list(data.val.ids), "test": list(data.test.ids),
-        "classifier": dataclasses.asdict(clf_cfg), "seed": seed,
+        "classifier": {k: v for k, v in dataclasses.asdict(clf_cfg).items()
+                       if k != "synthesis" or v is not None},  # keys from before it existed
+        "seed": seed,
         "augmentations": [a.as_dict() for a in cfg.data.augmentations] if clf_cfg.augment
         else None,
     }, sort_keys=True, default=str)
@@ -84,7 +86,7 @@ def _real_classifier(cfg: Config, data: PreparedData, clf_cfg: Any, *, kind: str
     from ganlab.io import file_lock
 
     clf_cfg = dataclasses.replace(clf_cfg, mode="real", synthetic_ratio=0.0,
-                                  synthetic_refresh="once")
+                                  synthetic_refresh="once", synthesis=None)
     key = _cache_key(cfg, data, clf_cfg, seed=seed)
     folder = Path(work_dir) / "gan-metrics" / f"{kind}-{key}"
     folder.mkdir(parents=True, exist_ok=True)
@@ -265,7 +267,7 @@ def _tstr_config(cfg: Config) -> Any:
     trained on synthetic images only."""
     m = cfg.gan.metrics
     return dataclasses.replace(cfg.classifier, model=m.tstr_classifier, mode="synthetic",
-                               synthetic_ratio=0.0, epochs=m.tstr_epochs)
+                               synthetic_ratio=0.0, synthesis=None, epochs=m.tstr_epochs)
 
 
 def _tstr(cfg: Config, data: PreparedData, checkpoint: Path, *, out_dir: Path, work_dir: Path,

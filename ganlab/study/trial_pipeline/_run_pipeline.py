@@ -47,13 +47,13 @@ def needs_gan(cfg: Config) -> bool:
     GAN pretraining: the classifier plugin has the ``UsesGanCheckpoint`` capability and the
     study file leaves its checkpoint keyword unset.
     """
-    from ganlab.classify import gan_checkpoint_param
+    from ganlab.classify import gan_checkpoint_param, uses_gan
 
     if not cfg.gan.enabled:
         return False
     clf = cfg.classifier
     uses_gan = clf.enabled and (
-        clf.mode != "real" or gan_checkpoint_param(clf.model) is not None
+        uses_gan(clf) or gan_checkpoint_param(clf.model) is not None
     )
     gan_objective = any(o.metric.startswith("gan.") for o in cfg.study.objectives)
     return uses_gan or gan_objective or not clf.enabled
@@ -198,7 +198,13 @@ def _gan_phase(phase: _Phase, gan_path: Path, result: RunResult) -> dict[str, An
 
 def _classifier_phase(phase: _Phase, result: RunResult) -> dict[str, Any]:
     """Train and evaluate the classifier (resuming an interrupted one); its metrics."""
-    from ganlab.classify import classifier_data, train_classifier, with_gan_checkpoint
+    from ganlab.classify import (
+        classifier_data,
+        refit_classifier,
+        train_classifier,
+        uses_gan,
+        with_gan_checkpoint,
+    )
     from ganlab.data import prepare_data
     from ganlab.tracking import tee_report
 
@@ -219,10 +225,16 @@ def _classifier_phase(phase: _Phase, result: RunResult) -> dict[str, Any]:
         device=phase.device,
         seed=phase.seed,
         augment=phase.augment if clf_cfg.augment else None,
-        generator_checkpoint=result.gan_checkpoint if clf_cfg.mode != "real" else None,
+        generator_checkpoint=result.gan_checkpoint if uses_gan(clf_cfg) else None,
         report=clf_report,
         resume=True,  # an interrupted trial continues its classifier from the last epoch
     )
+    if clf_cfg.refit:  # the deployable model next to the validated one; figures stay its
+        refit_classifier(clf_cfg, clf_data, run_dir=phase.out_dir / "classifier",
+                         out_dir=phase.out_dir / "classifier" / "refit", device=phase.device,
+                         seed=phase.seed, augment=phase.augment if clf_cfg.augment else None,
+                         generator_checkpoint=result.gan_checkpoint if uses_gan(clf_cfg)
+                         else None, resume=True)
     result.predictions = Path(clf.predictions)
     result.plots = [Path(p) for p in clf.plots]
     atomic_write_json(phase.out_dir / "classifier_history.json", clf.history)

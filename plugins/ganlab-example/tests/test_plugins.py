@@ -9,6 +9,7 @@ from ganlab.testing import (
     GanAugmentationContract,
     LossContract,
     OptimizerContract,
+    SynthesisContract,
 )
 
 
@@ -43,3 +44,8 @@ class TestAdaptiveFlip(GanAugmentationContract):  # also checks AdaptiveGanAugme
 class TestPatchProjection(DiscriminatorContract):  # also checks DiscriminatorFeatures
     plugin = "patch_projection"
     params = {"width": 8}
+
+
+class TestBalance(SynthesisContract):  # stages from a tiny GAN: seeded, valid
+    plugin = "balance"
+    params = {"fraction": 0.5}
