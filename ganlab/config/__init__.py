@@ -6,7 +6,6 @@ from ganlab.config._dump import (
     config_record,
     config_to_dict,
     config_to_toml,
-    redact_url,
     to_plain,
 )
 from ganlab.config._loader import config_from_dict, load_config, read_toml
@@ -32,8 +31,19 @@ from ganlab.config._schema import (
     StudySection,
     SynthConfig,
 )
+from ganlab.config._secrets import (
+    has_masked_secret,
+    mask_secrets,
+    redact_url,
+    without_secrets,
+)
 from ganlab.config._text import show
-from ganlab.config._validate import plugin_refs, validate_plugins, validate_search
+from ganlab.config._validate import (
+    plugin_refs,
+    validate_image_sizes,
+    validate_plugins,
+    validate_search,
+)
 
 __all__ = [
     "PLUGIN_FIELDS",
@@ -62,6 +72,9 @@ __all__ = [
     "config_to_dict",
     "config_to_toml",
     "redact_url",
+    "has_masked_secret",
+    "mask_secrets",
+    "without_secrets",
     "get_path",
     "load_config",
     "parse_override",
@@ -72,4 +85,5 @@ __all__ = [
     "to_plain",
     "validate_plugins",
     "validate_search",
+    "validate_image_sizes",
 ]

@@ -36,6 +36,8 @@ _NON_NEGATIVE = {
     "feature_seed",
 }
 _FRACTIONS = {"val", "test", "fixed_threshold", "decay"}
+# a sane upper bound per key: a side of 100000 px would need 30 GB per image
+_AT_MOST = {"image_size": 2048}
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
@@ -48,6 +50,11 @@ def read_toml(path: str | Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path}: line {line}: not UTF-8 text (byte "
+                          f"0x{exc.object[exc.start]:02x}); a study file is UTF-8: save it as "
+                          "UTF-8") from None
 
 
 def load_config(
@@ -118,6 +125,11 @@ def _config_from_dict(
             f"{source}: gan.aux_classifier: the class head needs a class-conditional GAN; set "
             "gan.conditional = true, or remove gan.aux_classifier"
         )
+    split = cfg.data.split
+    if split.folds < 2 and split.val + split.test >= 1:
+        raise ConfigError(
+            f"{source}: data.split: val + test = {show(split.val + split.test)} leaves no "
+            "training images; make val + test < 1 (e.g. val = 0.15, test = 0.15)")
     search = _convert_search(search_raw, source)
     base_dir = str(Path(source).resolve().parent) if source != "<dict>" else str(Path.cwd())
     return dataclasses.replace(cfg, search=search, source=source, base_dir=base_dir)
@@ -167,6 +179,9 @@ def _check_range(prefix: str, path: str, name: str, value: Any) -> None:
         raise ConfigError(f"{prefix}{path}: expected a number >= 0, got {show(value)}")
     if name in _FRACTIONS and not 0 <= value < 1:
         raise ConfigError(f"{prefix}{path}: expected a fraction in [0, 1), got {show(value)}")
+    if name in _AT_MOST and value > _AT_MOST[name]:
+        raise ConfigError(f"{prefix}{path}: expected at most {_AT_MOST[name]} (pixels per side), "
+                          f"got {show(value)}")
 
 
 def _convert(value: Any, tp: Any, prefix: str, path: str) -> Any:

@@ -24,7 +24,6 @@ from ganlab.data._sources import SourceList, _class_names, list_folder, list_man
 from ganlab.data._split import (
     Split,
     manifest_csv,
-    read_manifest,
     sides_for_fold,
     split_folds,
     split_groups,
@@ -32,7 +31,7 @@ from ganlab.data._split import (
 from ganlab.data._synth import synthesize
 from ganlab.data._types import ImageSet, PreparedData
 from ganlab.errors import ConfigError, DataError
-from ganlab.io import atomic_write_json, atomic_write_text, file_lock
+from ganlab.io import atomic_write_json, atomic_write_text, file_lock, read_state
 
 if TYPE_CHECKING:
     from ganlab.config import DataConfig, PluginRef, SplitConfig
@@ -81,7 +80,7 @@ def _check_synth_settings(root: Path, settings: dict[str, Any]) -> None:
     record = root / SYNTH_RECORD
     if not record.exists():
         return  # a folder the user made: use it as it is
-    made = json.loads(record.read_text())
+    made = read_state(record, what="synthetic set record")
     made.setdefault("difficulty", 0.0)
     if made != settings:
         raise DataError(
@@ -170,13 +169,10 @@ def _load_or_split(manifest: Path, fingerprint: str, ids: list[str], labels: np.
                    groups: list[int], split_cfg: Any) -> tuple[Split, bool]:
     meta_path = manifest.with_name(SPLIT_JSON)
     if manifest.is_file() and meta_path.is_file():
-        import json
-
-        try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-            rows = read_manifest(manifest.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            meta, rows = {}, {}
+        meta = read_state(meta_path, what="split record", on_corrupt="set_aside") or {}
+        table = read_state(manifest, what="split manifest", fmt="csv",
+                           columns=("sample_id", "split"), on_corrupt="set_aside") or []
+        rows = {row["sample_id"]: row for row in table}
         if meta.get("fingerprint") == fingerprint and set(rows) == set(ids):
             side = [rows[i]["split"] for i in ids]
             fold = [int(rows[i].get("fold") or -1) for i in ids]

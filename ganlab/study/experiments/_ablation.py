@@ -118,6 +118,14 @@ def run_ablation(
 
 def write_ablation_tables(cfg: Config) -> dict[str, Any]:
     """Summarise the stored ablation runs into ``ablation/results.json`` (no training)."""
+    result = ablation_tables(cfg)
+    atomic_write_json(StudyLayout.of_config(cfg).ablation / "results.json", result)
+    return result
+
+
+def ablation_tables(cfg: Config) -> dict[str, Any]:
+    """The tables of the stored ablation runs, computed without writing anything (reports
+    read a study folder that may be read-only)."""
     from ganlab.metrics import seed_paired_bootstrap
     from ganlab.study.experiments._predictions import check_aligned, read_predictions
     from ganlab.study.experiments._stats import mean_ci
@@ -170,10 +178,8 @@ def write_ablation_tables(cfg: Config) -> dict[str, Any]:
                 m,
                 seed=cfg.study.seed,
             )
-    result = {"design": cfg.ablation.design, "seeds": seeds,  # type: ignore[union-attr]
-              "metrics": list(TABLE_METRICS), "rows": rows}
-    atomic_write_json(layout.ablation / "results.json", result)
-    return result
+    return {"design": cfg.ablation.design, "seeds": seeds,  # type: ignore[union-attr]
+            "metrics": list(TABLE_METRICS), "rows": rows}
 
 
 def _p(run: dict[str, Any]):
