@@ -310,9 +310,17 @@ def _protocol(cfg: DataConfig, scan: Scan, usable: np.ndarray, split: _SplitDone
 
 
 def _write_skipped(scan: Scan, work_dir: Path) -> str | None:
-    """``work_dir/skipped.csv``: every skipped file with its reason (``None`` if none)."""
-    rows = [(s.path, r["skipped"]) for s, r in zip(scan.sources.sources, scan.records,
-                                                    strict=True) if r["skipped"]]
+    """``work_dir/skipped.csv``: every skipped file with its reason (``None`` if none).
+
+    The same files the log counts (:func:`skip_summary`): those skipped when read and those
+    left out when listing (non-UTF-8 names, symlinks leaving the root). Each is listed under
+    its own name in the data folder (a symlink under the link's name, not its target's).
+    """
+    src = scan.sources
+    base = Path(src.origin) if Path(src.origin).is_dir() else Path(src.origin).parent
+    rows = [(str(base / s.sample_id), r["skipped"])
+            for s, r in zip(src.sources, scan.records, strict=True) if r["skipped"]]
+    rows += [(str(base / sample_id), reason) for sample_id, reason in src.excluded]
     path = work_dir / "skipped.csv"
     if not rows:
         path.unlink(missing_ok=True)
