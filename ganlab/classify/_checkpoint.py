@@ -21,6 +21,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from ganlab.config import validate_checkpoint_meta
 from ganlab.contracts import RebuildsParams
 from ganlab.errors import ConfigError, GanlabError
 from ganlab.io import atomic_torch_save, safe_torch_load
@@ -97,6 +98,7 @@ def load_classifier(
             f"model.pt that `ganlab classify train` writes (or `classify floors`' "
             f"floor_colour_histogram.pt)"
         ) from None
+    validate_checkpoint_meta(path, meta, what="classifier checkpoint")
     if meta.get("kind") == FLOOR_KIND:  # saved by `classify floors` (see _floors.py)
         from ganlab.classify._floors import ColourHistogramFloor
 

@@ -239,7 +239,10 @@ def dashboard(
     storage: StorageOpt = None,
 ) -> None:
     """Serve optuna-dashboard for a study (with its trial artifacts) until Ctrl-C."""
-    from ganlab.study import serve_dashboard
+    from ganlab.study import exposure_warning, serve_dashboard
 
+    warning = exposure_warning(host)
+    if warning:
+        console.print(f"[yellow]{escape(warning)}[/]", highlight=False, soft_wrap=True)
     console.print(f"optuna-dashboard for {name}: http://{host}:{port}/ (Ctrl-C stops)")
     serve_dashboard(name, output=output, host=host, port=port, storage=storage)

@@ -8,7 +8,13 @@ from ganlab.config._dump import (
     config_to_toml,
     to_plain,
 )
-from ganlab.config._loader import config_from_dict, load_config, read_toml
+from ganlab.config._loader import (
+    MAX_IMAGE_SIZE,
+    config_from_dict,
+    load_config,
+    read_toml,
+    validate_checkpoint_meta,
+)
 from ganlab.config._overrides import Override, attribute, parse_override
 from ganlab.config._paths import apply_overrides, get_path, set_path
 from ganlab.config._schema import (
@@ -46,6 +52,8 @@ from ganlab.config._validate import (
 )
 
 __all__ = [
+    "MAX_IMAGE_SIZE",
+    "validate_checkpoint_meta",
     "PLUGIN_FIELDS",
     "AblationConfig",
     "BaselinesConfig",

@@ -36,8 +36,29 @@ _NON_NEGATIVE = {
     "feature_seed",
 }
 _FRACTIONS = {"val", "test", "fixed_threshold", "decay"}
-# a sane upper bound per key: a side of 100000 px would need 30 GB per image
-_AT_MOST = {"image_size": 2048}
+MAX_IMAGE_SIZE = 2048
+"""The largest image side a study (or a checkpoint's meta) may ask for, in pixels: a sane
+upper bound (a side of 100000 px would need 30 GB per image)."""
+_AT_MOST = {"image_size": MAX_IMAGE_SIZE}
+# what a checkpoint's meta may hold, checked before anything is allocated from it
+_META_BOUNDS = {"image_size": (1, MAX_IMAGE_SIZE), "channels": (1, 4), "num_classes": (0, 1000),
+                "nz": (1, 65536)}
+
+
+def validate_checkpoint_meta(path: str | Path, meta: Any, *, what: str) -> None:
+    """Raise :class:`ConfigError` (one line) if a checkpoint's ``meta`` holds a size ganlab
+    would allocate from that is not a whole number in its sane range (a tampered file with
+    ``image_size = 100000`` would make OpenCV and torch allocate tens of GB)."""
+    if not isinstance(meta, dict):
+        raise ConfigError(f"{path}: not a ganlab {what}: its meta is not a table")
+    for key, (low, high) in _META_BOUNDS.items():
+        if key not in meta:
+            continue
+        value = meta[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ConfigError(f"{path}: refused: its meta {key} = {show(value)} is not a whole "
+                              f"number in [{low}, {high}]; the {what} was damaged or tampered "
+                              "with (retrain it, or use the file it was saved as)")
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:

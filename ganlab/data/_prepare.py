@@ -231,11 +231,25 @@ def prepare_data(
     sides = np.array(sides_for_fold(split.split, fold, cfg.split.folds))
     sets = {s: _subset(scan, np.flatnonzero(sides == s), usable, labels)
             for s in ("train", "val", "test")}
-    if len(sets["train"]) == 0:
-        raise DataError(f"{sources.origin}: the split left no training images; lower val/test")
+    _check_sides(sets, cfg.split, sources.origin, n_usable=len(usable))
     protocol = _protocol(cfg, scan, usable, split, sets, fold=fold, work_dir=work_dir)
     return PreparedData(sets["train"], sets["val"], sets["test"], sources.class_names,
                         split.manifest, protocol)
+
+
+def _check_sides(sets: dict[str, ImageSet], sp: SplitConfig, origin: str, *,
+                 n_usable: int) -> None:
+    """Every side the split asks for holds images: an empty validation or test side would
+    fail every trial (no early stopping, no threshold, no test metrics)."""
+    wanted = {"train": True, "val": sp.val > 0 or sp.folds >= 2, "test": sp.test > 0}
+    empty = [side for side, want in wanted.items() if want and len(sets[side]) == 0]
+    if empty:
+        names = {"train": "training", "val": "validation", "test": "test"}
+        raise DataError(
+            f"data.split: {origin}: the split left 0 {names[empty[0]]} images ({n_usable} "
+            f"usable images; sizes train {len(sets['train'])}, val {len(sets['val'])}, test "
+            f"{len(sets['test'])}); add images (a few per class at least) or change "
+            "data.split.val/test")
 
 
 @dataclass(frozen=True)
