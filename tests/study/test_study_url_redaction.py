@@ -64,3 +64,18 @@ def test_redacted_url_needs_the_password_again(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("GANLAB_STORAGE", "postgresql://u:pw@h/test")
     assert recorded_url(redact_url("postgresql://u:secret@h/test"), None) == (
         "postgresql://u:pw@h/test")
+
+
+def test_error_messages_never_show_a_credential(tmp_path) -> None:
+    from ganlab.config import attribute
+    from ganlab.errors import ConfigError
+    from ganlab.study import StudyLayout, open_storage
+
+    with pytest.raises(ConfigError) as info:
+        open_storage("host=h password=zzpwq", StudyLayout(tmp_path / "s"))
+    assert "zzpwq" not in str(info.value) and "password=***" in str(info.value)
+    with pytest.raises(ConfigError) as info:  # a server that refuses: the driver's message too
+        open_storage("sqlite:////nonexistent/dir/x.db?password=zzpwq", StudyLayout(tmp_path / "s"))
+    assert "zzpwq" not in str(info.value)
+    exc = attribute(ConfigError("study.storage: bad"), [("study.storage", "postgresql://u:zzpwq@h/d")])
+    assert "zzpwq" not in str(exc) and "u:***@h/d" in str(exc)

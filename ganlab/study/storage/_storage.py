@@ -60,7 +60,7 @@ def open_storage(
         return _open_journal(layout.journal if url is None else Path(url), layout, read_only)
     if "://" not in url:
         raise ConfigError(
-            f"--storage {url!r}: expected a database URL such as "
+            f"--storage {redact_url(url)!r}: expected a database URL such as "
             "postgresql://user@host:5432/db or sqlite:///runs/x.db, a .journal file path, "
             "or :memory:"
         )
