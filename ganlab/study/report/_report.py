@@ -17,6 +17,7 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ganlab.config import redact_url
 from ganlab.io import atomic_write_text, read_state
 from ganlab.study._layout import StudyLayout
 from ganlab.study.experiments._stats import format_mean_ci
@@ -100,7 +101,7 @@ def _stored_or_empty_study(name: str, output: str | Path, storage: str | None, c
     """The stored study; an empty one when only ``study ablate``/``baselines`` ever ran."""
     import optuna
 
-    if storage is None and not optimised(layout):
+    if storage is None and not optimised(layout, read_only=True):
         verbosity = optuna.logging.get_verbosity()
         optuna.logging.set_verbosity(optuna.logging.WARNING)  # no "new study created" line
         try:
@@ -211,7 +212,7 @@ def _configuration(doc: Doc, cfg: Config, rec: dict, best: dict | None,
     doc.h("Configuration")
     doc.table(["item", "value"], [
         ["study file", str(rec.get("source", ""))],
-        ["storage", str(rec.get("storage") or stored)],
+        ["storage", str(redact_url(rec.get("storage")) or stored)],
         ["sampler / pruner", f"{cfg.study.sampler.name} / {cfg.study.pruner.name}"],
         ["image size", str(cfg.data.image_size)],
     ])

@@ -207,13 +207,17 @@ def record_study(cfg: Config, layout: StudyLayout, url: str | None) -> None:
     })
 
 
-def optimised(layout: StudyLayout) -> bool:
-    """Whether ``study run`` ever stored trials: a journal file, or a recorded storage URL."""
+def optimised(layout: StudyLayout, *, read_only: bool = False) -> bool:
+    """Whether ``study run`` ever stored trials: a journal file, or a recorded storage URL.
+
+    A corrupt ``study.json`` counts as none; it is set aside unless ``read_only`` (reports).
+    """
     from ganlab.io import read_state
 
     if layout.journal.exists():
         return True
-    rec = read_state(layout.study_json, what="study record", on_corrupt="set_aside") or {}
+    rec = read_state(layout.study_json, what="study record",
+                     on_corrupt="warn" if read_only else "set_aside") or {}
     return rec.get("storage") is not None
 
 
