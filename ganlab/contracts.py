@@ -359,6 +359,22 @@ class DeclaresSearchSpace(Protocol):
 
 @capability(kind="losses", on="object")
 @runtime_checkable
+class DeclaresImageSizes(Protocol):
+    """A plugin factory that declares the image sizes it can build a network for.
+
+    ``unsupported_image_size(image_size)`` returns ``""`` when the factory builds a network for
+    square images of side ``image_size``, else the rule it needs (``"the resnet architecture
+    takes 32, 64 or 128"``). ``ganlab config check`` and ``study run`` check the size ganlab
+    would pass (``data.image_size``; ``classifier.image_size`` for the classifier) against it
+    before any trial starts, so a size the network cannot take is one line naming the key,
+    never a run of failed trials. Used by ``ganlab.config`` (plugin validation); checked by
+    ``ganlab.testing.check_capabilities``.
+    """
+
+    def unsupported_image_size(self, image_size: int) -> str: ...
+
+
+@runtime_checkable
 class ReportsDiscriminatorCollapse(Protocol):
     """A loss that says whether a collapsed discriminator is a failure signal for it.
 

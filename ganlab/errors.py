@@ -59,6 +59,10 @@ class WeightsError(GanlabError):
     """Pretrained weights were requested but are not available offline."""
 
 
+class StateFileError(GanlabError):
+    """A file ganlab wrote earlier (``study.json``, ``metrics.json``, a cache) cannot be read."""
+
+
 class GanlabWarning(UserWarning):
     """Something was wrong and ganlab recovered (e.g. a broken cache entry was rebuilt)."""
 

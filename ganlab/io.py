@@ -1,25 +1,33 @@
-"""Atomic writes, the one cross-process file lock, and a quick network probe.
+"""Atomic writes, reading state files back, the one cross-process file lock, and a quick
+network probe.
 
 Atomic writes: a file is either its old version or its complete new one, even after a kill.
-:func:`file_lock` is the lock every package uses (preprocessing cache, split, shared GAN,
-Optuna journal). :func:`reachable` tells in a few seconds whether a download can start, so an
-offline machine gets a one-line answer instead of a library's retry loop.
+:func:`read_state` is how every JSON or CSV file ganlab wrote is read back: a corrupt one is
+one line naming it, or set aside and rebuilt. :func:`file_lock` is the lock every package uses
+(preprocessing cache, split, shared GAN, Optuna journal). :func:`reachable` tells in a few
+seconds whether a download can start, so an offline machine gets a one-line answer instead of
+a library's retry loop.
 """
 
 from __future__ import annotations
 
+import csv
 import errno
+import io
 import json
 import os
 import socket
 import tempfile
 import time
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from filelock import FileLock
+
+from ganlab.errors import GanlabWarning, StateFileError
 
 _DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
 
@@ -159,6 +167,108 @@ def safe_torch_load(path: str | Path, *, what: str, map_location: Any = "cpu") -
         else:
             why = "it is not a PyTorch checkpoint file"
         raise GanlabError(f"{path}: cannot be read as a {what}: {why}") from None
+OnCorrupt = Literal["raise", "warn", "set_aside"]
+
+
+def read_state(
+    path: str | Path,
+    *,
+    what: str,
+    expect: type = dict,
+    fmt: Literal["json", "jsonl", "csv"] = "json",
+    columns: Sequence[str] = (),
+    on_corrupt: OnCorrupt = "raise",
+) -> Any:
+    """Read back a JSON, JSON-lines or CSV file that ganlab wrote; ``None`` if it is missing.
+
+    A corrupt file (empty, not UTF-8, not valid JSON, a JSON value of the wrong type, a CSV
+    without the ``columns`` needed) never raises a parser's traceback:
+
+    - ``on_corrupt="raise"``: :class:`~ganlab.errors.StateFileError`, one line naming the
+      file, what is wrong and what to do (records that cannot be rebuilt: ``study.json``).
+    - ``"warn"``: a :class:`~ganlab.errors.GanlabWarning` and ``None``, the file left in place
+      (readers that must not write: ``study list``, ``study report``).
+    - ``"set_aside"``: the file is renamed ``<name>.corrupt-<time>`` (kept for inspection),
+      a warning names both, and ``None`` is returned so that the caller rebuilds it (caches
+      and derived results).
+
+    Args:
+        path: The file.
+        what: What it is, for the message (``"study record"``).
+        expect: ``dict`` or ``list``: the JSON document's top-level type (``json`` only).
+        fmt: ``json`` (one document), ``jsonl`` (one JSON object per line; a list) or ``csv``
+            (a list of row dicts).
+        columns: Header columns a CSV must have.
+        on_corrupt: What to do with a corrupt file (above).
+    """
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        data = None
+    try:
+        if data is None:
+            raise ValueError("it is a folder, not a file")
+        return _parse(data, expect, fmt, columns)
+    except ValueError as exc:
+        return _corrupt(p, what, str(exc), on_corrupt)
+
+
+def _parse(data: bytes, expect: type, fmt: str, columns: Sequence[str]) -> Any:
+    """The parsed file, or ``ValueError`` saying (in a few words) why it is corrupt."""
+    if not data.strip():
+        raise ValueError("the file is empty")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError("it is not UTF-8 text") from None
+    if fmt == "csv":
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        missing = [c for c in columns if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ValueError(f"its header lacks the column(s) {', '.join(missing)}")
+        return list(reader)
+    docs = [line for line in text.splitlines() if line.strip()] if fmt == "jsonl" else [text]
+    out = []
+    for n, doc in enumerate(docs, start=1):
+        try:
+            value = json.loads(doc)
+        except json.JSONDecodeError as exc:
+            where = f"line {n}" if fmt == "jsonl" else f"line {exc.lineno} column {exc.colno}"
+            raise ValueError(f"it is not valid JSON ({exc.msg} at {where})") from None
+        want = dict if fmt == "jsonl" else expect
+        if not isinstance(value, want):
+            raise ValueError(f"expected a JSON {_JSON_NAMES.get(want, want.__name__)}, found "
+                             f"{_JSON_NAMES.get(type(value), type(value).__name__)}")
+        out.append(value)
+    return out if fmt == "jsonl" else out[0]
+
+
+_JSON_NAMES = {dict: "object", list: "list", str: "string", int: "number", float: "number",
+               bool: "boolean", type(None): "null"}
+
+
+def _corrupt(path: Path, what: str, why: str, on_corrupt: OnCorrupt) -> None:
+    if on_corrupt == "raise":
+        raise StateFileError(
+            f"{path}: corrupt {what}: {why}; restore it from a backup or delete it "
+            "(the command that wrote it writes it again)")
+    if on_corrupt == "set_aside":
+        aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}")
+        try:
+            os.replace(path, aside)
+        except OSError:  # a read-only folder: leave it, the caller rebuilds it elsewhere
+            pass
+        else:
+            warnings.warn(f"{path}: corrupt {what} ({why}); set aside as {aside.name} and "
+                          "rebuilt", GanlabWarning, stacklevel=3)
+            return None
+    warnings.warn(f"{path}: corrupt {what} ({why}); ignored", GanlabWarning, stacklevel=3)
+    return None
+
+
 def file_lock(path: str | Path) -> FileLock:
     """An exclusive cross-process lock on the file ``path`` (its folder is created).
 

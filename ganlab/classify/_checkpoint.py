@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from ganlab.classify._fold_model import ENSEMBLE_KIND, build_fold_ensemble
+from ganlab.config import validate_checkpoint_meta
 from ganlab.contracts import RebuildsParams
 from ganlab.errors import ConfigError, GanlabError
 from ganlab.io import atomic_torch_save, safe_torch_load
@@ -98,6 +99,7 @@ def load_classifier(
             f"model.pt that `ganlab classify train` writes (or `classify floors`' "
             f"floor_colour_histogram.pt)"
         ) from None
+    validate_checkpoint_meta(path, meta, what="classifier checkpoint")
     if meta.get("kind") == ENSEMBLE_KIND:  # saved by a k-fold run (see _final.py)
         try:
             return build_fold_ensemble(meta, weights).to(device).eval(), meta

@@ -226,11 +226,15 @@ def list_cmd(output: OutputOpt = Path("runs"), fmt: FormatOpt = OutputFormat.tab
                               default=str))
         return
     table = Table(title=f"studies in {output}/")
-    for col in ("name", "complete", "pruned", "failed", "running", "best", "storage"):
+    rows = list_studies(output)
+    cols = ["name", "complete", "pruned", "failed", "running", "best", "storage"]
+    notes = any(s.note for s in rows)
+    for col in cols + ["note"] * notes:
         table.add_column(col, overflow="fold")
-    for s in list_studies(output):
-        table.add_row(s.name, str(s.n_complete), str(s.n_pruned), str(s.n_fail),
-                      str(s.n_running), s.best, s.storage)
+    for s in rows:
+        cells = [s.name, str(s.n_complete), str(s.n_pruned), str(s.n_fail), str(s.n_running),
+                 s.best, s.storage] + [s.note] * notes
+        table.add_row(*(escape(c) for c in cells))
     console.print(table)
 
 
@@ -280,7 +284,10 @@ def dashboard(
     storage: StorageOpt = None,
 ) -> None:
     """Serve optuna-dashboard for a study (with its trial artifacts) until Ctrl-C."""
-    from ganlab.study import serve_dashboard
+    from ganlab.study import exposure_warning, serve_dashboard
 
+    warning = exposure_warning(host)
+    if warning:
+        console.print(f"[yellow]{escape(warning)}[/]", highlight=False, soft_wrap=True)
     console.print(f"optuna-dashboard for {name}: http://{host}:{port}/ (Ctrl-C stops)")
     serve_dashboard(name, output=output, host=host, port=port, storage=storage)

@@ -8,21 +8,10 @@ import re
 from typing import Any
 
 from ganlab.config._schema import LOADER_FIELDS, Config, PluginRef
+from ganlab.config._secrets import redact_url
 from ganlab.registry import ParamSpec
 
 _BARE = re.compile(r"[A-Za-z0-9_-]+")
-_URL_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^:/@]*:)([^@]*)(@)")
-
-
-def redact_url(url: str | None) -> str | None:
-    """``url`` with any password replaced by ``***`` (``postgresql://u:***@host/db``).
-
-    Every storage URL that ganlab writes (``study.json``, a run's ``config.json``, reports,
-    messages) goes through this: no password is ever put on disk.
-    """
-    if not url:
-        return url
-    return _URL_PASSWORD.sub(r"\1***\3", url)
 
 
 def to_plain(value: Any) -> Any:

@@ -38,6 +38,29 @@ _NON_NEGATIVE = {
     "feature_seed", "checkpoint_minutes",
 }
 _FRACTIONS = {"val", "test", "fixed_threshold", "decay"}
+MAX_IMAGE_SIZE = 2048
+"""The largest image side a study (or a checkpoint's meta) may ask for, in pixels: a sane
+upper bound (a side of 100000 px would need 30 GB per image)."""
+_AT_MOST = {"image_size": MAX_IMAGE_SIZE}
+# what a checkpoint's meta may hold, checked before anything is allocated from it
+_META_BOUNDS = {"image_size": (1, MAX_IMAGE_SIZE), "channels": (1, 4), "num_classes": (0, 1000),
+                "nz": (1, 65536)}
+
+
+def validate_checkpoint_meta(path: str | Path, meta: Any, *, what: str) -> None:
+    """Raise :class:`ConfigError` (one line) if a checkpoint's ``meta`` holds a size ganlab
+    would allocate from that is not a whole number in its sane range (a tampered file with
+    ``image_size = 100000`` would make OpenCV and torch allocate tens of GB)."""
+    if not isinstance(meta, dict):
+        raise ConfigError(f"{path}: not a ganlab {what}: its meta is not a table")
+    for key, (low, high) in _META_BOUNDS.items():
+        if key not in meta:
+            continue
+        value = meta[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ConfigError(f"{path}: refused: its meta {key} = {show(value)} is not a whole "
+                              f"number in [{low}, {high}]; the {what} was damaged or tampered "
+                              "with (retrain it, or use the file it was saved as)")
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
@@ -50,6 +73,11 @@ def read_toml(path: str | Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path}: line {line}: not UTF-8 text (byte "
+                          f"0x{exc.object[exc.start]:02x}); a study file is UTF-8: save it as "
+                          "UTF-8") from None
 
 
 def load_config(
@@ -125,6 +153,11 @@ def _config_from_dict(
             f"{source}: data.split.folds: {cfg.data.split.folds} is no cross-validation; set 0 "
             "(one train/validation/test split) or K >= 2 (K models, each validated on its fold)"
         )
+    split = cfg.data.split
+    if split.folds < 2 and split.val + split.test >= 1:
+        raise ConfigError(
+            f"{source}: data.split: val + test = {show(split.val + split.test)} leaves no "
+            "training images; make val + test < 1 (e.g. val = 0.15, test = 0.15)")
     search = _convert_search(search_raw, source)
     base_dir = str(Path(source).resolve().parent) if source != "<dict>" else str(Path.cwd())
     return dataclasses.replace(cfg, search=search, source=source, base_dir=base_dir)
@@ -176,6 +209,9 @@ def _check_range(prefix: str, path: str, name: str, value: Any) -> None:
         raise ConfigError(f"{prefix}{path}: expected a number >= 0, got {show(value)}")
     if name in _FRACTIONS and not 0 <= value < 1:
         raise ConfigError(f"{prefix}{path}: expected a fraction in [0, 1), got {show(value)}")
+    if name in _AT_MOST and value > _AT_MOST[name]:
+        raise ConfigError(f"{prefix}{path}: expected at most {_AT_MOST[name]} (pixels per side), "
+                          f"got {show(value)}")
 
 
 def _convert(value: Any, tp: Any, prefix: str, path: str) -> Any:

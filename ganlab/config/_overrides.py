@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ganlab.config._dump import _value
+from ganlab.config._secrets import redact_url
 from ganlab.errors import ConfigError, GanlabError
 
 Override = tuple[str, Any]
@@ -70,7 +71,8 @@ def attribute(exc: GanlabError, overrides: Sequence[Override]) -> GanlabError:
     message = str(exc)
     for path, value in reversed(overrides):
         if re.search(rf"(^|[: \"]){re.escape(path)}([.:\[ \"]|$)", message):
-            message = f"{message} (from override {path}={_value(value)})"
+            shown = redact_url(value) if isinstance(value, str) else value
+            message = f"{message} (from override {path}={_value(shown)})"
             try:
                 return type(exc)(message)
             except TypeError:  # a subclass with another constructor

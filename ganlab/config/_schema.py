@@ -65,7 +65,7 @@ class SplitConfig:
     """How images are split into train, validation and test sets."""
 
     val: float = 0.15  # fraction of images in the validation set (lesion groups kept whole)
-    test: float = 0.15  # fraction of images in the held-out test set (groups kept whole)
+    test: float = 0.15  # fraction in the held-out test set (groups kept whole); val + test < 1
     folds: int = 0  # k-fold cross-validation over train+val when >= 2 (0 = a single split)
     group_near_duplicates: bool = True  # keep perceptual-hash near-duplicates on one side
     hash_distance: int = 4  # max Hamming distance (of 64) between pHashes of one lesion group
@@ -80,7 +80,7 @@ class DataConfig:
     manifest: str | None = None  # CSV manifest with columns path,label[,group] instead of root
     synth: SynthConfig | None = None  # generate the embedded synthetic set into root if absent
     positive_class: str = "malignant"  # class treated as positive for recall, AUC, etc.
-    image_size: int = 64  # side of the square images fed to GANs and classifiers
+    image_size: int = 64  # side of the square images fed to GANs and classifiers (<= 2048)
     filters: tuple[PluginRef, ...] = ()  # preprocessing chain, applied once and cached
     augmentations: tuple[PluginRef, ...] = ()  # batch augmentations applied during training
     split: SplitConfig = field(default_factory=SplitConfig)  # train/val/test split

@@ -148,6 +148,35 @@ def _check_params(prefix: str, path: str, reg: Any, ref: PluginRef) -> None:
         )
 
 
+def validate_image_sizes(cfg: Config, *, gan: bool = True) -> None:
+    """Every network plugin that declares its image sizes (``DeclaresImageSizes``) supports
+    the side ganlab would build it for; ``gan`` False skips the GAN's (a study that trains none).
+
+    The side is ``data.image_size``, or ``classifier.image_size`` for the classifier when set.
+    """
+    from ganlab.contracts import DeclaresImageSizes
+    from ganlab.registry import REGISTRIES
+
+    prefix = f"{cfg.source or '<config>'}: "
+    for path, kind, ref in plugin_refs(cfg):
+        if path.startswith("gan.") and not gan:
+            continue
+        if path.startswith("classifier."):
+            key = "classifier.image_size" if cfg.classifier.image_size else "data.image_size"
+        elif path.startswith("gan."):
+            key = "data.image_size"
+        else:  # baselines are prepared at each model's own size
+            continue
+        factory = REGISTRIES[kind].load(ref.name)
+        if not isinstance(factory, DeclaresImageSizes):
+            continue
+        size = _get(cfg, key)
+        problem = factory.unsupported_image_size(size)
+        if problem:
+            raise ConfigError(f"{prefix}{key}: {size} does not fit {path} ({ref.name!r}): "
+                              f"{problem}")
+
+
 def validate_search(cfg: Config) -> None:
     """Every ``[search]`` path into a plugin names a real parameter of that plugin."""
     from ganlab.registry import REGISTRIES

@@ -8,7 +8,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from ganlab.io import atomic_write_text
+from ganlab.io import atomic_write_text, read_state
 
 MEMO_NAME = "file-hashes.json"
 
@@ -36,10 +36,7 @@ def content_hashes(paths: Sequence[str], *, memo_dir: Path | None = None) -> lis
     memo: dict[str, list] = {}
     memo_path = Path(memo_dir) / MEMO_NAME if memo_dir is not None else None
     if memo_path is not None and memo_path.is_file():
-        try:
-            memo = json.loads(memo_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            memo = {}
+        memo = read_state(memo_path, what="hash memo", on_corrupt="set_aside") or {}
     out, changed = [], False
     for path in paths:
         stamp = _stamp(path)

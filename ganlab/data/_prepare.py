@@ -24,7 +24,6 @@ from ganlab.data._sources import SourceList, _class_names, list_folder, list_man
 from ganlab.data._split import (
     Split,
     manifest_csv,
-    read_manifest,
     sides_for_fold,
     split_folds,
     split_groups,
@@ -32,7 +31,7 @@ from ganlab.data._split import (
 from ganlab.data._synth import synthesize
 from ganlab.data._types import ImageSet, PreparedData
 from ganlab.errors import ConfigError, DataError
-from ganlab.io import atomic_write_json, atomic_write_text, file_lock
+from ganlab.io import atomic_write_json, atomic_write_text, file_lock, read_state
 
 if TYPE_CHECKING:
     from ganlab.config import DataConfig, PluginRef, SplitConfig
@@ -81,7 +80,7 @@ def _check_synth_settings(root: Path, settings: dict[str, Any]) -> None:
     record = root / SYNTH_RECORD
     if not record.exists():
         return  # a folder the user made: use it as it is
-    made = json.loads(record.read_text())
+    made = read_state(record, what="synthetic set record")
     made.setdefault("difficulty", 0.0)
     if made != settings:
         raise DataError(
@@ -170,13 +169,10 @@ def _load_or_split(manifest: Path, fingerprint: str, ids: list[str], labels: np.
                    groups: list[int], split_cfg: Any) -> tuple[Split, bool]:
     meta_path = manifest.with_name(SPLIT_JSON)
     if manifest.is_file() and meta_path.is_file():
-        import json
-
-        try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-            rows = read_manifest(manifest.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            meta, rows = {}, {}
+        meta = read_state(meta_path, what="split record", on_corrupt="set_aside") or {}
+        table = read_state(manifest, what="split manifest", fmt="csv",
+                           columns=("sample_id", "split"), on_corrupt="set_aside") or []
+        rows = {row["sample_id"]: row for row in table}
         if meta.get("fingerprint") == fingerprint and set(rows) == set(ids):
             side = [rows[i]["split"] for i in ids]
             fold = [int(rows[i].get("fold") or -1) for i in ids]
@@ -235,11 +231,25 @@ def prepare_data(
     sides = np.array(sides_for_fold(split.split, fold, cfg.split.folds))
     sets = {s: _subset(scan, np.flatnonzero(sides == s), usable, labels)
             for s in ("train", "val", "test")}
-    if len(sets["train"]) == 0:
-        raise DataError(f"{sources.origin}: the split left no training images; lower val/test")
+    _check_sides(sets, cfg.split, sources.origin, n_usable=len(usable))
     protocol = _protocol(cfg, scan, usable, split, sets, fold=fold, work_dir=work_dir)
     return PreparedData(sets["train"], sets["val"], sets["test"], sources.class_names,
                         split.manifest, protocol)
+
+
+def _check_sides(sets: dict[str, ImageSet], sp: SplitConfig, origin: str, *,
+                 n_usable: int) -> None:
+    """Every side the split asks for holds images: an empty validation or test side would
+    fail every trial (no early stopping, no threshold, no test metrics)."""
+    wanted = {"train": True, "val": sp.val > 0 or sp.folds >= 2, "test": sp.test > 0}
+    empty = [side for side, want in wanted.items() if want and len(sets[side]) == 0]
+    if empty:
+        names = {"train": "training", "val": "validation", "test": "test"}
+        raise DataError(
+            f"data.split: {origin}: the split left 0 {names[empty[0]]} images ({n_usable} "
+            f"usable images; sizes train {len(sets['train'])}, val {len(sets['val'])}, test "
+            f"{len(sets['test'])}); add images (a few per class at least) or change "
+            "data.split.val/test")
 
 
 @dataclass(frozen=True)
@@ -314,9 +324,17 @@ def _protocol(cfg: DataConfig, scan: Scan, usable: np.ndarray, split: _SplitDone
 
 
 def _write_skipped(scan: Scan, work_dir: Path) -> str | None:
-    """``work_dir/skipped.csv``: every skipped file with its reason (``None`` if none)."""
-    rows = [(s.path, r["skipped"]) for s, r in zip(scan.sources.sources, scan.records,
-                                                    strict=True) if r["skipped"]]
+    """``work_dir/skipped.csv``: every skipped file with its reason (``None`` if none).
+
+    The same files the log counts (:func:`skip_summary`): those skipped when read and those
+    left out when listing (non-UTF-8 names, symlinks leaving the root). Each is listed under
+    its own name in the data folder (a symlink under the link's name, not its target's).
+    """
+    src = scan.sources
+    base = Path(src.origin) if Path(src.origin).is_dir() else Path(src.origin).parent
+    rows = [(str(base / s.sample_id), r["skipped"])
+            for s, r in zip(src.sources, scan.records, strict=True) if r["skipped"]]
+    rows += [(str(base / sample_id), reason) for sample_id, reason in src.excluded]
     path = work_dir / "skipped.csv"
     if not rows:
         path.unlink(missing_ok=True)

@@ -16,7 +16,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ganlab.config import PluginRef
+from ganlab.config import PluginRef, validate_checkpoint_meta
 from ganlab.errors import GanlabError, TrainingError
 from ganlab.gan._build import build_discriminator, build_generator
 from ganlab.io import atomic_torch_save, safe_torch_load
@@ -51,6 +51,10 @@ def read_checkpoint(path: str | Path, *, map_location: str | torch.device = "cpu
         raise TrainingError(
             f"{path}: not a ganlab GAN checkpoint (expected keys {', '.join(REQUIRED_KEYS)})."
         )
+    try:
+        validate_checkpoint_meta(path, state["meta"], what="GAN checkpoint")
+    except GanlabError as exc:
+        raise TrainingError(str(exc)) from None
     return state
 
 

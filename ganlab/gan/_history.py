@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ganlab.io import atomic_write_text
+from ganlab.io import atomic_write_text, read_state
 
 
 class HistoryLog:
@@ -28,6 +28,4 @@ class HistoryLog:
         atomic_write_text(self.path, "".join(json.dumps(e) + "\n" for e in history))
 
     def read(self) -> list[dict]:
-        if not self.path.is_file():
-            return []
-        return [json.loads(line) for line in self.path.read_text().splitlines() if line]
+        return read_state(self.path, what="GAN history", fmt="jsonl") or []

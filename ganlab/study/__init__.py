@@ -48,6 +48,7 @@ from ganlab.study.optimize import (
 from ganlab.study.report import (
     SECTIONS,
     StudyInfo,
+    exposure_warning,
     fmt_value,
     list_studies,
     open_study,
@@ -117,6 +118,7 @@ __all__ = [
     "run_study",
     "sample_config",
     "serve_dashboard",
+    "exposure_warning",
     "study_config",
     "trial_rows",
     "vote_weights",

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ganlab.contracts import UsesGanCheckpoint, capabilities
+from ganlab.errors import PluginError
 from ganlab.registry import registry_for
 from ganlab.testing._checks import (
     BATCH,
@@ -164,8 +165,44 @@ def _discriminator_features(b: Built) -> None:
                                                 "features")
 
 
+def _image_sizes(b: Built) -> None:
+    """The checks' own size is supported, the answer is text, and every side the factory
+    calls supported among a few builds (and a refused one does not silently build)."""
+    say = b.factory.unsupported_image_size
+    if say(SIZE) != "":
+        raise _fail(b, "DeclaresImageSizes", f"unsupported_image_size({SIZE}) must be '' (the "
+                                             f"contract checks build at {SIZE} px)")
+    for side in (7, 20, 48, 64):
+        problem = say(side)
+        if not isinstance(problem, str):
+            raise _fail(b, "DeclaresImageSizes", "unsupported_image_size must return a str")
+        try:
+            _build_at(b, side)
+            built = True
+        except (PluginError, ValueError, RuntimeError):
+            built = False
+        if problem == "" and not built:
+            raise _fail(b, "DeclaresImageSizes", f"says it supports {side} px but does not build")
+        if problem and built:
+            raise _fail(b, "DeclaresImageSizes", f"refuses {side} px ({problem}) but builds it")
+
+
+def _build_at(b: Built, side: int) -> Any:
+    """Build ``b``'s plugin at ``side`` px and run one batch through it."""
+    import torch
+
+    reg = registry_for(b.kind)
+    tiny = {"nz": 16, "image_size": side, "channels": 3, "num_classes": 2}
+    obj = reg.create(b.name, **{k: tiny[k] for k in reg.structural if k in tiny}, **b.params)
+    with torch.no_grad():
+        if b.kind == "generators":
+            return obj(torch.randn(2, 16), torch.zeros(2, dtype=torch.long))
+        return obj(torch.zeros(2, 3, side, side), torch.zeros(2, dtype=torch.long))
+
+
 CAPABILITY_CHECKS: dict[str, Callable[[Built], None]] = {
     "DeclaresSearchSpace": _search_space,
+    "DeclaresImageSizes": _image_sizes,
     "ReportsDiscriminatorCollapse": _collapse,
     "EpochHook": _epoch_hook,
     "RebuildsParams": _rebuilds_params,

@@ -70,3 +70,29 @@ def test_data_split_writes_a_utf8_manifest_and_names_the_skips(
         "root": str(hostile_root), "image_size": 16, "workers": 1}})
     data = prepare_data(cfg.data, base_dir=tmp_path, work_dir=tmp_path / "w")
     assert data.protocol["skipped"] == {SKIP_NOT_UTF8: 1, SKIP_OUTSIDE: 2}
+
+
+def test_skipped_csv_lists_what_the_log_counts_under_each_files_own_name(
+    hostile_root: Path, tmp_path: Path
+) -> None:
+    """skipped.csv listed 16 of the 20 files the log counted (issue 25): the non-UTF-8 names
+    and the symlinks leaving the root were missing, and a dangling link was listed under its
+    target's name."""
+    import csv
+
+    benign = hostile_root / "benign"
+    (benign / "dangling.png").symlink_to(benign / "no-such-target.png")
+    (benign / "dangling-out.png").symlink_to("/nonexistent/elsewhere.png")
+    cfg = config_from_dict({"study": {"name": "h"}, "data": {
+        "root": str(hostile_root), "image_size": 16, "workers": 1}})
+    data = prepare_data(cfg.data, base_dir=tmp_path, work_dir=tmp_path / "w")
+    counted = data.protocol["skipped"]
+    with open(data.protocol["skipped_list"], encoding="utf-8", newline="") as fh:
+        listed = list(csv.DictReader(fh))
+    assert len(listed) == sum(counted.values()) == 5
+    by_name = {Path(r["path"]).name: r["reason"] for r in listed}
+    assert by_name["lesion-\\xff\\xfe.png"] == SKIP_NOT_UTF8
+    assert by_name["passwd.png"] == SKIP_OUTSIDE and by_name["outside.png"] == SKIP_OUTSIDE
+    assert by_name["dangling-out.png"] == SKIP_OUTSIDE
+    assert "dangling.png" in by_name and "no-such-target.png" not in by_name
+    assert all(Path(r["path"]).parent == benign for r in listed)

@@ -86,3 +86,51 @@ def test_a_report_rerun_that_dies_leaves_the_previous_report_whole(
     md = (report / "report.md").read_text()
     for link in [line.split("](")[1].rstrip(")") for line in md.splitlines() if "](" in line]:
         assert (report / link).is_file()  # every image link resolves
+
+
+ABLATION = """
+[ablation]
+factors = {"classifier.batch_size" = [32, 16]}
+seeds = [0]
+"""
+
+
+def _tree(root: Path) -> dict[str, tuple[int, int]]:
+    return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in root.rglob("*")}
+
+
+@pytest.mark.slow
+def test_report_out_writes_nothing_into_a_read_only_study_folder(
+    write_study, tmp_path: Path
+) -> None:
+    """`study report --out DIR` used to write ablation/results.json into the study folder
+    (issue 25): on a read-only bind mount of that folder it failed."""
+    from study_helpers import run_cli_subprocess
+
+    study = write_study("robind", extra=ABLATION)
+    result = runner.invoke(app, ["study", "ablate", str(study)])
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "runs" / "robind"
+    (folder / "ablation" / "results.json").unlink()  # a report must not need to write it
+    before = _tree(folder)
+    made = subprocess.run(["mount", "--bind", str(folder), str(folder)], capture_output=True)
+    if made.returncode != 0:
+        pytest.skip(f"cannot bind-mount here: {made.stderr.decode().strip()}")
+    try:
+        ro = subprocess.run(["mount", "-o", "remount,ro,bind", str(folder)], capture_output=True)
+        if ro.returncode != 0:
+            pytest.skip(f"cannot remount read-only here: {ro.stderr.decode().strip()}")
+        with pytest.raises(OSError, match="Read-only"):
+            (folder / "probe").write_text("x")
+        out = tmp_path / "elsewhere"
+        proc = run_cli_subprocess("study", "report", "robind", "--output", str(tmp_path / "runs"),
+                                  "--out", str(out), stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True)
+        text = proc.communicate(timeout=300)[0]
+        assert proc.returncode == 0, text
+        assert "Traceback" not in text
+        assert "classifier.batch_size = 16" in (out / "report.md").read_text()
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+    assert _tree(folder) == before

@@ -117,7 +117,15 @@ def run_ablation(
 
 
 def write_ablation_tables(cfg: Config) -> dict[str, Any]:
-    """Summarise the stored ablation runs into ``ablation/results.json`` (no training).
+    """Summarise the stored ablation runs into ``ablation/results.json`` (no training)."""
+    result = ablation_tables(cfg)
+    atomic_write_json(StudyLayout.of_config(cfg).ablation / "results.json", result)
+    return result
+
+
+def ablation_tables(cfg: Config) -> dict[str, Any]:
+    """The tables of the stored ablation runs, computed without writing anything (reports
+    read a study folder that may be read-only).
 
     Per cell: test metrics over seeds, Δ vs base (the paired bootstrap averaged over seeds and
     one per seed, :data:`DELTA_METRICS`), p-values Holm-adjusted within each factor, and the
@@ -153,10 +161,8 @@ def write_ablation_tables(cfg: Config) -> dict[str, Any]:
     for row in rows[1:]:
         _paired(row, runs[row["cell"]], runs["base"], seeds, seed=cfg.study.seed)
     _holm_within_factors(rows[1:])
-    result = {"design": cfg.ablation.design, "seeds": seeds,  # type: ignore[union-attr]
-              "metrics": list(TABLE_METRICS), "rows": rows}
-    atomic_write_json(layout.ablation / "results.json", result)
-    return result
+    return {"design": cfg.ablation.design, "seeds": seeds,  # type: ignore[union-attr]
+            "metrics": list(TABLE_METRICS), "rows": rows}
 
 
 DELTA_METRICS = ("roc_auc", "accuracy")

@@ -43,7 +43,7 @@ def cached_run(
     train it once. Every event names the run's ``label``, ``seed`` and ``stage``.
     """
     emit = on_event or (lambda _e: None)
-    done = load_run(out_dir)
+    done = load_run(out_dir, on_corrupt="set_aside")  # a corrupt result is run again
     if done is not None:
         emit(RunFinished(label, seed, "CACHED", metrics=done["metrics"], stage=stage))
         return done

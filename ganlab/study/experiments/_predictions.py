@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ganlab.errors import GanlabError
+from ganlab.errors import GanlabError, StateFileError
+from ganlab.io import read_state
 
 
 @dataclass(frozen=True)
@@ -35,12 +35,17 @@ def read_predictions(path: Path, *, name: str, threshold: float = 0.5) -> RunPre
     if not path.is_file():
         raise GanlabError(f"{path}: predictions file missing; rerun `ganlab study run`")
     rows: dict[str, list[tuple[str, int, float]]] = {"val": [], "test": []}
-    with path.open(newline="") as fh:
-        for row in csv.DictReader(fh):
+    table = read_state(path, what="predictions file", fmt="csv",
+                       columns=("sample_id", "label", "prob_positive", "split"))
+    try:
+        for row in table:
             if row["split"] in rows:
                 rows[row["split"]].append(
                     (row["sample_id"], int(row["label"]), float(row["prob_positive"]))
                 )
+    except (TypeError, ValueError) as exc:
+        raise StateFileError(f"{path}: corrupt predictions file: {exc}; rerun the run that "
+                             "wrote it (delete its metrics.json)") from None
 
     def split(items: list[tuple[str, int, float]]) -> SplitPredictions:
         items.sort()

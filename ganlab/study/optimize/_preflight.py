@@ -21,7 +21,9 @@ def check_study(cfg: Config) -> None:
 
     Checks: every number is finite, ``study.name`` is a safe folder name, the images exist
     (``data.root`` holds two class folders with files, or ``data.synth`` will generate them, or
-    ``data.manifest`` lists two labels), and ``[search]`` expands.
+    ``data.manifest`` lists two labels), the networks take ``data.image_size`` (plugins that
+    declare their sizes), and ``[search]`` expands into valid studies at every choice and
+    bound (known paths, known plugins, sizes the networks take).
     """
     from ganlab.config import attribute
 
@@ -32,9 +34,11 @@ def check_study(cfg: Config) -> None:
 
 
 def _check_study(cfg: Config) -> None:
+    from ganlab.config import validate_image_sizes, validate_plugins
     from ganlab.data import check_data_source
     from ganlab.study._layout import StudyLayout
-    from ganlab.study.optimize._space import expand_search_space
+    from ganlab.study.optimize._space import check_search_values, expand_search_space
+    from ganlab.study.trial_pipeline import needs_gan
 
     prefix = f"{cfg.source or '<config>'}: "
     check_finite(cfg)
@@ -43,7 +47,15 @@ def _check_study(cfg: Config) -> None:
         check_data_source(cfg.data, Path(cfg.base_dir))
     except GanlabError as exc:
         raise type(exc)(f"{prefix}{exc}") from None
-    expand_search_space(cfg)
+    params = expand_search_space(cfg)
+    gan = needs_gan(cfg)
+    validate_image_sizes(cfg, gan=gan)
+
+    def check(trial_cfg: Config) -> None:
+        validate_plugins(trial_cfg)
+        validate_image_sizes(trial_cfg, gan=gan)
+
+    check_search_values(cfg, params, check)
     _check_ablation_levels(cfg)
 
 

@@ -12,6 +12,7 @@ each sampled value -> ``config_from_dict``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -21,9 +22,10 @@ from ganlab.config import (
     config_to_dict,
     get_path,
     set_path,
+    show,
     validate_search,
 )
-from ganlab.errors import ConfigError
+from ganlab.errors import ConfigError, GanlabError
 from ganlab.registry import ParamSpec, Registry, parse_spec, registry_for
 
 if TYPE_CHECKING:
@@ -137,6 +139,38 @@ def _entry_missing(raw: dict[str, Any], path: str) -> bool:
     if len(parts) >= 4 and ".".join(parts[:2]) in _PLUGIN_LISTS:
         return get_path(raw, ".".join(parts[:3])) is None
     return False
+
+
+def check_search_values(
+    cfg: Config, params: list[SearchParam], check: Callable[[Config], None]
+) -> None:
+    """Build the study with each parameter at each choice (or at its bounds) and ``check`` it,
+    as a trial would: a path that is no config key, a choice naming an unknown plugin or a
+    value the rest of the study cannot take fails here, naming the ``[search]`` key, instead
+    of in every trial that draws it."""
+    import copy
+
+    where = f"{cfg.source}: search"
+    for p in params:
+        base = config_to_dict(cfg)
+        for cond_path, cond_value in p.spec.when:
+            set_path(base, cond_path, cond_value, where=where)
+        if _entry_missing(base, p.path):
+            continue
+        if p.spec.type == "categorical":
+            values = list(p.spec.choices)
+        else:
+            cast = int if p.spec.type == "int" else float
+            values = [cast(p.spec.low), cast(p.spec.high)]  # type: ignore[arg-type]
+        for value in values:
+            raw = copy.deepcopy(base)
+            try:
+                set_path(raw, p.path, value, where=where)
+                check(config_from_dict(raw, source=cfg.source))
+            except GanlabError as exc:
+                why = str(exc).removeprefix(f"{cfg.source}: ").removeprefix("search: ")
+                raise ConfigError(f'{where}."{p.path}": with the value {show(value)}, {why}'
+                                  ) from None
 
 
 def sample_config(trial: Any, cfg: Config, params: list[SearchParam]) -> tuple[Config, dict]:

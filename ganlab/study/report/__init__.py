@@ -3,7 +3,7 @@ and the optuna-dashboard. Nothing here trains."""
 
 from __future__ import annotations
 
-from ganlab.study.report._dashboard import serve_dashboard
+from ganlab.study.report._dashboard import exposure_warning, serve_dashboard
 from ganlab.study.report._inspect import (
     StudyInfo,
     fmt_value,
@@ -23,6 +23,7 @@ __all__ = [
     "open_study",
     "repair_study",
     "serve_dashboard",
+    "exposure_warning",
     "study_config",
     "trial_rows",
     "write_report",

@@ -13,6 +13,23 @@ from ganlab.study._layout import StudyLayout
 from ganlab.study.report._inspect import study_record
 from ganlab.study.storage._storage import open_storage, recorded_url
 
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def exposure_warning(host: str) -> str | None:
+    """The warning for a dashboard bound to ``host`` beyond this machine (``None`` on loopback).
+
+    optuna-dashboard has no authentication: whoever reaches the port sees and can edit the
+    study (trials, parameters, notes, artifacts).
+    """
+    if host in _LOOPBACK or host.startswith("127."):
+        return None
+    where = "every interface" if host in ("0.0.0.0", "::", "") else f"{host}"
+    return (f"warning: the dashboard has no authentication and --host {host} serves it on "
+            f"{where}: anyone who can reach this port can read and edit the "
+            "study. Prefer the default 127.0.0.1 with an SSH tunnel (ssh -L 8080:127.0.0.1:8080 "
+            "HOST).")
+
 
 def serve_dashboard(
     name: str,

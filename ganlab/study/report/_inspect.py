@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ganlab.errors import GanlabError
+from ganlab.config import redact_url
+from ganlab.errors import GanlabError, StateFileError
+from ganlab.io import read_state
 from ganlab.study._layout import StudyLayout
 from ganlab.study.storage._storage import open_storage, recorded_url
 from ganlab.study.storage._workers import fail_reason
@@ -31,6 +32,7 @@ class StudyInfo:
     n_fail: int
     n_running: int
     best: str
+    note: str = ""  # why the trials could not be read (corrupt record or journal, password)
 
 
 def study_record(name: str, output: str | Path = "runs") -> dict[str, Any]:
@@ -42,7 +44,7 @@ def study_record(name: str, output: str | Path = "runs") -> dict[str, Any]:
             f"no study {name!r} in {output}/ (studies there: {known})", path="study.output",
             hint="run `ganlab study run FILE` first, or name the study's output folder",
         )
-    return json.loads(layout.study_json.read_text())
+    return read_state(layout.study_json, what="study record")
 
 
 def study_config(name: str, output: str | Path = "runs") -> Config:
@@ -50,6 +52,9 @@ def study_config(name: str, output: str | Path = "runs") -> Config:
     from ganlab.config import config_from_dict
 
     rec = study_record(name, output)
+    if not isinstance(rec.get("config"), dict):
+        raise StateFileError(f"{StudyLayout.of(name, output).study_json}: corrupt study record: "
+                             "it holds no config; rerun `ganlab study run FILE` to write it again")
     cfg = config_from_dict(rec["config"], source=rec.get("source") or "<dict>")
     import dataclasses
 
@@ -74,7 +79,8 @@ def open_study(
     try:
         return optuna.load_study(study_name=name, storage=store)
     except KeyError as exc:
-        raise GanlabError(f"study {name!r} is not in its storage {url or 'journal'}") from exc
+        raise GanlabError(
+            f"study {name!r} is not in its storage {redact_url(url) or 'journal'}") from exc
 
 
 def _study_dirs(output: Path) -> list[Path]:
@@ -89,13 +95,14 @@ def list_studies(output: str | Path = "runs") -> list[StudyInfo]:
 
     rows = []
     for root in _study_dirs(Path(output)):
-        rec = json.loads((root / "study.json").read_text())
-        try:
+        rec: dict[str, Any] = {}
+        study, note = None, ""
+        try:  # one unreadable study is a row with a note, never an error for the others
+            rec = study_record(root.name, output)
             study = open_study(root.name, output=output)
             trials = study.get_trials(deepcopy=False)
-        except GanlabError:
-            trials = []
-            study = None
+        except GanlabError as exc:
+            trials, note = [], _one_line(exc)
         count = {s: sum(t.state == s for t in trials) for s in TrialState}
         best = "—"
         if study is not None and count[TrialState.COMPLETE]:
@@ -103,10 +110,15 @@ def list_studies(output: str | Path = "runs") -> list[StudyInfo]:
             names = study.metric_names or [f"objective {i}" for i in range(len(b.values))]
             best = f"#{b.number}: " + ", ".join(
                 f"{n}={v:.4g}" for n, v in zip(names, b.values, strict=True))
-        rows.append(StudyInfo(root.name, root, rec.get("storage") or "journal",
+        rows.append(StudyInfo(root.name, root, redact_url(rec.get("storage")) or "journal",
                               count[TrialState.COMPLETE], count[TrialState.PRUNED],
-                              count[TrialState.FAIL], count[TrialState.RUNNING], best))
+                              count[TrialState.FAIL], count[TrialState.RUNNING], best, note))
     return rows
+
+
+def _one_line(exc: GanlabError) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def trial_rows(study: optuna.Study) -> list[dict[str, Any]]:

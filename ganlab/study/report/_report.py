@@ -17,7 +17,8 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ganlab.io import atomic_write_text
+from ganlab.config import redact_url
+from ganlab.io import atomic_write_text, read_state
 from ganlab.study._layout import StudyLayout
 from ganlab.study.experiments._stats import format_mean_ci
 from ganlab.study.report._doc import Doc
@@ -100,7 +101,7 @@ def _stored_or_empty_study(name: str, output: str | Path, storage: str | None, c
     """The stored study; an empty one when only ``study ablate``/``baselines`` ever ran."""
     import optuna
 
-    if storage is None and not optimised(layout):
+    if storage is None and not optimised(layout, read_only=True):
         verbosity = optuna.logging.get_verbosity()
         optuna.logging.set_verbosity(optuna.logging.WARNING)  # no "new study created" line
         try:
@@ -213,7 +214,7 @@ def _configuration(doc: Doc, cfg: Config, rec: dict, best: dict | None,
     doc.h("Configuration")
     doc.table(["item", "value"], [
         ["study file", str(rec.get("source", ""))],
-        ["storage", str(rec.get("storage") or stored)],
+        ["storage", str(redact_url(rec.get("storage")) or stored)],
         ["sampler / pruner", f"{cfg.study.sampler.name} / {cfg.study.pruner.name}"],
         ["image size", str(cfg.data.image_size)],
     ])
@@ -278,13 +279,13 @@ def _optuna_plots(doc: Doc, study: optuna.Study, img: Path) -> None:
 
 
 def _ablation(doc: Doc, cfg: Config, layout: StudyLayout) -> None:
-    from ganlab.study.experiments._ablation import write_ablation_tables
+    from ganlab.study.experiments._ablation import ablation_tables
 
     doc.h("Ablation")
     if cfg.ablation is None or not cfg.ablation.factors:
         doc.empty("The study file has no [ablation] section.")
         return
-    res = write_ablation_tables(cfg)  # recomputed from stored runs only
+    res = ablation_tables(cfg)  # recomputed from stored runs only; nothing written
     doc.p(f"Design {res['design']}, seeds {res['seeds']}; test metrics as mean [95% interval "
           "over seeds: a t-interval of the logits, mapped back, so it stays inside 0..1]. "
           "Δ vs base: paired bootstrap of the difference on the same test samples, averaged "
@@ -340,7 +341,10 @@ def _ensemble(doc: Doc, layout: StudyLayout) -> None:
     if not path.exists():
         doc.empty("No ensemble results (no [ensemble] section, or the study has not run it).")
         return
-    res = json.loads(path.read_text())
+    res = read_state(path, what="ensemble result", on_corrupt="warn")
+    if res is None:
+        doc.empty(f"{path.name} is corrupt; rerun `ganlab study run` to rebuild it.")
+        return
     doc.p(f"Members: {', '.join(res['members']) or 'none'}.")
     if res.get("note"):
         doc.empty(res["note"])
@@ -490,18 +494,15 @@ def _roc_and_confusion(
     if best and best.get("predictions") and Path(best["predictions"]).is_file():
         pred = read_predictions(Path(best["predictions"]), name="best")
         curves[f"best trial #{best['trial']}"] = (pred.test.labels, pred.test.probs)
-    ens = layout.ensemble / "test_predictions.csv"
-    if ens.exists():
-        import csv
-
-        with ens.open() as fh:
-            cols = list(zip(*csv.reader(fh), strict=False))
-        table = {c[0]: c[1:] for c in cols}
-        y = [int(v) for v in table.pop("label")]
-        table.pop("ids", None)
-        for method in (cfg.ensemble.methods if cfg.ensemble else ()):
-            if method in table:
-                curves[f"ensemble: {method}"] = (y, [float(v) for v in table[method]])
+    rows = read_state(layout.ensemble / "test_predictions.csv", what="ensemble predictions",
+                      fmt="csv", columns=("label",), on_corrupt="warn") or []
+    try:
+        y = [int(r["label"]) for r in rows]
+        for method in (cfg.ensemble.methods if cfg.ensemble and rows else ()):
+            if method in rows[0]:
+                curves[f"ensemble: {method}"] = (y, [float(r[method]) for r in rows])
+    except (TypeError, ValueError):  # a hand-edited file: its curves are left out
+        curves = {k: v for k, v in curves.items() if not k.startswith("ensemble")}
     if curves and all(0 < sum(y) < len(y) for y, _ in curves.values()):
         doc.image(plot_roc(curves, img / "roc.png", title="Test ROC"), "Test ROC curves")
     else:
@@ -519,8 +520,10 @@ def _roc_and_confusion(
 
 def _best_history(best: dict | None, name: str) -> list:
     """The best trial's stored per-epoch history ``name`` (empty when there is none)."""
-    path = Path((best or {}).get("dir", "")) / name
-    return json.loads(path.read_text()) if best and path.exists() else []
+    if not best:
+        return []
+    path = Path(best.get("dir", "")) / name
+    return read_state(path, what="training history", expect=list, on_corrupt="warn") or []
 
 
 def _training_curves(doc: Doc, best: dict | None, cfg: Config, img: Path) -> None:

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ganlab.config import redact_url
+from ganlab.config import has_masked_secret, mask_secrets, redact_url, without_secrets
 from ganlab.errors import ConfigError, GanlabError
 from ganlab.study.storage._journal import FlockLock, check_journal, repair_journal
 from ganlab.study.storage._workers import requeue
@@ -65,7 +65,7 @@ def open_storage(
         return _open_journal(layout.journal if url is None else Path(url), layout, read_only)
     if "://" not in url:
         raise ConfigError(
-            f"--storage {url!r}: expected a database URL such as "
+            f"--storage {redact_url(url)!r}: expected a database URL such as "
             "postgresql://user@host:5432/db or sqlite:///runs/x.db, a .journal file path, "
             "or :memory:"
         )
@@ -88,9 +88,10 @@ def open_storage(
             # workers started together race to create the schema; the loser retries
             last = exc
             time.sleep(0.2 + random.random() * 0.5 * (attempt + 1))
+    why = mask_secrets(str(last).splitlines()[0] if str(last) else "", url)
     raise ConfigError(
         f"--storage {redact_url(url)}: cannot open the database: {type(last).__name__}: "
-        f"{str(last).splitlines()[0] if str(last) else ''}. Check that the server runs and the "
+        f"{why}. Check that the server runs and the "
         "URL (user, host, port, database) is right; PostgreSQL needs the psycopg2-binary "
         "package (`pip install psycopg2-binary`)."
     ) from last
@@ -180,7 +181,8 @@ def _silence_experimental_warnings() -> None:
 def recorded_url(recorded: str | None, given: str | None) -> str | None:
     """The storage URL to reopen a study with: ``given``, else the recorded one.
 
-    A recorded URL whose password was redacted (``user:***@``) needs the password again: from
+    A recorded URL whose credentials were redacted (``user:***@``, ``?password=***``) needs
+    them again: from
     ``--storage`` (``given``), the ``GANLAB_STORAGE`` environment variable, or, for PostgreSQL,
     libpq's own ``PGPASSWORD`` / ``PGPASSFILE`` (``~/.pgpass``): then the URL is used without a
     password and the driver finds it there.
@@ -189,12 +191,12 @@ def recorded_url(recorded: str | None, given: str | None) -> str | None:
 
     if given is not None:
         return given
-    if recorded and ":***@" in recorded:
+    if has_masked_secret(recorded):
         env = os.environ.get("GANLAB_STORAGE")
         if env:
             return env
         if recorded.startswith("postgres") and _libpq_password_available():
-            return recorded.replace(":***@", "@", 1)
+            return without_secrets(recorded)
         raise GanlabError(
             f"the study's storage {recorded} needs its password, which ganlab does not store; "
             "pass --storage URL, set GANLAB_STORAGE, or (PostgreSQL) set PGPASSWORD or "
@@ -208,13 +210,11 @@ def record_study(cfg: Config, layout: StudyLayout, url: str | None) -> None:
 
     ``url`` None keeps a previously recorded storage. Report, show and list read this file.
     """
-    import json
-
     from ganlab.config import config_record
-    from ganlab.io import atomic_write_json
+    from ganlab.io import atomic_write_json, read_state
 
     path = layout.study_json
-    previous = json.loads(path.read_text()) if path.exists() else {}
+    previous = read_state(path, what="study record", on_corrupt="set_aside") or {}
     atomic_write_json(path, {
         "name": cfg.study.name,
         "source": str(cfg.source),
@@ -223,14 +223,18 @@ def record_study(cfg: Config, layout: StudyLayout, url: str | None) -> None:
     })
 
 
-def optimised(layout: StudyLayout) -> bool:
-    """Whether ``study run`` ever stored trials: a journal file, or a recorded storage URL."""
-    import json
+def optimised(layout: StudyLayout, *, read_only: bool = False) -> bool:
+    """Whether ``study run`` ever stored trials: a journal file, or a recorded storage URL.
+
+    A corrupt ``study.json`` counts as none; it is set aside unless ``read_only`` (reports).
+    """
+    from ganlab.io import read_state
 
     if layout.journal.exists():
         return True
-    path = layout.study_json
-    return path.exists() and json.loads(path.read_text()).get("storage") is not None
+    rec = read_state(layout.study_json, what="study record",
+                     on_corrupt="warn" if read_only else "set_aside") or {}
+    return rec.get("storage") is not None
 
 
 def record_unless_optimised(cfg: Config, layout: StudyLayout) -> None:

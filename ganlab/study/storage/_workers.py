@@ -142,15 +142,16 @@ def _finished_values(
     layout: StudyLayout, trial: optuna.trial.FrozenTrial, objectives: Sequence[str]
 ) -> list[float] | None:
     """The objective values in the trial's ``metrics.json`` (written last by a finished run)."""
-    import json
     import math
     from pathlib import Path
+
+    from ganlab.io import read_state
 
     if not objectives:
         return None
     path = Path(trial.user_attrs.get("dir") or layout.trial_dir(trial.number)) / "metrics.json"
     try:
-        metrics = json.loads(path.read_text())
+        metrics = read_state(path, what="trial metrics", on_corrupt="warn") or {}
         values = [float(metrics[name]) for name in objectives]
     except (OSError, ValueError, KeyError, TypeError):
         return None

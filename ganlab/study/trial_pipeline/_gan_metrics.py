@@ -27,7 +27,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ganlab.io import atomic_write_json
+from ganlab.io import atomic_write_json, read_state
 
 if TYPE_CHECKING:
     import torch
@@ -92,7 +92,8 @@ def _real_classifier(cfg: Config, data: PreparedData, clf_cfg: Any, *, kind: str
     folder.mkdir(parents=True, exist_ok=True)
     done = folder / "done.json"
     with file_lock(str(folder) + ".lock"):
-        if not done.is_file():
+        summary = read_state(done, what="feature classifier record", on_corrupt="set_aside")
+        if summary is None:
             res = train_classifier(clf_cfg, data, out_dir=folder, device=device, seed=seed,
                                    augment=_augmentation(cfg, clf_cfg))
             atomic_write_json(done, {
@@ -102,7 +103,8 @@ def _real_classifier(cfg: Config, data: PreparedData, clf_cfg: Any, *, kind: str
                 "epochs_run": res.metrics["protocol"]["epochs_run"],
                 "best_epoch": res.metrics["protocol"]["best_epoch"],
             })
-    return folder / "model.pt", json.loads(done.read_text())
+            summary = read_state(done, what="feature classifier record")
+    return folder / "model.pt", summary
 
 
 def feature_classifier(

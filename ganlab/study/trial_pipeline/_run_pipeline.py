@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ganlab.config import config_to_dict
-from ganlab.io import atomic_write_json, file_lock
+from ganlab.io import OnCorrupt, atomic_write_json, file_lock, read_state
 from ganlab.study.trial_pipeline._gan_metrics import wants_gan_metrics
 
 if TYPE_CHECKING:
@@ -249,8 +249,9 @@ def _score_gan(cfg: Config, data: Any, checkpoint: Path, work_dir: Path, device:
     from ganlab.study.trial_pipeline._gan_metrics import METRICS_FILE, evaluate_gan
 
     out_dir = Path(checkpoint).parent / "metrics"
-    if (out_dir / METRICS_FILE).is_file():
-        return json.loads((out_dir / METRICS_FILE).read_text())
+    cached = read_state(out_dir / METRICS_FILE, what="cached GAN metrics", on_corrupt="set_aside")
+    if cached is not None:
+        return cached
     return evaluate_gan(cfg, data, checkpoint, out_dir=out_dir, work_dir=work_dir,
                         device=device, seed=seed)
 
@@ -266,21 +267,26 @@ def _abs(path: str, base: Path) -> str:
     return os.path.normpath(base.resolve() / path)
 
 
-def load_run(out_dir: Path) -> dict[str, Any] | None:
+def load_run(out_dir: Path, *, on_corrupt: OnCorrupt = "warn") -> dict[str, Any] | None:
     """The summary of a finished run (``run.json`` plus flat ``metrics``), or ``None``.
 
-    File paths in the summary are returned absolute.
+    File paths in the summary are returned absolute. A corrupt ``run.json`` or
+    ``metrics.json`` counts as an unfinished run: ``on_corrupt="set_aside"`` (a stage that
+    reruns it) moves it aside, ``"warn"`` (reports) leaves it in place.
     """
     done, summary = out_dir / "metrics.json", out_dir / "run.json"
     if not done.exists() or not summary.exists():
         return None
-    out = json.loads(summary.read_text())
+    out = read_state(summary, what="run summary", on_corrupt=on_corrupt)
+    metrics = read_state(done, what="run metrics", on_corrupt=on_corrupt)
+    if out is None or metrics is None:
+        return None
     for key in ("predictions", "gan_checkpoint"):
         if out.get(key):
             out[key] = _abs(out[key], out_dir)
     for key in ("sample_grids", "plots"):
         out[key] = [_abs(p, out_dir) for p in out.get(key) or []]
-    out["metrics"] = json.loads(done.read_text())
+    out["metrics"] = metrics
     out["dir"] = str(out_dir)
     return out
 
@@ -302,8 +308,8 @@ def _train_or_reuse_gan(
     # lock if the trainer dies, and the next one resumes from its checkpoint)
     with file_lock(gan_dir.parent / f"{gan_dir.name}.lock"):
         _set_aside_if_unreadable(gan_dir)
-        if done.exists():
-            summary = json.loads(done.read_text())
+        summary = read_state(done, what="GAN result", on_corrupt="set_aside")
+        if summary is not None:
             summary["checkpoint"] = _abs(summary["checkpoint"], gan_dir)
             summary["sample_grids"] = [_abs(g, gan_dir) for g in summary["sample_grids"]]
             return summary

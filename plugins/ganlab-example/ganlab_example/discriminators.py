@@ -49,6 +49,16 @@ def patch_projection(
         num_classes: 0 for unconditional; otherwise a class projection (passed by ganlab).
         width: Channels of the first convolution (the second has twice as many).
     """
-    if image_size < 4 or width < 1:
+    if unsupported_image_size(image_size) or width < 1:
         raise ValueError("image_size must be >= 4 and width >= 1")
     return PatchProjection(channels=channels, num_classes=num_classes, width=width)
+
+
+def unsupported_image_size(image_size: int) -> str:
+    """``""`` for a side this discriminator takes, else the rule: the optional
+    ``ganlab.contracts.DeclaresImageSizes`` capability, which lets ``ganlab config check``
+    refuse a ``data.image_size`` the network cannot take before any trial."""
+    return "" if image_size >= 4 else "patch_projection needs image_size >= 4"
+
+
+patch_projection.unsupported_image_size = unsupported_image_size  # type: ignore[attr-defined]

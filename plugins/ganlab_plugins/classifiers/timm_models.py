@@ -70,14 +70,31 @@ def timm_classifier(
         overlay = {"file": str(Path(weights).resolve())}
     elif pretrained:
         overlay = {"file": hub_weights(model)}
-    return timm.create_model(
-        model,
-        pretrained=overlay is not None,
-        pretrained_cfg_overlay=overlay,
-        num_classes=num_classes,
-        in_chans=channels,
-        drop_rate=dropout,
-    )
+    try:
+        return timm.create_model(
+            model,
+            pretrained=overlay is not None,
+            pretrained_cfg_overlay=overlay,
+            num_classes=num_classes,
+            in_chans=channels,
+            drop_rate=dropout,
+        )
+    except Exception as exc:  # noqa: BLE001 - a bad weights file is one line, never a traceback
+        if overlay is None:
+            raise
+        raise WeightsError(_weights_problem(model, overlay["file"], exc)) from None
+
+
+def _weights_problem(model: str, weights: str | None, exc: Exception) -> str:
+    text = str(exc).strip()
+    if "weights_only" in text or "GLOBAL" in text:
+        why = ("it holds arbitrary Python objects (a pickle that could run code), which a "
+               "weights file never needs; refused")
+    else:
+        why = f"{type(exc).__name__}: {text.splitlines()[0] if text else 'unreadable'}"
+    return (f"classifier 'timm' (model {model!r}): weights file {weights!r} cannot be loaded: "
+            f"{why}. Give a {model} weights file (.safetensors, or a state dict saved with "
+            "torch.save), or set pretrained = false.")
 
 
 timm_classifier.search_space = {

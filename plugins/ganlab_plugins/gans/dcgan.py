@@ -24,9 +24,17 @@ _NORMS = ("batch", "instance", "layer", "none")
 _INITS = ("dcgan", "default")
 
 
+def unsupported_image_size(image_size: int) -> str:
+    """``""`` for a side the DCGAN networks are built for, else the rule (a declared
+    capability: ``ganlab.contracts.DeclaresImageSizes``)."""
+    if image_size >= 16 and 2 ** round(math.log2(image_size)) == image_size:
+        return ""
+    return "the dcgan architecture takes a power of two >= 16 as image_size (32, 64, 128...)"
+
+
 def _depth(image_size: int) -> int:
     """Number of stride-2 stages between 4x4 and ``image_size``."""
-    if image_size < 16 or 2 ** round(math.log2(image_size)) != image_size:
+    if unsupported_image_size(image_size):
         raise ValueError(
             f"image_size must be a power of two >= 16 (e.g. 32, 64, 128), got {image_size}"
         )
@@ -231,3 +239,7 @@ dcgan_discriminator.search_space = {
     "ndf": {"type": "categorical", "choices": [32, 64, 96]},
     "spectral_norm": {"type": "categorical", "choices": [False, True]},
 }
+
+
+dcgan_generator.unsupported_image_size = unsupported_image_size  # type: ignore[attr-defined]
+dcgan_discriminator.unsupported_image_size = unsupported_image_size  # type: ignore[attr-defined]

@@ -48,12 +48,19 @@ D_LAYOUT: dict[int, tuple[tuple[int, bool], ...]] = {
 }
 
 
+def unsupported_image_size(image_size: int) -> str:
+    """``""`` for a side the resnet networks are built for, else the rule (a declared
+    capability: ``ganlab.contracts.DeclaresImageSizes``)."""
+    if image_size in G_UNITS:
+        return ""
+    return (f"the resnet architecture takes image_size {', '.join(map(str, G_UNITS))} "
+            "(dcgan takes any power of two >= 16)")
+
+
 def _check_size(image_size: int) -> None:
-    if image_size not in G_UNITS:
-        raise ValueError(
-            f"image_size must be one of {', '.join(map(str, G_UNITS))} for the resnet "
-            f"architecture, got {image_size} (dcgan takes any power of two >= 16)"
-        )
+    problem = unsupported_image_size(image_size)
+    if problem:
+        raise ValueError(f"image_size must fit: {problem}; got {image_size}")
 
 
 def _identity(module: nn.Module) -> nn.Module:
@@ -173,3 +180,7 @@ def resnet_discriminator(
 resnet_discriminator.search_space = {
     "ndf": {"type": "categorical", "choices": [16, 32, 64]},
 }
+
+
+resnet_generator.unsupported_image_size = unsupported_image_size  # type: ignore[attr-defined]
+resnet_discriminator.unsupported_image_size = unsupported_image_size  # type: ignore[attr-defined]
