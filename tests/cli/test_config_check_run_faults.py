@@ -38,6 +38,7 @@ discriminator = {{name = "dcgan", ndf = 8}}
 
 [classifier]
 mode = "real+synthetic"
+synthetic_ratio = 1.0
 
 [search]
 "classifier.optimizer.lr" = {{type = "float", low = 1e-4, high = 1e-2, log = true}}
