@@ -35,6 +35,7 @@ from ganlab.gan._build import (
 )
 from ganlab.gan._checkpoint import read_checkpoint, save_checkpoint
 from ganlab.gan._collapse import ClassCollapseDetector
+from ganlab.gan._compile import CompiledDiscriminator
 from ganlab.gan._ema import GeneratorEma
 from ganlab.gan._history import HistoryLog
 from ganlab.gan._monitor import HealthMonitor
@@ -141,10 +142,10 @@ class GanTrainer:
         )
         self.d_steps = 0  # discriminator steps so far (lazy R1 schedule)
         self.g_run, self.d_run = self.generator, self.discriminator
-        self.d_penalty = self.discriminator  # gradient penalties run uncompiled
         if cfg.compile:
-            self.g_run = torch.compile(self.generator)
-            self.d_run = torch.compile(self.discriminator)
+            mode = cfg.compile if isinstance(cfg.compile, str) else None
+            self.g_run = torch.compile(self.generator, mode=mode)
+            self.d_run = CompiledDiscriminator(self.discriminator, mode=mode)
 
     def _hold_data(self, train: Any) -> None:
         """Training images on the device, fixed grid inputs, health and collapse monitors."""
@@ -284,7 +285,7 @@ class GanTrainer:
         out = d_step(
             discriminator=self.d_run, loss=self.loss, optimizer=self.d_opt, real=real,
             fake=fake, labels=labels, amp_dtype=self.amp_dtype, augment=self.d_augment,
-            r1_weight=self._r1_weight(), penalty_discriminator=self.d_penalty, aux=self.aux,
+            r1_weight=self._r1_weight(), penalty_discriminator=self.discriminator, aux=self.aux,
         )
         self.d_steps += 1
         if isinstance(self.d_augment, AdaptiveGanAugmentation):

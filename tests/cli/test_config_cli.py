@@ -46,6 +46,8 @@ def test_check_errors(tmp_path: Path) -> None:
         ([str(path)], 'classifier.optimizer.lr: expected a number, got "fast"'),
         ([str(tmp_path / "missing.toml")], "no such study file"),
         ([str(path), "-p", "gpu"], "no profile 'gpu'"),
+        ([str(path), "--set", 'gan.compile="bogus"'],
+         "gan.compile: expected true, false or 'reduce-overhead', got \"bogus\""),
     ]
     for args, message in cases:
         result = runner.invoke(app, ["config", "check", *args])
