@@ -64,6 +64,7 @@ def _study(loss: str, disc: str, aug: str, ema: str, r1: str, ac: str) -> dict:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # the first run of a group compiles (2-4 minutes on 2 busy cores)
 @pytest.mark.parametrize("combo", COMBOS, ids=["-".join(c) for c in COMBOS])
 def test_compiled_steps_train(combo: tuple[str, ...], tmp_path: Path) -> None:
     if _GROUP[-1:] != [combo[1]]:  # as in a fresh process: one discriminator's graphs
@@ -84,6 +85,7 @@ def test_compiled_steps_train(combo: tuple[str, ...], tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_reduce_overhead_trains_on_the_cpu(tmp_path: Path) -> None:
     """``gan.compile = "reduce-overhead"``: CUDA graphs on a GPU, plain compile on the CPU."""
     raw = _study("hinge", "dcgan-sn", "diffaugment", "ema", "r1", "ac")
