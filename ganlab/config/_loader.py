@@ -180,7 +180,12 @@ def _describe(tp: Any) -> str:
     if origin is Literal:
         return "one of " + ", ".join(repr(a) for a in get_args(tp))
     if origin in (Union, types.UnionType):
-        return " or ".join(_describe(a) for a in get_args(tp) if a is not type(None))
+        args = [a for a in get_args(tp) if a is not type(None)]
+        if all(a is bool or get_origin(a) is Literal for a in args):  # true, false or 'x'
+            words = [w for a in args
+                     for w in (("true", "false") if a is bool else map(repr, get_args(a)))]
+            return ", ".join(words[:-1]) + " or " + words[-1]
+        return " or ".join(_describe(a) for a in args)
     if origin in (tuple, list):
         return "a list"
     if origin is dict:

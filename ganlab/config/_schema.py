@@ -141,6 +141,9 @@ class GanMetricsConfig:
     collapse: Literal["flag", "fail", "off"] = "flag"  # per-class collapse: record, or fail
 
 
+CompileMode = bool | Literal["reduce-overhead"]  # gan.compile: off, on, or on with CUDA graphs
+
+
 @dataclass(frozen=True)
 class GanConfig:
     """The GAN: architectures, loss, optimizers and training schedule."""
@@ -163,7 +166,7 @@ class GanConfig:
     checkpoint_minutes: float = 10.0  # ... or once this many minutes passed since the last
     amp: Literal["auto", "off", "bf16"] = "auto"  # auto: bf16 on a GPU, off on the CPU
     channels_last: Literal["auto", "on", "off"] = "auto"  # memory format of conv activations
-    compile: bool = False  # torch.compile the networks (slow first epoch)
+    compile: CompileMode = False  # torch.compile G and D; "reduce-overhead" adds CUDA graphs
     fid: FidConfig = field(default_factory=FidConfig)  # FID/KID protocol
     augment: PluginRef | None = None  # D augmentation of real and fake (diffaugment, ada)
     data_augment: bool = True  # also apply data.augmentations to real batches (the paper does)

@@ -22,12 +22,13 @@ MAX_REAL = 256  # real images per class whose diversity is measured (a seeded su
 def class_diversity(
     images: torch.Tensor, labels: torch.Tensor | None, num_groups: int
 ) -> list[float | None]:
-    """Mean pairwise distance of the images of each label (``None`` with fewer than 2)."""
+    """Mean pairwise distance of the images of each label (``None`` with fewer than 2),
+    computed on the images' device."""
     if labels is None:
         return [mean_pairwise_distance(images) if len(images) >= 2 else None]
     out: list[float | None] = []
     for label in range(num_groups):
-        group = images[labels.cpu() == label]
+        group = images[labels.to(images.device) == label]
         out.append(mean_pairwise_distance(group) if len(group) >= 2 else None)
     return out
 
@@ -36,7 +37,8 @@ class ClassCollapseDetector:
     """Compares each class's sample diversity with its real images' diversity.
 
     Args:
-        real_images: Real uint8 images (N, C, S, S) of every class.
+        real_images: Real uint8 images (N, C, S, S) of every class, on the device where the
+            samples will be (the distances are computed there).
         real_labels: Their labels, or ``None`` for an unconditional generator (one group).
         class_names: Name of each label (the reason names the class).
         ratio: A class has collapsed when its samples' diversity is below ``ratio`` times that

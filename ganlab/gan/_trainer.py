@@ -35,6 +35,7 @@ from ganlab.gan._build import (
 )
 from ganlab.gan._checkpoint import read_checkpoint, save_checkpoint
 from ganlab.gan._collapse import ClassCollapseDetector
+from ganlab.gan._compile import CompiledDiscriminator
 from ganlab.gan._ema import GeneratorEma
 from ganlab.gan._history import HistoryLog
 from ganlab.gan._monitor import HealthMonitor
@@ -142,8 +143,9 @@ class GanTrainer:
         self.d_steps = 0  # discriminator steps so far (lazy R1 schedule)
         self.g_run, self.d_run = self.generator, self.discriminator
         if cfg.compile:
-            self.g_run = torch.compile(self.generator)
-            self.d_run = torch.compile(self.discriminator)
+            mode = cfg.compile if isinstance(cfg.compile, str) else None
+            self.g_run = torch.compile(self.generator, mode=mode)
+            self.d_run = CompiledDiscriminator(self.discriminator, mode=mode)
 
     def _hold_data(self, train: Any) -> None:
         """Training images on the device, fixed grid inputs, health and collapse monitors."""
@@ -159,8 +161,8 @@ class GanTrainer:
             if isinstance(self.loss, ReportsDiscriminatorCollapse) else True
         )
         self.monitor = HealthMonitor(watch_d_collapse=watch)
-        self.collapse = ClassCollapseDetector(  # per-class collapse (ganlab.gan._collapse)
-            train.images, train.labels if self.num_classes else None, self.class_names,
+        self.collapse = ClassCollapseDetector(  # per-class collapse, on the data's device
+            self.images, self.labels, self.class_names,
             ratio=cfg.metrics.collapse_ratio, fail=cfg.metrics.collapse == "fail", seed=seed,
         )
         self.epoch = 0
@@ -269,6 +271,36 @@ class GanTrainer:
             real = real.contiguous(memory_format=torch.channels_last)
         return real, (self.labels[idx] if self.labels is not None else None)
 
+    def train_step(self, idx: torch.Tensor, *, g_turn: bool) -> dict[str, torch.Tensor]:
+        """One discriminator step on the images ``idx`` and, on the generator's turn, one
+        generator step; the detached outputs of both (``d_step``'s and ``g_step``'s keys).
+
+        Nothing here reads a value back to the host or copies one to the device: the losses
+        stay on the device until the epoch's bookkeeping (tests/gan/test_host_sync.py).
+        """
+        if self.cfg.compile == "reduce-overhead":
+            torch.compiler.cudagraph_mark_step_begin()  # the last step's graph outputs are done
+        real, labels = self._batch(idx)
+        z = torch.randn(len(idx), self.cfg.nz, device=self.device)
+        with torch.set_grad_enabled(g_turn), autocast(self.device, self.amp_dtype):
+            fake = self.g_run(z, labels)
+        out = d_step(
+            discriminator=self.d_run, loss=self.loss, optimizer=self.d_opt, real=real,
+            fake=fake, labels=labels, amp_dtype=self.amp_dtype, augment=self.d_augment,
+            r1_weight=self._r1_weight(), penalty_discriminator=self.discriminator, aux=self.aux,
+        )
+        self.d_steps += 1
+        if isinstance(self.d_augment, AdaptiveGanAugmentation):
+            self.d_augment.observe(out["d_real_logits"])
+        if g_turn:
+            out.update(g_step(
+                discriminator=self.d_run, loss=self.loss, optimizer=self.g_opt, fake=fake,
+                labels=labels, amp_dtype=self.amp_dtype, augment=self.d_augment, aux=self.aux,
+            ))
+            if self.ema is not None:
+                self.ema.update(self.generator)
+        return out
+
     def train_epoch(self) -> dict[str, float]:
         """One pass over the training set; returns the epoch's history entry."""
         cfg, n = self.cfg, len(self.images)
@@ -281,45 +313,25 @@ class GanTrainer:
         d_count = g_count = r1_count = 0
         start = time.perf_counter()
         for i in range(steps):
-            real, labels = self._batch(perm[i * bs : (i + 1) * bs])
-            z = torch.randn(bs, cfg.nz, device=self.device)
             g_turn = (i + 1) % k == 0
-            with torch.set_grad_enabled(g_turn), autocast(self.device, self.amp_dtype):
-                fake = self.g_run(z, labels)
-            d = d_step(
-                discriminator=self.d_run, loss=self.loss, optimizer=self.d_opt, real=real,
-                fake=fake, labels=labels, amp_dtype=self.amp_dtype, augment=self.d_augment,
-                r1_weight=self._r1_weight(), penalty_discriminator=self.discriminator,
-                aux=self.aux,
-            )
-            self.d_steps += 1
-            if isinstance(self.d_augment, AdaptiveGanAugmentation):
-                self.d_augment.observe(d["d_real_logits"])
+            out = self.train_step(perm[i * bs : (i + 1) * bs], g_turn=g_turn)
             for key in ("d_loss", "d_real", "d_fake"):
-                sums[key] = sums[key] + d[key]
-            if "r1" in d:
-                sums["r1"] = sums.get("r1", zero) + d["r1"]
+                sums[key] = sums[key] + out[key]
+            if "r1" in out:
+                sums["r1"] = sums.get("r1", zero) + out["r1"]
                 r1_count += 1
-            if "aux_d" in d:
-                sums["aux_d"] = sums.get("aux_d", zero) + d["aux_d"]
+            for key in ("aux_d", "aux_g"):
+                if key in out:
+                    sums[key] = sums.get(key, zero) + out[key]
             d_count += 1
             if g_turn:
-                g = g_step(
-                    discriminator=self.d_run, loss=self.loss, optimizer=self.g_opt, fake=fake,
-                    labels=labels, amp_dtype=self.amp_dtype, augment=self.d_augment,
-                    aux=self.aux,
-                )
-                if self.ema is not None:
-                    self.ema.update(self.generator)
-                sums["g_loss"] = sums["g_loss"] + g["g_loss"]
-                if "aux_g" in g:
-                    sums["aux_g"] = sums.get("aux_g", zero) + g["aux_g"]
+                sums["g_loss"] = sums["g_loss"] + out["g_loss"]
                 g_count += 1
             if self.progress is not None:
                 event = {"epoch": self.epoch + 1, "epochs": cfg.epochs, "step": i + 1,
                          "steps": steps, "images": (i + 1) * bs}
-                if (i + 1) % 10 == 0 or i + 1 == steps:
-                    event["d_loss"] = float(d["d_loss"])
+                if (i + 1) % 10 == 0 or i + 1 == steps:  # a host sync, for the progress bar
+                    event["d_loss"] = float(out["d_loss"])
                     event["g_loss"] = float(sums["g_loss"] / max(g_count, 1))
                 self.progress(event)
         return self._epoch_entry(sums, d_count=d_count, g_count=g_count, r1_count=r1_count,
@@ -362,7 +374,8 @@ class GanTrainer:
         return self.ema.module if self.ema is not None else self.generator
 
     def fixed_samples(self) -> torch.Tensor:
-        """The fixed-noise samples (uint8, eval mode) shown in the grids (EMA when enabled)."""
+        """The fixed-noise samples (uint8, on the device; eval mode) shown in the grids and
+        measured by the diversity checks (the EMA generator when enabled)."""
         net = self.sampler
         was_training = net.training
         net.eval()
@@ -370,7 +383,7 @@ class GanTrainer:
             with torch.no_grad(), autocast(self.device, self.amp_dtype):
                 z = self.fixed_z.to(self.device)
                 y = None if self.fixed_y is None else self.fixed_y.to(self.device)
-                return to_uint8(net(z, y)).cpu()
+                return to_uint8(net(z, y))
         finally:
             net.train(was_training)
 
@@ -390,7 +403,7 @@ class GanTrainer:
             self.monitor.check(self.epoch, entry, real_diversity=self.real_diversity)
             last = self.epoch == cfg.epochs
             if self.epoch % cfg.sample_every == 0 or last or self.epoch == 1:
-                save_grid(samples, self.out_dir / "samples" / f"epoch_{self.epoch:04d}.png")
+                save_grid(samples.cpu(), self.out_dir / "samples" / f"epoch_{self.epoch:04d}.png")
             if (self.epoch % cfg.sample_every == 0 or last) and cfg.metrics.collapse != "off":
                 measured, reason = self.collapse.check(self.epoch, samples, self.fixed_y)
                 entry["class_diversity"] = {k: round(m["ratio"], 4) for k, m in measured.items()}

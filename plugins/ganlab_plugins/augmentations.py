@@ -87,8 +87,8 @@ def shear(*, degrees: float = 10.0, p: float = 1.0, padding_mode: str = "reflect
         sx = _uniform(b, -rad, rad, generator, dev).tan()
         sy = _uniform(b, -rad, rad, generator, dev).tan()
         keep = _applied(b, p, generator, dev)
-        sx, sy = torch.where(keep, sx, 0.0), torch.where(keep, sy, 0.0)
         one, zero = torch.ones_like(sx), torch.zeros_like(sx)
+        sx, sy = torch.where(keep, sx, zero), torch.where(keep, sy, zero)
         theta = torch.stack([torch.stack([one, sx, zero], 1), torch.stack([sy, one, zero], 1)], 1)
         return _warp(batch, theta, padding_mode)
 
@@ -161,7 +161,14 @@ def color_jitter(
         raise ValueError(f"hue must be in [0, 0.5], got {hue!r}")
     p = _check_p(p)
     yiq = torch.tensor(_RGB2YIQ, dtype=torch.float64)
-    yiq_pair = (yiq.float(), torch.linalg.inv(yiq).float())  # inverted once, not per batch
+    host = (torch.tensor(_GRAY).view(1, 3, 1, 1), yiq.float(), torch.linalg.inv(yiq).float())
+    placed: dict[tuple[torch.device, torch.dtype], tuple[torch.Tensor, ...]] = {}
+
+    def constants(dev: torch.device, dtype: torch.dtype) -> tuple[torch.Tensor, ...]:
+        """Grey weights and the YIQ pair on ``dev``: copied there once, not per batch."""
+        if (dev, dtype) not in placed:
+            placed[(dev, dtype)] = tuple(m.to(dev, dtype) for m in host)
+        return placed[(dev, dtype)]
 
     def augment(batch: torch.Tensor, *, generator: torch.Generator | None = None) -> torch.Tensor:
         if batch.shape[1] != 3:
@@ -173,17 +180,17 @@ def color_jitter(
             return _uniform(b, 1 - x, 1 + x, generator, dev).view(-1, 1, 1, 1).to(batch.dtype)
 
         x = (batch + 1) / 2
-        gray_w = torch.tensor(_GRAY, device=dev, dtype=batch.dtype).view(1, 3, 1, 1)
+        gray_w, to_yiq, from_yiq = constants(dev, batch.dtype)
         x = (x * factor(brightness)).clamp(0, 1)
         mean = (x * gray_w).sum(1, keepdim=True).mean((2, 3), keepdim=True)
         x = ((x - mean) * factor(contrast) + mean).clamp(0, 1)
         gray = (x * gray_w).sum(1, keepdim=True)
         x = ((x - gray) * factor(saturation) + gray).clamp(0, 1)
         angle = _uniform(b, -hue, hue, generator, dev) * 2 * math.pi
-        to_yiq, from_yiq = (m.to(dev, batch.dtype) for m in yiq_pair)
         cos, sin = angle.cos().to(batch.dtype), angle.sin().to(batch.dtype)
         rot = torch.zeros(b, 3, 3, device=dev, dtype=batch.dtype)
-        rot[:, 0, 0], rot[:, 1, 1], rot[:, 1, 2] = 1, cos, -sin
+        rot[:, 0, 0].fill_(1)  # fill_, not `= 1`: no tensor made from a Python number
+        rot[:, 1, 1], rot[:, 1, 2] = cos, -sin
         rot[:, 2, 1], rot[:, 2, 2] = sin, cos
         mat = from_yiq @ rot @ to_yiq  # (B, 3, 3)
         x = torch.einsum("bij,bjhw->bihw", mat, x).clamp(0, 1)

@@ -51,6 +51,8 @@ def test_check_errors(tmp_path: Path) -> None:
         ([str(path), "-p", "gpu"], "no profile 'gpu'"),
         ([str(path), "--set", "classifier.optimizer.lr=0.001", "--set",
           "gan.checkpoint_minutes=-1"], "gan.checkpoint_minutes: expected a number >= 0, got -1"),
+        ([str(path), "--set", 'gan.compile="bogus"'],
+         "gan.compile: expected true, false or 'reduce-overhead', got \"bogus\""),
     ]
     for args, message in cases:
         result = runner.invoke(app, ["config", "check", *args])

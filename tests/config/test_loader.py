@@ -45,8 +45,10 @@ def test_minimal_file_gets_the_papers_defaults(tmp_path: Path) -> None:
         ('[study]\nname = "s"\n[gan]\nepochs = 0\n', "x.toml: gan.epochs: expected a number > 0, "
                                                      "got 0"),
         ('[study]\nname = "s"\n[gan]\nepochs = 2.5\n', "gan.epochs: expected an integer, got 2.5"),
-        ('[study]\nname = "s"\n[gan]\ncompile = "yes"\n', 'gan.compile: expected true or false, '
-                                                          'got "yes"'),
+        ('[study]\nname = "s"\n[gan]\ncompile = "bogus"\n',
+         "x.toml: gan.compile: expected true, false or 'reduce-overhead', got \"bogus\""),
+        ('[study]\nname = "s"\n[classifier]\ntta = "x"\n',
+         "classifier.tta: expected true, false, 'flips' or 'dihedral', got \"x\""),
         ('[study]\nname = "s"\n[gan]\namp = "fp8"\n',
          "gan.amp: expected one of 'auto', 'off', 'bf16', got \"fp8\""),
         ('[study]\nname = "s"\n[data.split]\nval = 1.5\n',

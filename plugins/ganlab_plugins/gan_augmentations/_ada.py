@@ -9,7 +9,10 @@ transforms into one 4x4 colour matrix per image. Unlike the original there is no
 upsampling around the warp (a simplification: slightly more aliasing, much cheaper on a CPU).
 
 ``p`` is tuned from the overfitting heuristic r_t = E[sign(D(real))]: every ``interval``
-discriminator steps it moves by ``sign(r_t - target) * images / (kimg * 1000)``.
+discriminator steps it moves by ``sign(r_t - target) * images / (kimg * 1000)``. ``p``, r_t and
+the sign sum are tensors on the batch's device and the update is computed there, so a training
+step never waits for the device (as in StyleGAN2-ADA, the pipeline always runs; at p = 0 every
+transform is the identity). They are read back only for the epoch's history and checkpoints.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ def _eye(n: int, b: int, x: torch.Tensor) -> torch.Tensor:
     return torch.eye(n, device=x.device, dtype=x.dtype).repeat(b, 1, 1)
 
 
-def _gate(values: torch.Tensor, p: float, gen: torch.Generator | None, off: float = 0.0):
+def _gate(values: torch.Tensor, p: torch.Tensor, gen: torch.Generator | None, off: float = 0.0):
     """``values`` where a per-sample coin with probability ``p`` lands, ``off`` elsewhere."""
     keep = torch.rand(values.shape[0], device=values.device, generator=gen) < p
     return torch.where(keep, values, torch.full_like(values, off))
@@ -50,7 +53,7 @@ def _translate2d(tx: torch.Tensor, ty: torch.Tensor) -> torch.Tensor:
 
 
 def geometric_matrices(
-    x: torch.Tensor, p: float, gen: torch.Generator | None
+    x: torch.Tensor, p: torch.Tensor, gen: torch.Generator | None
 ) -> torch.Tensor:
     """(B, 3, 3) affine maps in ``affine_grid``'s normalised coordinates."""
     b, size, dev = x.shape[0], x.shape[-1], x.device
@@ -62,7 +65,7 @@ def geometric_matrices(
         return torch.randn(b, device=dev, dtype=x.dtype, generator=gen)
 
     one = torch.ones(b, device=dev, dtype=x.dtype)
-    p_rot = 1 - math.sqrt(max(0.0, 1 - p))  # two rotations: about p in total
+    p_rot = 1 - torch.sqrt((1 - p).clamp(min=0.0))  # two rotations: about p in total
     flip = _gate(torch.floor(rand() * 2), p, gen)
     g = _scale2d(1 - 2 * flip, one)
     g = g @ _rotate2d(_gate(torch.floor(rand() * 4), p, gen) * (math.pi / 2))
@@ -82,7 +85,9 @@ def geometric_matrices(
     return g @ _translate2d(t[:, 0], t[:, 1])
 
 
-def color_matrices(x: torch.Tensor, p: float, gen: torch.Generator | None) -> torch.Tensor:
+def color_matrices(
+    x: torch.Tensor, p: torch.Tensor, gen: torch.Generator | None
+) -> torch.Tensor:
     """(B, 4, 4) colour maps on homogeneous RGB (brightness, contrast, luma flip, hue, sat)."""
     b, dev = x.shape[0], x.device
 
@@ -93,7 +98,7 @@ def color_matrices(x: torch.Tensor, p: float, gen: torch.Generator | None) -> to
         return torch.randn(b, device=dev, dtype=x.dtype, generator=gen)
 
     eye = _eye(4, b, x)
-    v = torch.tensor([1.0, 1.0, 1.0, 0.0], device=dev, dtype=x.dtype) / math.sqrt(3)
+    v = F.pad(torch.full((3,), 3 ** -0.5, device=dev, dtype=x.dtype), (0, 1))  # (1,1,1,0)/√3
     vv = torch.outer(v, v)
     c = eye.clone()
     bright = _gate(randn() * 0.2, p, gen)
@@ -113,7 +118,7 @@ def color_matrices(x: torch.Tensor, p: float, gen: torch.Generator | None) -> to
     cross[0, 1], cross[0, 2], cross[1, 0] = -a[2], a[1], a[2]
     cross[1, 2], cross[2, 0], cross[2, 1] = -a[0], -a[1], a[0]
     rot = cos * (eye - vv) + sin * cross + vv
-    rot[:, 3, 3] = 1.0
+    rot[:, 3, 3].fill_(1.0)
     c = rot @ c
     sat = _gate(torch.exp2(randn()), p, gen, off=1.0)
     c = (vv + (eye - vv) * sat[:, None, None]) @ c
@@ -125,42 +130,62 @@ class AdaptiveAugment:
 
     def __init__(self, *, target: float, interval: int, kimg: float, p: float) -> None:
         self.target, self.interval, self.kimg = target, interval, kimg
-        self.p = p
-        self.rt = 0.0
+        self._p = torch.tensor(float(p))  # moved to the batches' device at the first call
+        self._rt = torch.zeros(())
         self._sign_sum: torch.Tensor | None = None
+        self._pending = 0.0  # sign sum restored from a checkpoint, added at the next observe
         self._count = 0
         self._steps = 0
+
+    @property
+    def p(self) -> float:
+        """The current probability (reads it back from the device)."""
+        return float(self._p)
+
+    @property
+    def rt(self) -> float:
+        """The last r_t (reads it back from the device)."""
+        return float(self._rt)
+
+    def _on(self, device: torch.device) -> torch.Tensor:
+        if self._p.device != device:  # once per run (and per resume), not per step
+            self._p, self._rt = self._p.to(device), self._rt.to(device)
+        return self._p
 
     def __call__(
         self, batch: torch.Tensor, *, generator: torch.Generator | None = None
     ) -> torch.Tensor:
-        if self.p <= 0:
-            return batch
         x = batch
+        p = self._on(x.device)
         b, ch, h, w = x.shape
-        g = geometric_matrices(x, self.p, generator)
+        g = geometric_matrices(x, p, generator)
         grid = F.affine_grid(g[:, :2, :], list(x.shape), align_corners=False)
         x = F.grid_sample(x, grid, mode="bilinear", padding_mode="reflection",
                           align_corners=False)
         if ch == 3:
-            c = color_matrices(x, self.p, generator)
+            c = color_matrices(x, p, generator)
             flat = x.reshape(b, 3, h * w)
             x = (c[:, :3, :3] @ flat + c[:, :3, 3:]).reshape(b, 3, h, w)
         return x
 
     # -- the AdaptiveGanAugmentation capability ------------------------------------------------
     def observe(self, d_real: torch.Tensor) -> None:
-        """Accumulate sign(D(real)); every ``interval`` calls, move ``p`` (one host sync)."""
+        """Accumulate sign(D(real)); every ``interval`` calls, move ``p`` on the device."""
         signs = torch.sign(d_real.detach().float()).sum()
-        self._sign_sum = signs if self._sign_sum is None else self._sign_sum + signs
+        if self._sign_sum is None:
+            self._sign_sum = signs + self._pending if self._pending else signs
+            self._pending = 0.0
+        else:
+            self._sign_sum = self._sign_sum + signs
         self._count += d_real.numel()
         self._steps += 1
         if self._steps % self.interval:
             return
-        self.rt = float(self._sign_sum) / max(self._count, 1)
+        p = self._on(d_real.device)
+        self._rt = self._sign_sum / max(self._count, 1)
         step = self._count / (self.kimg * 1000.0)
-        direction = (self.rt > self.target) - (self.rt < self.target)
-        self.p = min(1.0, max(0.0, self.p + direction * step))
+        direction = torch.sign(self._rt - self.target)
+        self._p = (p + direction * step).clamp(0.0, 1.0)
         self._sign_sum, self._count = None, 0
 
     def stats(self) -> dict[str, float]:
@@ -168,14 +193,14 @@ class AdaptiveAugment:
         return {"ada_p": self.p, "ada_rt": self.rt}
 
     def state_dict(self) -> dict:
-        pending = 0.0 if self._sign_sum is None else float(self._sign_sum)
+        pending = self._pending if self._sign_sum is None else float(self._sign_sum)
         return {"p": self.p, "rt": self.rt, "sign_sum": pending, "count": self._count,
                 "steps": self._steps}
 
     def load_state_dict(self, state: dict) -> None:
-        self.p, self.rt = float(state["p"]), float(state["rt"])
+        self._p, self._rt = torch.tensor(float(state["p"])), torch.tensor(float(state["rt"]))
         self._count, self._steps = int(state["count"]), int(state["steps"])
-        self._sign_sum = torch.tensor(float(state["sign_sum"])) if self._count else None
+        self._sign_sum, self._pending = None, float(state["sign_sum"]) if self._count else 0.0
 
 
 def ada(

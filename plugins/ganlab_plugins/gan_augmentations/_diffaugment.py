@@ -65,7 +65,7 @@ def _cutout(x: torch.Tensor, gen: torch.Generator | None, ratio: float = 0.5):
     gx = torch.clamp(gx + ox - ch // 2, min=0, max=h - 1)
     gy = torch.clamp(gy + oy - cw // 2, min=0, max=w - 1)
     mask = torch.ones(b, h, w, dtype=x.dtype, device=x.device)
-    mask[gb, gx, gy] = 0
+    mask[gb, gx, gy] = torch.zeros((), dtype=x.dtype, device=x.device)  # no host scalar
     return x * mask.unsqueeze(1)
 
 
