@@ -357,7 +357,7 @@ class DeclaresSearchSpace(Protocol):
     search_space: dict[str, dict[str, Any]]
 
 
-@capability(kind="losses", on="object")
+@capability(kind="*", on="factory")
 @runtime_checkable
 class DeclaresImageSizes(Protocol):
     """A plugin factory that declares the image sizes it can build a network for.
@@ -374,6 +374,7 @@ class DeclaresImageSizes(Protocol):
     def unsupported_image_size(self, image_size: int) -> str: ...
 
 
+@capability(kind="losses", on="object")
 @runtime_checkable
 class ReportsDiscriminatorCollapse(Protocol):
     """A loss that says whether a collapsed discriminator is a failure signal for it.

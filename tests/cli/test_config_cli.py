@@ -156,7 +156,7 @@ def test_check_accepts_a_synthesis_strategy_and_its_search(tmp_path: Path) -> No
                     '[classifier]\nsynthesis = {name = "filter", tau = 0.8, delta = 0.1}\n'
                     '[search]\n"classifier.synthesis.tau" = {type = "float", low = 0.5, '
                     'high = 0.9}\n')
-    result = runner.invoke(app, ["config", "check", str(path)])
+    result = runner.invoke(app, ["config", "check", str(path), "--show"])
     assert result.exit_code == 0, result.output
     assert 'name = "filter"' in result.output
 
