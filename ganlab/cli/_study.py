@@ -76,7 +76,8 @@ def run(
     from ganlab.study import check_run_options, needs_gan, parse_gpus
 
     cfg = load_study(study_file, profile=profile, sets=sets)
-    check_run_options(cfg, jobs=jobs, storage=storage, device=device)  # and check_study
+    check_run_options(cfg, jobs=jobs, storage=storage, device=device,  # and check_study
+                      gpus=parse_gpus(gpus))
     if needs_gan(cfg):
         say_inception_notice(cfg.gan.fid)  # once per run, not once per trial
     optuna.logging.set_verbosity(optuna.logging.ERROR)
