@@ -48,7 +48,9 @@ def run(
     study_file: StudyFile,
     n_trials: Annotated[int | None, typer.Option(help="Finished trials wanted.")] = None,
     timeout: Annotated[float | None, typer.Option(help="Stop starting after S s.")] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes.")] = 1,
+    jobs: Annotated[int, typer.Option(
+        "--jobs", "-j", help="Worker processes for every stage: trials, shared GANs, "
+        "baseline and ablation runs.")] = 1,
     storage: StorageOpt = None,
     device: DeviceOpt = None,
     profile: ProfileOpt = None,

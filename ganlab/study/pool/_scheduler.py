@@ -68,7 +68,7 @@ class Scheduler:
     _trials_stopped: bool = False
     _last_poll: float = 0.0
     _told_waiting: bool = False
-    _stages_open: set[str] = field(default_factory=set)
+    _stages_open: set[str] = field(default_factory=set)  # stages whose table is not written
 
     def __post_init__(self) -> None:
         self._stages_open = {u.stage for u in self.runs}
@@ -81,6 +81,7 @@ class Scheduler:
             for i, msg in self.procs.receive(timeout=1.0):
                 self._handle(i, msg)
             self._check_trials()
+            self._finish_stages()
 
     def _work_left(self) -> bool:
         if self.running:
@@ -89,7 +90,8 @@ class Scheduler:
             if self.trials is not None and self.summary is None and not self.errors:
                 self.errors.append("every worker process stopped")
             return False
-        return bool(self.gans or self.runs or (self.trials is not None and self.summary is None))
+        return bool(self.gans or self.runs or self._stages_open
+                    or (self.trials is not None and self.summary is None))
 
     def _skip_finished_runs(self) -> None:
         """Finished runs are never repeated: report them cached without a worker."""
@@ -98,8 +100,6 @@ class Scheduler:
             done = load_run(unit.out_dir) or {}
             self.emit(RunFinished(unit.label, unit.seed, "CACHED", metrics=done["metrics"],
                                   stage=unit.stage))
-        for stage in ("baselines", "ablation"):
-            self._maybe_stage_done(stage)
 
     def _dispatch(self) -> None:
         for i in sorted(self.procs.alive - set(self.running)):
@@ -173,8 +173,6 @@ class Scheduler:
             self._trial_ended(*msg[2])
         elif unit is not None and unit.kind == "gan" and msg[2]:
             self.errors.append(f"{unit.label}: {msg[2]}")
-        if unit is not None and unit.kind == "run":
-            self._maybe_stage_done(unit.stage)
 
     def _trial_ended(self, number: int | None, reason: str | None) -> None:
         assert self.trials is not None
@@ -184,9 +182,13 @@ class Scheduler:
             self._trials_stopped = True
             self.errors.append(str(exc))
 
-    def _maybe_stage_done(self, stage: str) -> None:
-        busy = [u for u in [*self.runs, *self.running.values()] if u.stage == stage]
-        if not busy and stage in self._stages_open:
+    def _finish_stages(self) -> None:
+        """Write the tables of the stages whose runs all ended (under the study lock)."""
+        for stage in sorted(self._stages_open):
+            if any(u.stage == stage for u in [*self.runs, *self.running.values()]):
+                continue
+            if self.fatal is not None or (self.lock is not None and not self._locked()):
+                return
             self._stages_open.discard(stage)
             self.stage_done(stage)
 

@@ -60,7 +60,7 @@ def trial_gan(cfg: Config, params: list) -> str | None:
 
 
 def plan_runs(cfg: Config, layout: StudyLayout) -> list[Unit]:
-    """The baseline and ablation runs not finished yet, in the order ``--jobs 1`` runs them."""
+    """The baseline and ablation runs (finished ones too), in the order ``--jobs 1`` runs them."""
     from ganlab.study.experiments._ablation import ablation_cells
     from ganlab.study.experiments._baselines import baseline_config, baseline_name
     from ganlab.study.optimize._space import apply_values
