@@ -5,9 +5,12 @@ fresh output folder (the synthetic images and their preprocessing prepared once 
 neither run pays for them), prints both wall times and their ratio, then compares every
 ``metrics.json`` (trials, baseline and ablation runs) and ``results.json`` of the two.
 
-Trials are compared where both runs sampled the same parameters: a sampler that learns from
-finished trials (TPE after its start-up trials) draws differently when trials run side by side.
-Units that differ only in their wall times count as equal.
+Trials are compared where both runs sampled the same parameters and neither pruned them: a
+sampler or a pruner that learns from finished trials (TPE after its start-up trials, the median
+pruner) decides differently when trials run side by side. Files that differ only in their wall
+times count as equal. With ``--threads 1`` both runs use one torch thread per process, and every
+comparable file must be equal; by default ``--jobs 1`` uses every core and each of J workers
+``cores // J`` threads, and CPU sums may round differently.
 
     python benchmarks/bench_study_jobs.py                       # studies/quickstart.toml
     python benchmarks/bench_study_jobs.py --study studies/quickstart.toml --jobs 1 2
@@ -95,16 +98,22 @@ def _largest(a, b) -> float:
 
 
 def compare(a_root: Path, b_root: Path) -> tuple[list[str], list[str], list[str]]:
-    """(equal, different, not comparable: trials that sampled other parameters)."""
+    """(equal, different, not comparable) files. Not comparable: trials that sampled other
+    parameters or were pruned in one run only (the sampler and the pruner learn from the trials
+    finished so far, which differ when trials run side by side), and the ensembles of such
+    trials."""
     a, b = results(a_root), results(b_root)
     equal, differ, other = [], [], []
-    for rel in sorted(a.keys() | b.keys()):
-        if rel not in a or rel not in b:
+    trials_first = sorted(a.keys() | b.keys(), key=lambda rel: not rel.startswith("trials/"))
+    for rel in trials_first:
+        if rel.startswith("trials/") and (rel not in a or rel not in b):
+            other.append(f"{rel} (pruned in one run)")
+        elif rel not in a or rel not in b:
             differ.append(f"{rel} (only in one run)")
         elif _params(a_root, rel) != _params(b_root, rel):
-            other.append(rel)
+            other.append(f"{rel} (other parameters)")
         elif rel.startswith("ensemble/") and other:
-            other.append(rel)  # its members are trials that sampled differently
+            other.append(f"{rel} (members differ)")
         elif a[rel] == b[rel]:
             equal.append(rel)
         else:
@@ -141,8 +150,7 @@ def main() -> None:
           f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}; {os.cpu_count()} cores)")
     print(f"results: {len(equal)} files equal, {len(differ)} differ"
           + (f" ({', '.join(differ)})" if differ else "")
-          + (f", {len(other)} not comparable (trials that sampled other parameters: "
-             f"{', '.join(other)})" if other else ""))
+          + (f", {len(other)} not comparable ({', '.join(other)})" if other else ""))
     print(f"logs and outputs: {tmp}")
     if differ:
         sys.exit(1)
