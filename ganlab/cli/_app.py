@@ -38,6 +38,7 @@ PATH_FLAGS: dict[str, str] = {
     "study.storage": "--storage",
     "study.output": "--output",
     "jobs": "--jobs",
+    "gpus": "--gpus",
     "resume": "--no-resume",
     "out_dir": "--out",
     "label": "--label",

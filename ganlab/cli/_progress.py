@@ -22,6 +22,7 @@ from ganlab.study.events import (
     StageFinished,
     StageProgress,
     StageStarted,
+    StageWaiting,
     TrialFinished,
     TrialStarted,
     WorkersPolled,
@@ -53,6 +54,8 @@ def event_line(ev: Event) -> str | None:
         return text + (f" ({ev.reason})" if ev.reason else "")
     if isinstance(ev, StageFinished):
         return f"{ev.stage} done" + (f": {ev.summary}" if ev.summary else "")
+    if isinstance(ev, StageWaiting):
+        return f"{ev.stage}: {ev.reason}"
     if isinstance(ev, DataReady) and ev.skipped:
         reasons = "; ".join(f"{r}: {n}" for r, n in ev.skipped.items())
         where = f"; full list: {ev.skipped_list}" if ev.skipped_list else ""

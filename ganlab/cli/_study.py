@@ -48,7 +48,9 @@ def run(
     study_file: StudyFile,
     n_trials: Annotated[int | None, typer.Option(help="Finished trials wanted.")] = None,
     timeout: Annotated[float | None, typer.Option(help="Stop starting after S s.")] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes.")] = 1,
+    jobs: Annotated[int, typer.Option(
+        "--jobs", "-j", help="Worker processes for every stage: trials, shared GANs, "
+        "baseline and ablation runs.")] = 1,
     storage: StorageOpt = None,
     device: DeviceOpt = None,
     profile: ProfileOpt = None,
@@ -76,7 +78,8 @@ def run(
     from ganlab.study import check_run_options, needs_gan, parse_gpus
 
     cfg = load_study(study_file, profile=profile, sets=sets)
-    check_run_options(cfg, jobs=jobs, storage=storage, device=device)  # and check_study
+    check_run_options(cfg, jobs=jobs, storage=storage, device=device,  # and check_study
+                      gpus=parse_gpus(gpus))
     if needs_gan(cfg):
         say_inception_notice(cfg.gan.fid)  # once per run, not once per trial
     optuna.logging.set_verbosity(optuna.logging.ERROR)

@@ -1,22 +1,36 @@
 """``ganlab study run``: the optimisation, then baselines, the ablation and the ensembles.
 
 Each stage runs only when its section is in the study file, and each one resumes: finished
-trials and runs are never repeated. Baselines run before the ablation so the GANs they train
-(shared through the GAN cache) are reused by the ablation's base cell.
+trials and runs are never repeated. With one worker the stages run in this process, one after
+another; baselines run before the ablation so the GANs they train (shared through the GAN
+cache) are reused by the ablation's base cell. With ``jobs > 1`` the trials, the shared GANs
+and the baseline and ablation runs are units of one worker pool (:mod:`ganlab.study.pool`),
+and the ensembles follow in this process. The stages after the trials hold the study lock.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ganlab.study.events import DataReady, EventFn, StageFinished, StageProgress, StageStarted
+from ganlab.study.events import (
+    DataReady,
+    EventFn,
+    StageFinished,
+    StageProgress,
+    StageStarted,
+    StageWaiting,
+)
 from ganlab.study.optimize._optimize import OptimizeSummary, optimize_study
 from ganlab.study.trial_pipeline._run_pipeline import RunResult, run_pipeline
 
 if TYPE_CHECKING:
     from ganlab.config import Config
+
+LOCK_POLL_S = 2.0  # how often a run waiting for the study lock tries again
 
 
 @dataclass
@@ -53,6 +67,9 @@ def run_study(
     emit = on_event or (lambda _e: None)
     if pipeline is run_pipeline:  # a swapped pipeline may not read the [data] table
         _preprocess(cfg, emit)
+    if jobs > 1:
+        return _run_pooled(cfg, n_trials=n_trials, timeout=timeout, jobs=jobs, storage=storage,
+                           device=device, emit=emit, trials_only=trials_only, gpus=gpus)
     summary = StudyRunSummary(optimize_study(
         cfg, n_trials=n_trials, timeout=timeout, jobs=jobs, storage=storage, device=device,
         on_event=on_event, pipeline=pipeline, gpus=gpus,
@@ -60,8 +77,79 @@ def run_study(
     if trials_only:
         return summary
     dev = resolve_device(device or cfg.study.device)
-    _later_stages(cfg, summary, dev, emit)
+    with _study_lock(cfg, emit):
+        _later_stages(cfg, summary, dev, emit)
     return summary
+
+
+def _run_pooled(cfg: Config, *, emit: EventFn, trials_only: bool, **options: Any
+                ) -> StudyRunSummary:
+    """Every stage's units on one pool of ``jobs`` workers, then the ensembles."""
+    from ganlab.study.optimize._optimize import open_trials
+    from ganlab.study.pool import StudyLock, run_pool
+
+    trials = open_trials(cfg, on_event=emit, **options)
+    lock = None if trials_only else StudyLock(trials.layout)
+    summary = StudyRunSummary(None, stages=["optimize"])  # type: ignore[arg-type]
+    try:
+        if lock is not None:
+            _announce_runs(cfg, emit)
+        summary.optimize = run_pool(cfg, trials, lock=lock, on_event=emit,
+                                    stage_done=lambda stage: _stage_done(cfg, summary, stage,
+                                                                         emit))
+        if lock is not None and cfg.ensemble is not None:
+            _wait_for(lock, emit)
+            _ensembles(cfg, summary, emit)
+    finally:
+        if lock is not None:
+            lock.release()
+    return summary
+
+
+def _announce_runs(cfg: Config, emit: EventFn) -> None:
+    from ganlab.study.experiments._ablation import ablation_cells
+
+    if cfg.baselines is not None and cfg.baselines.models:
+        emit(StageStarted("baselines",
+                          total=len(cfg.baselines.models) * len(cfg.baselines.seeds)))
+    if cfg.ablation is not None and cfg.ablation.factors:
+        emit(StageStarted("ablation", total=len(ablation_cells(cfg)) * len(cfg.ablation.seeds)))
+
+
+def _stage_done(cfg: Config, summary: StudyRunSummary, stage: str, emit: EventFn) -> None:
+    """Write the table of a stage whose runs all ended (on the pool) and announce its end."""
+    from ganlab.study.experiments._ablation import write_ablation_tables
+    from ganlab.study.experiments._baselines import write_baseline_table
+
+    if stage == "baselines":
+        summary.baselines = write_baseline_table(cfg)
+        emit(StageFinished("baselines", _rows_line(summary.baselines, "name")))
+    else:
+        summary.ablation = write_ablation_tables(cfg)
+        emit(StageFinished("ablation", _rows_line(summary.ablation, "label")))
+    summary.stages.append(stage)
+
+
+@contextmanager
+def _study_lock(cfg: Config, emit: EventFn) -> Iterator[None]:
+    """Hold the study lock (waiting, with one line, while another run holds it)."""
+    from ganlab.study._layout import StudyLayout
+    from ganlab.study.pool import StudyLock
+
+    lock = StudyLock(StudyLayout.of_config(cfg))
+    _wait_for(lock, emit)
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _wait_for(lock: Any, emit: EventFn) -> None:
+    if lock.try_acquire():
+        return
+    emit(StageWaiting("baselines, ablation, ensembles", lock.waiting_line))
+    while not lock.try_acquire():
+        time.sleep(LOCK_POLL_S)
 
 
 def _preprocess(cfg: Config, emit: EventFn) -> None:
@@ -89,7 +177,6 @@ def _later_stages(cfg: Config, summary: StudyRunSummary, dev: Any, emit: EventFn
     """Baselines, ablation and ensembles, each announced as a stage."""
     from ganlab.study.experiments._ablation import ablation_cells, run_ablation
     from ganlab.study.experiments._baselines import run_baselines
-    from ganlab.study.experiments._ensemble import build_ensembles
 
     if cfg.baselines is not None and cfg.baselines.models:
         emit(StageStarted("baselines",
@@ -103,10 +190,16 @@ def _later_stages(cfg: Config, summary: StudyRunSummary, dev: Any, emit: EventFn
         summary.stages.append("ablation")
         emit(StageFinished("ablation", _rows_line(summary.ablation, "label")))
     if cfg.ensemble is not None:
-        emit(StageStarted("ensembles"))
-        summary.ensemble = build_ensembles(cfg, summary.optimize.study)
-        summary.stages.append("ensemble")
-        emit(StageFinished("ensembles", _ensemble_line(summary.ensemble)))
+        _ensembles(cfg, summary, emit)
+
+
+def _ensembles(cfg: Config, summary: StudyRunSummary, emit: EventFn) -> None:
+    from ganlab.study.experiments._ensemble import build_ensembles
+
+    emit(StageStarted("ensembles"))
+    summary.ensemble = build_ensembles(cfg, summary.optimize.study)
+    summary.stages.append("ensemble")
+    emit(StageFinished("ensembles", _ensemble_line(summary.ensemble)))
 
 
 def _rows_line(res: dict[str, Any], key: str) -> str:

@@ -9,7 +9,8 @@ A run goes through stages, each announced by :class:`StageStarted` and closed by
 :class:`DataReady`), ``trials`` (:class:`TrialStarted`, :class:`EpochEnd`...,
 :class:`TrialFinished`; :class:`WorkersPolled` with several worker processes), ``baselines``
 and ``ablation`` (:class:`RunStarted`, :class:`EpochEnd`..., :class:`RunFinished`) and
-``ensembles``.
+``ensembles``. With ``--jobs N`` the stages' work runs on one pool of workers, so the events of
+several stages interleave; :class:`StageWaiting` says a stage waits for another run's lock.
 """
 
 from __future__ import annotations
@@ -45,6 +46,14 @@ class StageFinished:
 
     stage: str
     summary: str = ""
+
+
+@dataclass(frozen=True)
+class StageWaiting:
+    """A stage cannot start yet: ``reason`` says on what it waits (another run's lock)."""
+
+    stage: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -135,7 +144,7 @@ class RunFinished:
         return _run_name(self.label, self.seed, self.stage)
 
 
-Event = (StageStarted | StageProgress | StageFinished | DataReady | TrialStarted
+Event = (StageStarted | StageProgress | StageFinished | StageWaiting | DataReady | TrialStarted
          | TrialFinished | EpochEnd | WorkersPolled | RunStarted | RunFinished)
 EventFn = Callable[[Event], None]
 

@@ -80,3 +80,31 @@ def test_jobs_2_pins_one_gpu_per_worker(write_study, tmp_path: Path) -> None:
     assert used <= expected
     if torch.cuda.device_count() >= 2:
         assert len(used) == 2
+
+
+def _run_cli(*args: str) -> tuple[int, str]:
+    from typer.testing import CliRunner
+
+    from ganlab.cli import app
+
+    result = CliRunner().invoke(app, ["study", "run", *args])
+    return result.exit_code, " ".join(result.output.split())
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks a machine without CUDA")
+def test_gpus_without_cuda_is_one_line_at_start(write_study) -> None:
+    path = write_study()
+    code, out = _run_cli(str(path), "--gpus", "0", "--device", "auto", "--jobs", "2")
+    assert code == 1
+    assert "--gpus: gpus 0: this machine has no CUDA GPU visible to torch" in out
+    assert "Traceback" not in out and "preprocessing" not in out  # refused before any work
+
+
+def test_more_gpus_than_the_machine_has_is_one_line_at_start(write_study, four_gpus: None
+                                                             ) -> None:
+    path = write_study()
+    code, out = _run_cli(str(path), "--gpus", "3,4", "--device", "cuda", "--jobs", "4")
+    assert code == 1 and "--gpus: gpus 3,4: GPU 4 is not visible (visible: 0, 1, 2, 3)" in out
+    code, out = _run_cli(str(path), "--gpus", "0", "--device", "cpu")
+    assert code == 1 and "--gpus: gpus 0: the study runs on the CPU (device cpu)" in out
+    assert "Traceback" not in out

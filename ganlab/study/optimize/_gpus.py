@@ -49,17 +49,22 @@ def assign_gpus(jobs: int, gpus: list[str] | None, device: str) -> list[str | No
     """
     if device == "cpu":
         if gpus:
-            raise ConfigError(f"gpus {','.join(gpus)}: the study runs on the CPU (device cpu)")
+            raise ConfigError(f"gpus {','.join(gpus)}: the study runs on the CPU (device cpu)",
+                              path="gpus", hint="leave out the GPU ids or choose device cuda")
         return [None] * jobs
     if device.startswith("cuda:") and not gpus:
         return [None] * jobs  # an explicit device index: every worker uses that GPU
     visible = visible_gpus()
     pool = gpus if gpus else visible
+    if gpus and not visible:
+        raise ConfigError(
+            f"gpus {','.join(gpus)}: this machine has no CUDA GPU visible to torch",
+            path="gpus", hint="leave out the GPU ids to run on the CPU")
     unknown = [g for g in pool if g not in visible]
     if unknown:
         raise ConfigError(
             f"gpus {','.join(pool)}: GPU {', '.join(unknown)} is not visible (visible: "
-            f"{', '.join(visible) or 'none'}); choose among the visible GPUs"
+            f"{', '.join(visible)}); choose among the visible GPUs", path="gpus"
         )
     if not pool:
         return [None] * jobs

@@ -27,6 +27,7 @@ from ganlab.study.events import (
     phase_epochs,
 )
 from ganlab.study.optimize._seeds import SEED_ATTR, trial_seed
+from ganlab.study.storage._workers import requeue_interrupted
 from ganlab.study.trial_pipeline._run_pipeline import (
     RunResult,
     describe_fault,
@@ -136,6 +137,7 @@ class TrialObjective:
         except KeyboardInterrupt as exc:
             how = "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C"
             trial.set_user_attr("fail_reason", f"interrupted ({how}); rerun to continue")
+            requeue_interrupted(trial)  # retried with its parameters, like a killed trial
             raise
         except optuna.TrialPruned as exc:
             seconds = round(time.time() - start, 2)

@@ -133,9 +133,54 @@ def optimize_study(
         gpus: GPU ids the workers are pinned to, round-robin (default: every visible GPU);
             see :mod:`ganlab.study.optimize._gpus`.
     """
+    trials = open_trials(cfg, n_trials=n_trials, timeout=timeout, jobs=jobs, storage=storage,
+                         device=device, gpus=gpus, on_event=on_event)
+    study, layout, pinned, device_name = (trials.study, trials.layout, trials.pinned,
+                                          trials.device_name)
+    if jobs == 1:
+        if pinned[0] is not None:
+            device_name = device_in_process(pinned[0])
+        _worker_loop(cfg, study, layout, trials.params, device_name, trials.n_trials,
+                     trials.deadline, on_event, pipeline,
+                     {RUN_ATTR: trials.run_id, GPU_ATTR: pinned[0]})
+    else:
+        _run_processes(cfg, trials.url, layout, device_name, trials.n_trials, trials.deadline,
+                       pinned, study, on_event, trials.run_id)
+    return close_trials(cfg, trials, on_event)
+
+
+@dataclass
+class TrialsRun:
+    """The trials stage of one ``study run`` call, opened by :func:`open_trials`."""
+
+    study: Any  # the optuna.Study
+    layout: StudyLayout
+    params: list
+    url: str | None
+    device_name: str
+    pinned: list[str | None]  # the GPU of each worker (see ``assign_gpus``)
+    n_trials: int
+    deadline: float | None
+    run_id: str  # marks the trials this call starts (its "started now")
+    failed_dead: list[int]
+
+
+def open_trials(
+    cfg: Config,
+    *,
+    n_trials: int | None = None,
+    timeout: float | None = None,
+    jobs: int = 1,
+    storage: str | None = None,
+    device: str | None = None,
+    gpus: list[str] | None = None,
+    on_event: EventFn | None = None,
+) -> TrialsRun:
+    """Check the options, open (or create) the study, fail dead workers' trials, announce the
+    ``trials`` stage; what every way of running the trials starts from."""
     from ganlab.study.optimize._space import expand_search_space
 
-    check_run_options(cfg, jobs=jobs, storage=storage, device=device)
+    check_run_options(cfg, jobs=jobs, storage=storage, device=device, gpus=gpus)
     n_trials = cfg.study.n_trials if n_trials is None else n_trials
     timeout = cfg.study.timeout if timeout is None else timeout
     url = storage if storage is not None else cfg.study.storage
@@ -150,20 +195,18 @@ def optimize_study(
     objectives = [o.metric for o in cfg.study.objectives]
     failed_dead = fail_dead_trials(study, layout, objectives=objectives)
     deadline = time.time() + timeout if timeout else None
-    emit = on_event or (lambda _e: None)
-    emit(StageStarted("trials", total=n_trials, done=sum(
+    (on_event or (lambda _e: None))(StageStarted("trials", total=n_trials, done=sum(
         t.state in finished_states() for t in study.get_trials(deepcopy=False))))
-    run_id = uuid.uuid4().hex  # marks the trials this call starts (its "started now")
-    if jobs == 1:
-        if pinned[0] is not None:
-            device_name = device_in_process(pinned[0])
-        _worker_loop(cfg, study, layout, params, device_name, n_trials, deadline, on_event,
-                     pipeline, {RUN_ATTR: run_id, GPU_ATTR: pinned[0]})
-    else:
-        _run_processes(cfg, url, layout, device_name, n_trials, deadline, pinned, study,
-                       on_event, run_id)
-    summary = _summary(cfg, study, n_trials, deadline, run_id, failed_dead)
-    emit(StageFinished("trials", _trials_line(summary, study)))
+    return TrialsRun(study, layout, params, url, device_name, pinned, n_trials, deadline,
+                     uuid.uuid4().hex, failed_dead)
+
+
+def close_trials(cfg: Config, trials: TrialsRun, on_event: EventFn | None = None
+                 ) -> OptimizeSummary:
+    """The summary of the trials stage, announced as its end (an error if it ended short)."""
+    summary = _summary(cfg, trials.study, trials.n_trials, trials.deadline, trials.run_id,
+                       trials.failed_dead)
+    (on_event or (lambda _e: None))(StageFinished("trials", _trials_line(summary, trials.study)))
     return summary
 
 
@@ -193,7 +236,8 @@ def _trials_line(summary: OptimizeSummary, study: optuna.Study) -> str:
 
 
 def check_run_options(
-    cfg: Config, *, jobs: int = 1, storage: str | None = None, device: str | None = None
+    cfg: Config, *, jobs: int = 1, storage: str | None = None, device: str | None = None,
+    gpus: list[str] | None = None,
 ) -> None:
     """Fail fast on options and study files that cannot work (before any trial starts); the
     study-file part is :func:`~ganlab.study.check_study`, which ``config check`` runs too."""
@@ -203,6 +247,8 @@ def check_run_options(
     if jobs < 1:
         raise ConfigError(f"expected at least 1 worker, got {jobs}", path="jobs")
     resolve_device(device or cfg.study.device)  # "cuda" without a GPU
+    if gpus is not None:
+        assign_gpus(jobs, gpus, device or cfg.study.device)  # GPUs this machine lacks
     url = storage if storage is not None else cfg.study.storage
     if jobs > 1 and url == ":memory:":
         raise ConfigError("more than one worker needs a shared storage, not ':memory:'",
@@ -242,22 +288,9 @@ def _worker_loop(
     instead of leaving: one that fails (or whose worker dies, detected after the heartbeat
     grace period) leaves room for another trial, so a study never ends short.
     """
-    from optuna.artifacts import FileSystemArtifactStore
-    from optuna.exceptions import UpdateFinishedTrialError
-
-    from ganlab.device import resolve_device
-
-    layout.artifacts.mkdir(parents=True, exist_ok=True)
-    token = WorkerToken(layout)
-    objective = TrialObjective(
-        cfg, layout, params, device=resolve_device(device_name),
-        worker_attrs={**token.attrs(), **{k: v for k, v in attrs.items() if v is not None}},
-        artifact_store=FileSystemArtifactStore(str(layout.artifacts)), on_event=on_event,
-        pipeline=pipeline,
-    )
-    objectives = [o.metric for o in cfg.study.objectives]
+    worker = TrialWorker(cfg, study, layout, params, device_name, on_event=on_event,
+                         pipeline=pipeline, attrs=attrs)
     failures: list[str] = []
-    callbacks = _tracking_callbacks(cfg, objectives)
     try:
         while deadline is None or time.time() < deadline:
             finished, running = _count(study)
@@ -265,18 +298,75 @@ def _worker_loop(
                 break
             if finished + running >= n_trials:  # the rest run elsewhere: wait for them
                 time.sleep(WAIT_POLL_S)
-                fail_dead_trials(study, layout, objectives=objectives)
-                _fail_stale(study)
+                poll_dead_trials(study, layout, cfg)
                 continue
-            try:
-                study.optimize(objective, n_trials=1, gc_after_trial=True, callbacks=callbacks)
-            except (ValueError, UpdateFinishedTrialError):
-                if not _declared_dead(study, objective, on_event):
-                    raise
-                continue
-            _count_failure(study, objective, failures, layout)
+            number, reason = worker.run_one()
+            count_failure(failures, number, reason, layout)
     finally:
-        token.close()
+        worker.close()
+
+
+class TrialWorker:
+    """One worker's way of running trials: its token (proof of life), objective and callbacks.
+
+    Args:
+        cfg, study, layout, params: The study file, the opened study, its folders and space.
+        device_name: ``auto``, ``cpu``, ``cuda`` or ``cuda:N``.
+        on_event: Progress callback of the trials' events.
+        pipeline: The per-run function.
+        attrs: Extra user attributes of every trial (``None`` values are left out).
+    """
+
+    def __init__(self, cfg: Config, study: optuna.Study, layout: StudyLayout, params: list,
+                 device_name: str, *, on_event: EventFn | None = None,
+                 pipeline: Callable[..., RunResult] = run_pipeline,
+                 attrs: dict[str, Any] | None = None) -> None:
+        from optuna.artifacts import FileSystemArtifactStore
+
+        from ganlab.device import resolve_device
+
+        layout.artifacts.mkdir(parents=True, exist_ok=True)
+        self.study = study
+        self.token = WorkerToken(layout)
+        extra = {k: v for k, v in (attrs or {}).items() if v is not None}
+        self.objective = TrialObjective(
+            cfg, layout, params, device=resolve_device(device_name),
+            worker_attrs={**self.token.attrs(), **extra},
+            artifact_store=FileSystemArtifactStore(str(layout.artifacts)), on_event=on_event,
+            pipeline=pipeline,
+        )
+        self.callbacks = _tracking_callbacks(cfg, [o.metric for o in cfg.study.objectives])
+        self.on_event = on_event
+
+    def run_one(self) -> tuple[int | None, str | None]:
+        """Run one trial: its number and, if it failed, its fail reason (else ``None``).
+
+        A trial that another worker declared dead while this one ran (a suspended machine
+        that came back) is ``(None, None)``: its retry runs elsewhere and this worker goes on.
+        """
+        from optuna.exceptions import UpdateFinishedTrialError
+
+        try:
+            self.study.optimize(self.objective, n_trials=1, gc_after_trial=True,
+                                callbacks=self.callbacks)
+        except (ValueError, UpdateFinishedTrialError):
+            if not _declared_dead(self.study, self.objective, self.on_event):
+                raise
+            return None, None
+        number = self.objective.last_trial
+        if not self.objective.last_failed or number is None:
+            return number, None
+        trial = self.study.get_trials(deepcopy=False)[number]
+        return number, str(trial.user_attrs.get("fail_reason", ""))
+
+    def close(self) -> None:
+        self.token.close()
+
+
+def poll_dead_trials(study: optuna.Study, layout: StudyLayout, cfg: Config) -> None:
+    """Fail (and re-queue) the trials of dead local workers and of stale heartbeats."""
+    fail_dead_trials(study, layout, objectives=[o.metric for o in cfg.study.objectives])
+    _fail_stale(study)
 
 
 def _declared_dead(study: optuna.Study, objective: TrialObjective,
@@ -307,19 +397,18 @@ def _tracking_callbacks(cfg: Config, objectives: list[str]) -> list[Any]:
     return [mlflow_callback(cfg.study.mlflow, objectives)]
 
 
-def _count_failure(study: optuna.Study, objective: TrialObjective, failures: list[str],
-                   layout: StudyLayout) -> None:
-    """Append the last trial's fail reason to ``failures`` (or clear it after a success);
-    stop the study after ``MAX_CONSECUTIVE_FAILURES`` failures in a row."""
-    if not objective.last_failed:
+def count_failure(failures: list[str], number: int | None, reason: str | None,
+                  layout: StudyLayout) -> None:
+    """Append a failed trial's ``reason`` to ``failures`` (a success clears it); stop the
+    study after ``MAX_CONSECUTIVE_FAILURES`` failures in a row."""
+    if reason is None:
         failures.clear()
         return
-    trial = study.get_trials(deepcopy=False)[objective.last_trial]
-    failures.append(str(trial.user_attrs.get("fail_reason", "")))
+    failures.append(reason)
     if len(failures) >= MAX_CONSECUTIVE_FAILURES:
         raise GanlabError(
             f"{len(failures)} trials in a row failed; the last: {failures[-1]}. "
-            f"See {layout.trial_dir(objective.last_trial or 0)}/error.log"
+            f"See {layout.trial_dir(number or 0)}/error.log"
         )
 
 

@@ -158,6 +158,12 @@ def _finished_values(
     return None if any(math.isnan(v) for v in values) else values
 
 
+def requeue_interrupted(trial: optuna.Trial) -> None:
+    """Queue again the parameters of ``trial``, stopped by Ctrl-C or SIGTERM, like those of a
+    dead worker's trial (the next run retries them first)."""
+    requeue(trial.study, trial.study._storage.get_trial(trial._trial_id))
+
+
 def requeue(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
     """Queue ``trial``'s parameters again, like ``RetryHeartbeatStaleTrialCallback`` does.
 

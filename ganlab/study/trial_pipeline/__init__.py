@@ -17,6 +17,7 @@ from ganlab.study.trial_pipeline._run_pipeline import (
     load_run,
     needs_gan,
     run_pipeline,
+    train_shared_gan,
 )
 
 __all__ = [
@@ -29,5 +30,6 @@ __all__ = [
     "load_run",
     "needs_gan",
     "run_pipeline",
+    "train_shared_gan",
     "wants_gan_metrics",
 ]

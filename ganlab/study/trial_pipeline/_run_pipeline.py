@@ -153,6 +153,32 @@ def _run(cfg: Config, out_dir: Path, work_dir: Path, device: torch.device, seed:
     return result
 
 
+def train_shared_gan(
+    cfg: Config,
+    *,
+    gan_dir: Path,
+    work_dir: Path,
+    device: torch.device,
+    seed: int,
+    report: ReportFn | None = None,
+) -> None:
+    """Train (or find) the GAN that runs of ``cfg`` with ``seed`` share in ``gan_dir``, and
+    score it when the study wants GAN metrics, exactly as the first such run would.
+
+    The study's worker pool runs this as a unit of its own, so the runs that need the GAN
+    start once it is there instead of waiting on its lock.
+    """
+    from ganlab.data import build_augmentation, prepare_data
+    from ganlab.seeding import seed_everything
+
+    seed_everything(seed)  # the same sequence as _run: seed, data, augmentation, GAN
+    data = prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=work_dir)
+    augment = build_augmentation(cfg.data.augmentations)
+    gan = _train_or_reuse_gan(cfg, data, gan_dir, device, seed, augment, report)
+    if wants_gan_metrics(cfg):
+        _score_gan(cfg, data, Path(gan["checkpoint"]), work_dir, device, seed)
+
+
 @dataclass(frozen=True)
 class _Phase:
     """What the GAN and the classifier phase of one run share."""

@@ -1,0 +1,177 @@
+"""Workers of ``study run --jobs 2`` die with their parent (``kill -9`` included); SIGTERM
+fails their trials with the reason and re-queues their parameters; a second ``study run`` of
+one study waits for the first one's lock before the stages after the trials."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+from study_helpers import run_cli_subprocess
+
+from ganlab.study import DIED_REASON, StudyLayout, open_storage
+from ganlab.study.pool import StudyLock
+
+optuna.logging.set_verbosity(optuna.logging.ERROR)
+
+BASELINES = """
+[baselines]
+models = [{name = "compact_cnn", width = 4, depth = 2}]
+seeds = [0]
+"""
+
+
+def _trials(layout: StudyLayout) -> list[optuna.trial.FrozenTrial]:
+    if not layout.journal.exists():
+        return []
+    storage = open_storage(None, layout)
+    studies = storage.get_all_studies()
+    return storage.get_all_trials(studies[0]._study_id) if studies else []
+
+
+def _children(pid: int) -> list[int]:
+    """Every process whose parent is ``pid`` (the workers and the resource tracker)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie waiting for its reaper does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _start_until_workers_run_trials(study_file: Path, layout: StudyLayout
+                                    ) -> tuple[subprocess.Popen, list[int]]:
+    """Start ``study run --jobs 2``; return once a trial finished and one runs in a worker."""
+    proc = run_cli_subprocess("study", "run", str(study_file), "--jobs", "2", "--log-format",
+                              "plain", stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True)
+    deadline = time.time() + 240
+    while time.time() < deadline and proc.poll() is None:
+        trials = _trials(layout)
+        running = [t for t in trials if t.state == TrialState.RUNNING
+                   and t.user_attrs.get("ganlab:pid") not in (None, proc.pid)]
+        if running and any(t.state == TrialState.COMPLETE for t in trials):
+            return proc, _children(proc.pid)
+        time.sleep(0.1)
+    proc.kill()
+    raise AssertionError(f"no trial ran in a worker: {proc.communicate()[0]}")
+
+
+def _wait_gone(pids: list[int], seconds: float = 15) -> list[int]:
+    deadline = time.time() + seconds
+    while time.time() < deadline and any(_alive(p) for p in pids):
+        time.sleep(0.1)
+    return [p for p in pids if _alive(p)]
+
+
+def _finish(study_file: Path, *args: str) -> str:
+    proc = run_cli_subprocess("study", "run", str(study_file), *args, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    out, _ = proc.communicate(timeout=400)
+    assert proc.returncode == 0, out
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_kill_9_of_the_parent_ends_its_workers_and_their_trials_are_retried(
+        write_study, tmp_path: Path) -> None:
+    study_file = write_study(n_trials=4, epochs=10)
+    layout = StudyLayout.of("tiny", tmp_path / "runs")
+    proc, children = _start_until_workers_run_trials(study_file, layout)
+    assert len(children) >= 2  # two workers (and the resource tracker)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(30)
+    assert _wait_gone(children) == [], "workers outlived their parent"
+    killed = [t.number for t in _trials(layout) if t.state == TrialState.RUNNING]
+    assert killed
+
+    _finish(study_file, "--jobs", "2")
+    trials = _trials(layout)
+    by_number = {t.number: t for t in trials}
+    for number in killed:  # failed as a dead worker's, then retried with its parameters
+        assert by_number[number].state == TrialState.FAIL
+        assert by_number[number].user_attrs["fail_reason"] == DIED_REASON
+        retry = [t for t in trials if t.system_attrs.get("failed_trial") == number]
+        assert retry and retry[0].params == by_number[number].params
+    assert sum(t.state == TrialState.COMPLETE for t in trials) == 4
+    assert not any(t.state == TrialState.RUNNING for t in trials)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_sigterm_fails_the_workers_trials_with_the_reason_and_retries_them(
+        write_study, tmp_path: Path) -> None:
+    study_file = write_study(n_trials=4, epochs=10)
+    layout = StudyLayout.of("tiny", tmp_path / "runs")
+    proc, children = _start_until_workers_run_trials(study_file, layout)
+    proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 143, out
+    assert "terminated (SIGTERM)" in out and "Traceback" not in out
+    assert _wait_gone(children) == []
+
+    trials = _trials(layout)
+    assert not any(t.state == TrialState.RUNNING for t in trials)
+    stopped = [t for t in trials if t.state == TrialState.FAIL]
+    assert stopped
+    for t in stopped:
+        assert t.user_attrs["fail_reason"] == "interrupted (SIGTERM); rerun to continue"
+        queued = [w for w in trials if w.system_attrs.get("failed_trial") == t.number]
+        assert [w.state for w in queued] == [TrialState.WAITING]
+        assert queued[0].params == t.params
+
+    _finish(study_file, "--jobs", "2")
+    trials = _trials(layout)
+    for t in stopped:  # the retry ran with the stopped trial's parameters
+        retry = [w for w in trials if w.system_attrs.get("failed_trial") == t.number]
+        assert retry[0].state == TrialState.COMPLETE and retry[0].params == t.params
+    assert sum(t.state == TrialState.COMPLETE for t in trials) == 4
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_second_run_waits_for_the_study_lock_before_the_later_stages(
+        write_study, tmp_path: Path, jobs: str) -> None:
+    study_file = write_study(n_trials=1, extra=BASELINES)
+    layout = StudyLayout.of("tiny", tmp_path / "runs")
+    lock = StudyLock(layout)  # held by "another study run" of the same study
+    assert lock.try_acquire()
+    proc = run_cli_subprocess("study", "run", str(study_file), "--jobs", jobs, "--log-format",
+                              "plain", stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True)
+    try:
+        lines = []
+        for line in proc.stdout:  # type: ignore[union-attr]
+            lines.append(line)
+            if "waiting for it to finish" in line:
+                break
+        assert any("waiting for it to finish" in line for line in lines), "".join(lines)
+        time.sleep(3)
+        assert proc.poll() is None  # it waits ...
+        assert not layout.baselines.exists()  # ... without writing the locked stages
+    finally:
+        lock.release()
+    out, _ = proc.communicate(timeout=300)
+    assert proc.returncode == 0, "".join(lines) + out
+    assert (layout.baselines / "results.json").exists()
+    assert os.path.exists(layout.root / "study.lock")
