@@ -7,6 +7,8 @@ dashboard shows them on each trial's page.
 
 from __future__ import annotations
 
+import signal
+import threading
 from pathlib import Path
 
 from ganlab.study._layout import StudyLayout
@@ -52,5 +54,10 @@ def serve_dashboard(
         raise GanlabError(f"study {name!r} was run in memory; there is no storage to serve")
     layout.artifacts.mkdir(parents=True, exist_ok=True)
     store = open_storage(url, layout)
+    if threading.current_thread() is threading.main_thread():
+        # The web server catches exceptions raised inside a request, so the CLI's SIGTERM
+        # handler (which raises) could be swallowed and leave the server running: a
+        # dashboard holds no state to save, so SIGTERM ends it at once.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
     optuna_dashboard.run_server(store, host=host, port=port,
                                 artifact_store=FileSystemArtifactStore(str(layout.artifacts)))
