@@ -159,8 +159,8 @@ class GanConfig:
     n_critic: int = 1  # discriminator steps per generator step (k)
     sample_every: int = 5  # write a sample grid from fixed noise every N epochs
     checkpoint_every: int = 1  # write a resumable checkpoint every N epochs
-    amp: Literal["auto", "off", "bf16"] = "auto"  # auto: bf16 on a GPU, off on the CPU
-    channels_last: Literal["auto", "on", "off"] = "auto"  # memory format of conv activations
+    amp: Literal["auto", "off", "bf16"] = "auto"  # auto: bf16 if native (GPU sm80+, bf16 CPU)
+    channels_last: bool = True  # channels_last conv activations (old "auto", "on": true)
     compile: bool = False  # torch.compile the networks (slow first epoch)
     fid: FidConfig = field(default_factory=FidConfig)  # FID/KID protocol
     augment: PluginRef | None = None  # D augmentation of real and fake (diffaugment, ada)
@@ -199,7 +199,7 @@ class ClassifierConfig:
     mixup_prob: float = 1.0  # probability that a batch is mixed when mixup or cutmix is on
     ema_decay: float = 0.0  # EMA of weights (timm ModelEmaV3), evaluated and saved (0 = off)
     image_size: int | None = None  # input side: data prepared at this size (default data's)
-    amp: Literal["auto", "off", "bf16"] = "auto"  # auto: bf16 on a GPU, off on the CPU
+    amp: Literal["auto", "off", "bf16"] = "auto"  # auto: bf16 if native (GPU sm80+, bf16 CPU)
     max_minutes: float | None = None  # stop after the epoch that reaches this training time
 
 
