@@ -1,7 +1,8 @@
-"""Choosing the torch device, AMP and memory format."""
+"""Choosing the torch device and a run's autocast precision."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -49,6 +50,7 @@ class Precision:
         return {"amp": self.name, "setting": self.setting, "reason": self.reason}
 
 
+@functools.cache
 def cpu_flags() -> frozenset[str]:
     """The CPU's feature flags from ``/proc/cpuinfo`` (empty where there is none, e.g. macOS)."""
     try:
@@ -62,6 +64,7 @@ def cpu_flags() -> frozenset[str]:
     return frozenset()
 
 
+@functools.cache
 def onednn_bf16() -> bool:
     """Whether torch's oneDNN CPU backend runs bf16 at all on this CPU."""
     import torch
