@@ -22,7 +22,7 @@ run, and prints each variant's speed-up over fp32 + channels_last (the fp32 defa
 
     python benchmarks/bench_gan.py                       # CPU, ~2-3 minutes
     python benchmarks/bench_gan.py --device cuda --amp bf16 --channels-last --steps 50
-    python benchmarks/bench_gan.py --precision --threads 1 --steps 2 --rounds 3   # ~5 minutes
+    python benchmarks/bench_gan.py --precision --threads 1 --steps 1 --rounds 7
 """
 
 from __future__ import annotations
