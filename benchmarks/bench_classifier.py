@@ -7,13 +7,20 @@ optimizer (AdamW), loss and augmentation callables; the bare loop is what a user
 sync per epoch). Rounds alternate so that machine noise hits both alike; medians are reported.
 Then each augmentation plugin is timed alone on a batch, against one training step.
 
+With ``--precision`` it times instead ganlab's training epoch of the study file's two
+from-scratch recipes (``studies/paper.toml`` profiles ``cpu-best``: resnet18, and
+``cpu-best-compact``: compact_cnn; their optimizer, schedule, EMA and augmentations) in fp32 and in
+bf16 autocast, interleaved, and prints bf16's speed-up (the trainer keeps channels_last on).
+
     python benchmarks/bench_classifier.py                    # CPU, ~2-4 minutes
     python benchmarks/bench_classifier.py --model efficientnet_b0 --images 512
+    python benchmarks/bench_classifier.py --precision --threads 1 --rounds 5
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import statistics
 import tempfile
 import time
@@ -29,6 +36,9 @@ AUGMENTATIONS = [
     {"name": "random_resized_crop"},
 ]
 DEFAULT_CHAIN = ("hflip", "vflip", "rot90", "color_jitter")
+STUDY = Path(__file__).resolve().parents[1] / "studies" / "paper.toml"
+RECIPES = {"resnet18": "cpu-best", "compact_cnn": "cpu-best-compact"}  # -> profile
+PRECISIONS = {"fp32": "off", "bf16": "bf16"}  # -> classifier.amp
 
 
 def build_augment(names: tuple[str, ...]):
@@ -102,6 +112,47 @@ def augmentation_costs(args, step_seconds: float) -> None:
         print(f"  {ref['name']:<20} {ms:7.2f} ms  ({ms / (step_seconds * 1e3):6.1%} of a step)")
 
 
+def recipe_trainer(profile: str, images: torch.Tensor, labels: torch.Tensor, amp: str,
+                   out: Path):
+    """A ``ClassifierTrainer`` of ``studies/paper.toml`` + ``profile`` in ``amp``."""
+    from ganlab.classify import ClassifierTrainer
+    from ganlab.config import load_config
+    from ganlab.data import build_augmentation
+    from ganlab.registry import CLASSIFIERS
+
+    cfg = load_config(STUDY, profile=profile)
+    clf = dataclasses.replace(cfg.classifier, amp=amp, epochs=1000)
+    torch.manual_seed(0)
+    model = CLASSIFIERS.create(clf.model.name, **clf.model.params, num_classes=2,
+                               image_size=images.shape[-1], channels=3)
+    return ClassifierTrainer(clf, model, images, labels, images[:8], labels[:8], out_dir=out,
+                             device=torch.device("cpu"), seed=0, meta={},
+                             augment=build_augmentation(cfg.data.augmentations))
+
+
+def precision_main(args: argparse.Namespace, images: torch.Tensor, labels: torch.Tensor) -> None:
+    """Each recipe in fp32 and bf16, interleaved; bf16's speed-up over fp32."""
+    with tempfile.TemporaryDirectory() as tmp:
+        trainers = {(r, p): recipe_trainer(profile, images, labels, amp, Path(tmp) / f"{r}{p}")
+                    for r, profile in RECIPES.items() for p, amp in PRECISIONS.items()}
+        for trainer in trainers.values():  # warm-up
+            trainer.train_epoch()
+        rates: dict[tuple[str, str], list[float]] = {key: [] for key in trainers}
+        keys = list(trainers)
+        for r in range(args.rounds):
+            for key in keys if r % 2 == 0 else keys[::-1]:
+                rates[key].append(args.images / timed(trainers[key].train_epoch))
+    print(f"{args.size} px, {args.images} images per epoch, {args.threads} threads, "
+          f"{args.rounds} rounds; ganlab's train_epoch, channels_last, speed-up over fp32")
+    for recipe, profile in RECIPES.items():
+        base = statistics.median(rates[(recipe, "fp32")])
+        for name in PRECISIONS:
+            r = rates[(recipe, name)]
+            med = statistics.median(r)
+            print(f"  {recipe:<12} {f'({profile})':<19} {name}  {med:7.1f} img/s "
+                  f"(range {min(r):.1f}-{max(r):.1f})  {med / base:5.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="resnet18")
@@ -112,11 +163,17 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--augment", default=",".join(DEFAULT_CHAIN),
                         help="comma-separated augmentations of both loops")
+    parser.add_argument("--precision", action="store_true",
+                        help="time fp32 against bf16 on the cpu-best (resnet18) and "
+                             "cpu-best-compact (compact_cnn) recipes instead")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     images = torch.randint(0, 256, (args.images, 3, args.size, args.size), dtype=torch.uint8)
     labels = torch.arange(args.images) % 2
+    if args.precision:
+        precision_main(args, images, labels)
+        return
     augment = build_augment(tuple(a for a in args.augment.split(",") if a))
     with tempfile.TemporaryDirectory() as tmp:
         variants = {"bare timm": BareLoop(images, labels, args, augment).epoch,

@@ -14,13 +14,21 @@ The AC-GAN class head (``ganlab+de+ac``: ``gan.aux_classifier`` on the class-con
 The paper-schedule estimate adds the per-epoch costs of a run (fixed-noise samples and their
 diversity every epoch, a checkpoint every 50 and a grid every 250 epochs, as ``--profile gpu``).
 
+With ``--precision`` it times instead the whole training step (``GanTrainer.train_epoch``,
+data augmentation included) of the study file's recipes: the paper's DCGAN (``studies/paper.toml``
+without a profile) and the data-efficient ``cpu-gan-de`` and ``cpu-gan-ac``, each at its own batch
+size, in fp32 and in bf16 autocast, each with and without channels_last, all in one interleaved
+run, and prints each variant's speed-up over fp32 + channels_last (the fp32 default).
+
     python benchmarks/bench_gan.py                       # CPU, ~2-3 minutes
     python benchmarks/bench_gan.py --device cuda --amp bf16 --channels-last --steps 50
+    python benchmarks/bench_gan.py --precision --threads 1 --steps 1 --rounds 7
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import statistics
 import tempfile
 import time
@@ -31,6 +39,11 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 PAPER_EPOCHS, PAPER_IMAGES = 3000, 2637
+STUDY = Path(__file__).resolve().parents[1] / "studies" / "paper.toml"
+RECIPES = {"paper": None, "cpu-gan-de": "cpu-gan-de", "cpu-gan-ac": "cpu-gan-ac"}  # -> profile
+PRECISIONS = {"fp32": ("off", False), "fp32+cl": ("off", True), "bf16": ("bf16", False),
+              "bf16+cl": ("bf16", True)}  # -> (gan.amp, gan.channels_last)
+DEFAULT_FP32 = "fp32+cl"  # amp "off" (the CPU's fp32) with the channels_last default
 
 
 # -- the reference, as in pytorch/examples dcgan ------------------------------------------------
@@ -132,7 +145,7 @@ def make_ganlab(
     options = {"conditional": False, **(extra or {})}
     cfg = GanConfig(
         nz=args.nz, batch_size=args.batch, epochs=1,
-        amp=args.amp, channels_last="on" if channels_last else "off", compile=args.compile,
+        amp=args.amp, channels_last=channels_last, compile=args.compile,
         fid=FidConfig(enabled=False), **options,
     )
     out = Path(tempfile.mkdtemp(prefix="bench_gan_"))
@@ -201,6 +214,53 @@ def schedule_estimate(rate: float, costs: dict[str, float], *, epochs: int = PAP
     return {k: v / 60 for k, v in parts.items()}
 
 
+# -- fp32 against bf16 on the study file's recipes ----------------------------------------------
+def recipe_trainer(profile: str | None, args: argparse.Namespace, *, amp: str,
+                   channels_last: bool):
+    """A ``GanTrainer`` of ``studies/paper.toml`` (+ ``profile``) on random images."""
+    from ganlab.config import FidConfig, load_config
+    from ganlab.data import ImageSet, build_augmentation
+    from ganlab.gan import GanTrainer
+
+    cfg = load_config(STUDY, profile=profile)
+    gan = dataclasses.replace(cfg.gan, epochs=1, amp=amp, channels_last=channels_last,
+                              compile=args.compile, fid=FidConfig(enabled=False))
+    n = args.steps * gan.batch_size
+    gen = torch.Generator().manual_seed(0)
+    images = torch.randint(0, 256, (n, 3, 64, 64), dtype=torch.uint8, generator=gen)
+    train = ImageSet(images, torch.arange(n) % 2, [""] * n, [str(i) for i in range(n)],
+                     ("benign", "malignant"))
+    out = Path(tempfile.mkdtemp(prefix="bench_gan_"))
+    return GanTrainer(gan, train, out_dir=out, device=torch.device(args.device), seed=0,
+                      augment=build_augmentation(cfg.data.augmentations))
+
+
+def precision_main(args: argparse.Namespace) -> None:
+    """Every recipe x precision, interleaved; speed-ups over fp32 + channels_last."""
+    device = torch.device(args.device)
+    trainers = {(r, p): recipe_trainer(profile, args, amp=amp, channels_last=cl)
+                for r, profile in RECIPES.items() for p, (amp, cl) in PRECISIONS.items()}
+    for trainer in trainers.values():  # warm-up (allocator, oneDNN primitives, compile)
+        trainer.train_epoch()
+    rates: dict[tuple[str, str], list[float]] = {key: [] for key in trainers}
+    keys = list(trainers)
+    for r in range(args.rounds):
+        for key in keys if r % 2 == 0 else keys[::-1]:
+            trainer = trainers[key]
+            rates[key].append(len(trainer.images) / timed(trainer.train_epoch, device))
+    print(f"device {device}  threads {torch.get_num_threads()}  64x64  "
+          f"{args.rounds} rounds x {args.steps} steps  compile {args.compile}  "
+          f"whole step (GanTrainer.train_epoch), speed-up over {DEFAULT_FP32}")
+    for recipe in RECIPES:
+        batch = trainers[(recipe, DEFAULT_FP32)].cfg.batch_size
+        base = statistics.median(rates[(recipe, DEFAULT_FP32)])
+        for name in PRECISIONS:
+            r = rates[(recipe, name)]
+            med = statistics.median(r)
+            print(f"{recipe:11s} batch {batch:3d}  {name:8s} {med:7.1f} img/s "
+                  f"(range {min(r):.1f}-{max(r):.1f})  {med / base:5.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu")
@@ -215,10 +275,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--no-data-efficient", action="store_true",
                         help="skip the DiffAugment/ADA + EMA + lazy R1 variants")
+    parser.add_argument("--precision", action="store_true",
+                        help="time fp32 against bf16 (with and without channels_last) on the "
+                             "paper, cpu-gan-de and cpu-gan-ac recipes instead")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
+    if args.precision:
+        precision_main(args)
+        return
     device = torch.device(args.device)
     n = args.steps * args.batch
     data_u8 = torch.randint(0, 256, (n, 3, 64, 64), dtype=torch.uint8)

@@ -43,7 +43,7 @@ def make_trainer(text: str, data: torch.Tensor, args: argparse.Namespace):
                      ("benign", "malignant"))
     cfg = GanConfig(
         generator=PluginRef(name, g), discriminator=PluginRef(name, d), loss=PluginRef("hinge"),
-        nz=128, conditional=True, batch_size=args.batch, epochs=1, channels_last="on",
+        nz=128, conditional=True, batch_size=args.batch, epochs=1, channels_last=True,
         fid=FidConfig(enabled=False),
     )
     out = Path(tempfile.mkdtemp(prefix="bench_arch_"))

@@ -29,7 +29,7 @@ from ganlab.classify._loop import positive_probability, predict_logits
 from ganlab.classify._outputs import Scored
 from ganlab.classify._train import ClassifyResult, score_and_write, train_classifier
 from ganlab.config import ClassifierConfig
-from ganlab.device import autocast_dtype
+from ganlab.device import choose_precision
 from ganlab.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ def _out_of_fold(results: list[ClassifyResult], models: list[nn.Module], data: P
                     probs.append(float(row["prob_positive"]))
     test = data.test
     logits = predict_logits(FoldEnsemble(models).to(device), test.images, device=device,
-                            tta=cfg.tta, amp_dtype=autocast_dtype(cfg.amp, device))
+                            tta=cfg.tta, amp_dtype=choose_precision(cfg.amp, device).dtype)
     return [Scored("val", ids, paths, np.asarray(labels, dtype=np.int64), np.asarray(probs)),
             Scored("test", list(test.ids), list(test.paths),
                    test.labels.numpy().astype(np.int64), positive_probability(logits))]

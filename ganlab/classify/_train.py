@@ -34,7 +34,7 @@ from ganlab.classify._synthetic import (
 )
 from ganlab.classify._trainer import ClassifierTrainer
 from ganlab.config import ClassifierConfig
-from ganlab.device import autocast_dtype
+from ganlab.device import choose_precision
 from ganlab.errors import ConfigError, DataError
 from ganlab.metrics import METRICS
 from ganlab.seeding import seed_everything
@@ -129,6 +129,7 @@ def _protocol(cfg: ClassifierConfig, data: PreparedData, trainer: ClassifierTrai
         "seed": seed,
         "device": str(device),
         "amp": str(trainer.amp_dtype).replace("torch.", "") if trainer.amp_dtype else "off",
+        "precision": trainer.precision.record(),
         "bootstrap": cfg.bootstrap,
         "class_names": list(data.class_names),
     }
@@ -270,7 +271,7 @@ def score_and_write(
         for split in ("val", "test"):
             s = getattr(data, split)
             logits = predict_logits(model, s.images, device=device, tta=cfg.tta,
-                                    amp_dtype=autocast_dtype(cfg.amp, device))
+                                    amp_dtype=choose_precision(cfg.amp, device).dtype)
             sets.append(Scored(split, list(s.ids), list(s.paths),
                                s.labels.numpy().astype(np.int64), positive_probability(logits)))
     threshold = threshold or choose_threshold(cfg.threshold, cfg.fixed_threshold, sets[0])

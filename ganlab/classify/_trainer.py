@@ -29,7 +29,7 @@ from ganlab.classify._outputs import Scored, choose_threshold
 from ganlab.classify._recipe import build_ema, build_loss, build_mixup, build_scheduler
 from ganlab.config import ClassifierConfig
 from ganlab.contracts import EpochHook
-from ganlab.device import autocast_dtype
+from ganlab.device import choose_precision
 from ganlab.errors import GanlabError, TrainingError
 from ganlab.gan import capture_rng, restore_rng
 from ganlab.io import CheckpointCadence, atomic_torch_save, safe_torch_load
@@ -135,7 +135,8 @@ class ClassifierTrainer:
         self.cfg, self.device, self.out_dir = cfg, torch.device(device), Path(out_dir)
         self.meta, self.augment, self.progress = plain(meta), augment, progress
         self.refresh, self.keep_last = refresh, keep_last
-        self.amp_dtype = autocast_dtype(cfg.amp, self.device)
+        self.precision = choose_precision(cfg.amp, self.device)  # recorded in the protocol
+        self.amp_dtype = self.precision.dtype
         self.model = model.to(self.device, memory_format=torch.channels_last)
         self.images, self.labels = images.to(self.device), labels.to(self.device)
         self.order_labels = labels.cpu()

@@ -93,7 +93,8 @@ def train(
     console.print(
         f"[green]done[/]: {len(result.history)} epochs, last D loss "
         f"{last.get('d_loss', float('nan')):.3f}, G loss {last.get('g_loss', float('nan')):.3f}, "
-        f"{last.get('img_per_s', 0):.1f} img/s on {torch_device}\n"
+        f"{last.get('img_per_s', 0):.1f} img/s on {torch_device} in "
+        f"{result.metrics['precision']['amp']} ({result.metrics['precision']['reason']})\n"
         f"checkpoint: {result.checkpoint}\n"
         f"sample grids: {len(result.sample_grids)} in {result.checkpoint.parent / 'samples'}\n"
         f"metrics: {json.dumps(result.metrics)[:300]}",

@@ -61,6 +61,9 @@ def validate_checkpoint_meta(path: str | Path, meta: Any, *, what: str) -> None:
             raise ConfigError(f"{path}: refused: its meta {key} = {show(value)} is not a whole "
                               f"number in [{low}, {high}]; the {what} was damaged or tampered "
                               "with (retrain it, or use the file it was saved as)")
+# Values that older study files (and the config records of older runs) hold, read as today's:
+# gan.channels_last was "auto" | "on" | "off", where "auto" meant "on" on every device.
+_LEGACY_VALUES = {("gan", "channels_last"): {"auto": True, "on": True, "off": False}}
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
@@ -142,6 +145,7 @@ def _config_from_dict(
     search_raw = raw.pop("search", {})
     if not isinstance(search_raw, dict):
         raise ConfigError(f"{source}: search: expected a table of \"config.path\" = spec")
+    _read_legacy_values(raw)
     cfg = _convert(raw, Config, f"{source}: ", "")
     if cfg.gan.aux_classifier is not None and not cfg.gan.conditional:
         raise ConfigError(
@@ -161,6 +165,14 @@ def _config_from_dict(
     search = _convert_search(search_raw, source)
     base_dir = str(Path(source).resolve().parent) if source != "<dict>" else str(Path.cwd())
     return dataclasses.replace(cfg, search=search, source=source, base_dir=base_dir)
+
+
+def _read_legacy_values(raw: dict[str, Any]) -> None:
+    """Replace, in place, the old spellings of :data:`_LEGACY_VALUES` by today's values."""
+    for (table, key), values in _LEGACY_VALUES.items():
+        section = raw.get(table)
+        if isinstance(section, dict) and isinstance(section.get(key), str):
+            section[key] = values.get(section[key], section[key])
 
 
 def _convert_search(raw: dict[str, Any], source: str) -> dict[str, ParamSpec | str]:

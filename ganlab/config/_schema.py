@@ -164,8 +164,8 @@ class GanConfig:
     sample_every: int = 5  # write a sample grid from fixed noise every N epochs
     checkpoint_every: int = 25  # resumable checkpoint every N epochs (and after the last)
     checkpoint_minutes: float = 10.0  # ... or once this many minutes passed since the last
-    amp: Literal["auto", "off", "bf16"] = "auto"  # auto: bf16 on a GPU, off on the CPU
-    channels_last: Literal["auto", "on", "off"] = "auto"  # memory format of conv activations
+    amp: Literal["auto", "off", "bf16"] = "auto"  # auto: bf16 if native (GPU sm80+, bf16 CPU)
+    channels_last: bool = True  # channels_last conv activations (old "auto", "on": true)
     compile: CompileMode = False  # torch.compile G and D; "reduce-overhead" adds CUDA graphs
     fid: FidConfig = field(default_factory=FidConfig)  # FID/KID protocol
     augment: PluginRef | None = None  # D augmentation of real and fake (diffaugment, ada)
@@ -206,7 +206,7 @@ class ClassifierConfig:
     mixup_prob: float = 1.0  # probability that a batch is mixed when mixup or cutmix is on
     ema_decay: float = 0.0  # EMA of weights (timm ModelEmaV3), evaluated and saved (0 = off)
     image_size: int | None = None  # input side: data prepared at this size (default data's)
-    amp: Literal["auto", "off", "bf16"] = "auto"  # auto: bf16 on a GPU, off on the CPU
+    amp: Literal["auto", "off", "bf16"] = "auto"  # auto: bf16 if native (GPU sm80+, bf16 CPU)
     max_minutes: float | None = None  # stop after the epoch that reaches this training time
     checkpoint_every: int = 5  # resumable checkpoint every N epochs (and after the last)
     checkpoint_minutes: float = 10.0  # ... or once this many minutes passed since the last

@@ -64,7 +64,8 @@ def load_generator(
     """The trained generator of a checkpoint (in eval mode on ``device``) and its meta.
 
     With ``gan.ema`` this is the EMA generator (what grids, metrics and synthesis use);
-    ``meta["ema"]`` says which one was loaded.
+    ``meta["ema"]`` says which one was loaded, ``meta["precision"]`` how it was trained (see
+    :func:`ganlab.device.choose_precision`).
     """
     state = read_checkpoint(path)
     meta = dict(state["meta"])
@@ -75,6 +76,7 @@ def load_generator(
     ema = state.get("ema") or {}
     net.load_state_dict(ema["module"] if ema else state["generator"])
     meta["ema"] = bool(ema)
+    meta["precision"] = state.get("precision")  # the training precision; None: not recorded
     return net.to(device).eval(), meta
 
 

@@ -23,7 +23,7 @@ import torch
 
 from ganlab.config import GanConfig
 from ganlab.contracts import AdaptiveGanAugmentation, ReportsDiscriminatorCollapse
-from ganlab.device import autocast_dtype, use_channels_last
+from ganlab.device import choose_precision
 from ganlab.errors import TrainingError
 from ganlab.gan._aux import AuxClassifier
 from ganlab.gan._build import (
@@ -104,8 +104,9 @@ class GanTrainer:
         self.num_classes = len(self.class_names) if cfg.conditional else 0
         _, self.channels, size, _ = train.images.shape
         self.image_size = size
-        self.amp_dtype = autocast_dtype(cfg.amp, self.device)
-        self.channels_last = use_channels_last(cfg.channels_last, self.device)
+        self.precision = choose_precision(cfg.amp, self.device)  # recorded in the checkpoint
+        self.amp_dtype = self.precision.dtype
+        self.channels_last = cfg.channels_last
         if self.device.type == "cuda":
             torch.backends.cudnn.benchmark = True
 
@@ -219,6 +220,7 @@ class GanTrainer:
                 ),
                 "d_steps": self.d_steps,
                 "aux_head": self.aux.state_dict() if self.aux is not None else {},
+                "precision": self.precision.record(),  # of the run's latest epochs
             },
         )
 
@@ -471,5 +473,6 @@ def train_gan(
         result.metrics = scorer(train.images, fake, device=device)
     else:
         result.metrics = {"fid_skipped": skipped}
+    result.metrics["precision"] = trainer.precision.record()
     atomic_write_json(out_dir / "metrics.json", result.metrics)
     return result

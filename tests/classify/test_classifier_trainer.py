@@ -263,3 +263,29 @@ def test_checkpoint_cadence_keeps_the_best_and_the_last(make_cfg, data, tmp_path
     assert 1 <= best <= 3 and state["best_state"] is not None
     model = _weights(result.checkpoint)
     assert all(torch.equal(model[k], state["best_state"][k]) for k in state["best_state"])
+
+
+def test_bf16_on_the_cpu_trains_resumes_exactly_and_saves_fp32(make_cfg, data, tmp_path):
+    cfg = make_cfg(**{**RECIPE, "epochs": 2, "amp": "bf16", "checkpoint_every": 1})
+    straight = train_classifier(cfg, data, out_dir=tmp_path / "s", device=CPU, seed=3,
+                                augment=augmentation())
+
+    class Stop(Exception):
+        pass
+
+    def stop_in_epoch_2(event: dict) -> None:
+        if event.get("epoch") == 2:
+            raise Stop  # as a kill in epoch 2: the checkpoint holds epoch 1
+
+    with pytest.raises(Stop):
+        train_classifier(cfg, data, out_dir=tmp_path / "r", device=CPU, seed=3,
+                         augment=augmentation(), progress=stop_in_epoch_2)
+    resumed = train_classifier(cfg, data, out_dir=tmp_path / "r", device=CPU, seed=3,
+                               augment=augmentation(), resume=True)
+    assert resumed.metrics["protocol"]["resumed_at_epoch"] == 1
+    assert straight.metrics["protocol"]["precision"] == {
+        "amp": "bf16", "setting": "bf16", "reason": "asked for"}
+    a, b = _weights(straight.checkpoint), _weights(resumed.checkpoint)
+    assert all(t.dtype == torch.float32 for t in a.values() if t.is_floating_point())
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert resumed.metrics["test"] == straight.metrics["test"]

@@ -86,6 +86,11 @@ def test_seeded_runs_are_identical_and_seeds_differ(make_cfg, make_data, tmp_pat
     assert runs[0].history[-1]["train_loss"] != runs[2].history[-1]["train_loss"]
 
 
+def _run_amp(result) -> torch.dtype | None:
+    """The autocast dtype a run scored in, as its protocol records it (bf16 on a bf16 CPU)."""
+    return torch.bfloat16 if result.metrics["protocol"]["precision"]["amp"] == "bf16" else None
+
+
 def test_early_stopping_restores_the_best_epoch(make_cfg, data, tmp_path: Path) -> None:
     cfg = make_cfg(epochs=6, patience=1, monitor="loss",
                    optimizer=PluginRef("adam", {"lr": 0.03}))
@@ -97,7 +102,7 @@ def test_early_stopping_restores_the_best_epoch(make_cfg, data, tmp_path: Path) 
     if len(history) < 6:  # stopped early: exactly `patience` epochs without improvement
         assert len(history) - 1 - best == 1
     model, _ = load_classifier(result.checkpoint)
-    logits = predict_logits(model, data.val.images, device=CPU)
+    logits = predict_logits(model, data.val.images, device=CPU, amp_dtype=_run_amp(result))
     val_loss = float(torch.nn.functional.cross_entropy(logits, data.val.labels))
     assert val_loss == pytest.approx(history[best]["val_loss"], rel=1e-4)
 
@@ -182,7 +187,8 @@ def test_checkpoint_reloads_with_filters(trained) -> None:
     assert raw["meta"]["filters"] == [{"name": "resize", "size": 16}]
     model, meta = load_classifier(result.checkpoint)
     assert meta["class_names"] == ["benign", "malignant"] and meta["image_size"] == 16
-    prob = positive_probability(predict_logits(model, data.val.images, device=CPU))
+    prob = positive_probability(predict_logits(model, data.val.images, device=CPU,
+                                               amp_dtype=_run_amp(result)))
     csv_prob = [float(r["prob_positive"]) for r in _rows(result.predictions)
                 if r["split"] == "val"]
     np.testing.assert_allclose(prob, csv_prob, atol=1e-5)

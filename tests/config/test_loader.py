@@ -158,3 +158,21 @@ def test_round_trip_through_dict_and_toml(tmp_path: Path) -> None:
     text = config_to_toml(cfg)
     assert config_from_dict(tomllib.loads(text)) == cfg
     assert '"data.filters.gamma" = [true, false]' in text
+
+
+@pytest.mark.parametrize(("old", "value"), [("auto", True), ("on", True), ("off", False)])
+def test_old_channels_last_strings_load_as_booleans(tmp_path: Path, old: str,
+                                                     value: bool) -> None:
+    text = f'[study]\nname = "s"\n[gan]\nchannels_last = "{old}"\n'
+    assert load_config(_write(tmp_path, text), check_plugins=False).gan.channels_last is value
+    record = config_from_dict({"study": {"name": "s"}, "gan": {"channels_last": old}})
+    assert record.gan.channels_last is value  # the config record of an older run
+    assert config_to_dict(record)["gan"]["channels_last"] is value
+
+
+def test_channels_last_is_true_or_false(tmp_path: Path) -> None:
+    cfg = load_config(_write(tmp_path, '[study]\nname = "s"\n'), check_plugins=False)
+    assert cfg.gan.channels_last is True
+    with pytest.raises(ConfigError, match='gan.channels_last: expected true or false, got "yes"'):
+        load_config(_write(tmp_path, '[study]\nname = "s"\n[gan]\nchannels_last = "yes"\n'),
+                    check_plugins=False)

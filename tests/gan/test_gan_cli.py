@@ -52,6 +52,9 @@ def test_train_resume_and_sample_from_a_study_file(tmp_path) -> None:
     state = torch.load(ckpt, weights_only=True)
     assert state["epoch"] == 3 and [h["epoch"] for h in state["history"]] == [1, 2, 3]
     assert "3 epochs" in second.output
+    precision = state["precision"]  # amp = "auto": what this machine's CPU runs natively
+    assert f"on cpu in {precision['amp']} ({precision['reason']})" in " ".join(
+        second.output.split())
     # output not a terminal (a log file): one plain line per epoch trained now
     epoch_lines = [ln for ln in second.output.splitlines() if " gan epoch " in ln]
     assert [ln.split(" gan epoch ")[1].split()[0] for ln in epoch_lines] == ["2/3", "3/3"]

@@ -1,5 +1,5 @@
 """The GPU path, checked on the CPU where it can be: device-independent resume, compile with a
-gradient penalty, linear history writes, bf16 choice, fused Adam; GPU-only checks are marked."""
+gradient penalty, linear history writes, fused Adam; GPU-only checks are marked."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ import pytest
 import torch
 
 from ganlab.config import EmaConfig, PluginRef
-from ganlab.device import autocast_dtype
 from ganlab.gan import GanTrainer, train_gan
 from ganlab.gan import _trainer as trainer_module
 from ganlab.gan._rng import capture_rng, restore_rng
@@ -107,16 +106,6 @@ def test_history_log_is_cut_back_to_the_checkpoint_on_resume(make_cfg, train_set
     log.write_text(log.read_text() + json.dumps({"epoch": 3}) + "\n")  # an epoch after a kill
     train_gan(make_cfg(epochs=3), train_set, out_dir=tmp_path, device=CPU, seed=0)
     assert [json.loads(x)["epoch"] for x in log.read_text().splitlines()] == [1, 2, 3]
-
-
-def test_amp_auto_picks_bf16_only_with_native_bf16(monkeypatch) -> None:
-    cuda = torch.device("cuda")
-    assert autocast_dtype("auto", CPU) is None
-    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: (7, 5))
-    assert autocast_dtype("auto", cuda) is None  # RTX 2060: emulated bf16
-    assert autocast_dtype("bf16", cuda) is torch.bfloat16  # asked for explicitly
-    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: (8, 0))
-    assert autocast_dtype("auto", cuda) is torch.bfloat16
 
 
 def test_adam_is_fused_only_on_gpu_parameters() -> None:

@@ -229,6 +229,7 @@ def _protocol(m: Any, checkpoint: Path, meta: dict[str, Any], backbone: Any,
         "checkpoint": str(checkpoint),
         "generator": meta.get("generator"),
         "ema_generator": meta.get("ema"),  # None: a checkpoint without an EMA record
+        "generator_precision": meta.get("precision"),  # None: not recorded (older checkpoint)
         "backbone": backbone.name,
         "backbone_checkpoint": str(feature_checkpoint),
         "weights_sha256": backbone.weights_sha256,
