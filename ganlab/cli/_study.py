@@ -139,11 +139,12 @@ def ablate(
     """Run (or resume) only the ablation of a study file and print its tables."""
     from ganlab.cli._progress import PlainLog
     from ganlab.device import resolve_device
-    from ganlab.study import format_mean_ci, run_ablation
+    from ganlab.study import format_mean_ci, run_ablation, study_lock
 
     cfg = load_study(study_file, profile=profile, sets=sets)
-    res = run_ablation(cfg, device=resolve_device(device or cfg.study.device),
-                       on_event=PlainLog(console))
+    log = PlainLog(console)
+    with study_lock(cfg, log):  # a `study run` of the same study may be in its later stages
+        res = run_ablation(cfg, device=resolve_device(device or cfg.study.device), on_event=log)
     table = Table(title=f"ablation of {cfg.study.name} (test, mean [95% interval over seeds])")
     for col in ("cell", "seeds", *res["metrics"]):
         table.add_column(col)

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from ganlab.study._layout import StudyLayout
-from ganlab.study._run_study import StudyRunSummary, run_study
+from ganlab.study._run_study import StudyRunSummary, run_study, study_lock
 from ganlab.study.experiments import (
     Cell,
     ablation_cells,
@@ -116,6 +116,7 @@ __all__ = [
     "run_baselines",
     "run_pipeline",
     "run_study",
+    "study_lock",
     "sample_config",
     "serve_dashboard",
     "exposure_warning",

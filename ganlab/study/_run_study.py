@@ -77,7 +77,7 @@ def run_study(
     if trials_only:
         return summary
     dev = resolve_device(device or cfg.study.device)
-    with _study_lock(cfg, emit):
+    with study_lock(cfg, emit):
         _later_stages(cfg, summary, dev, emit)
     return summary
 
@@ -131,8 +131,9 @@ def _stage_done(cfg: Config, summary: StudyRunSummary, stage: str, emit: EventFn
 
 
 @contextmanager
-def _study_lock(cfg: Config, emit: EventFn) -> Iterator[None]:
-    """Hold the study lock (waiting, with one line, while another run holds it)."""
+def study_lock(cfg: Config, emit: EventFn) -> Iterator[None]:
+    """Hold the study lock (waiting, with one line, while another run holds it): the stages
+    after the trials of ``study run`` and ``study ablate`` write the same folders."""
     from ganlab.study._layout import StudyLayout
     from ganlab.study.pool import StudyLock
 

@@ -175,3 +175,36 @@ def test_a_second_run_waits_for_the_study_lock_before_the_later_stages(
     assert proc.returncode == 0, "".join(lines) + out
     assert (layout.baselines / "results.json").exists()
     assert os.path.exists(layout.root / "study.lock")
+
+
+ABLATION = """
+[ablation]
+factors = {"classifier.batch_size" = [32, 16]}
+seeds = [0]
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_study_ablate_waits_for_the_study_lock(write_study, tmp_path: Path) -> None:
+    study_file = write_study(n_trials=1, extra=ABLATION)
+    layout = StudyLayout.of("tiny", tmp_path / "runs")
+    lock = StudyLock(layout)  # held by a `study run` of the same study in its later stages
+    assert lock.try_acquire()
+    proc = run_cli_subprocess("study", "ablate", str(study_file), stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    try:
+        lines = []
+        for line in proc.stdout:  # type: ignore[union-attr]
+            lines.append(line)
+            if "waiting for it to finish" in line:
+                break
+        assert any("waiting for it to finish" in line for line in lines), "".join(lines)
+        time.sleep(3)
+        assert proc.poll() is None  # it waits ...
+        assert not layout.ablation.exists()  # ... without writing the ablation's folders
+    finally:
+        lock.release()
+    out, _ = proc.communicate(timeout=300)
+    assert proc.returncode == 0, "".join(lines) + out
+    assert (layout.ablation / "results.json").exists()
