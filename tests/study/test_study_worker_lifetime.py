@@ -147,20 +147,15 @@ def test_sigterm_fails_the_workers_trials_with_the_reason_and_retries_them(
     assert sum(t.state == TrialState.COMPLETE for t in trials) == 4
 
 
-@pytest.mark.slow
-@pytest.mark.timeout(900)
-@pytest.mark.parametrize("jobs", ["1", "2"])
-def test_a_second_run_waits_for_the_study_lock_before_the_later_stages(
-        write_study, tmp_path: Path, jobs: str) -> None:
-    study_file = write_study(n_trials=1, extra=BASELINES)
-    layout = StudyLayout.of("tiny", tmp_path / "runs")
+def _waits_for_the_lock(layout: StudyLayout, locked: Path, *args: str) -> None:
+    """Run ``ganlab *args`` while the study lock is held: it says it waits, writes nothing
+    under ``locked`` until the lock is released, then finishes (exit 0)."""
     lock = StudyLock(layout)  # held by "another study run" of the same study
     assert lock.try_acquire()
-    proc = run_cli_subprocess("study", "run", str(study_file), "--jobs", jobs, "--log-format",
-                              "plain", stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    proc = run_cli_subprocess(*args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True)
+    lines: list[str] = []
     try:
-        lines = []
         for line in proc.stdout:  # type: ignore[union-attr]
             lines.append(line)
             if "waiting for it to finish" in line:
@@ -168,11 +163,22 @@ def test_a_second_run_waits_for_the_study_lock_before_the_later_stages(
         assert any("waiting for it to finish" in line for line in lines), "".join(lines)
         time.sleep(3)
         assert proc.poll() is None  # it waits ...
-        assert not layout.baselines.exists()  # ... without writing the locked stages
+        assert not locked.exists()  # ... without writing the locked stages
     finally:
         lock.release()
     out, _ = proc.communicate(timeout=300)
     assert proc.returncode == 0, "".join(lines) + out
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_second_run_waits_for_the_study_lock_before_the_later_stages(
+        write_study, tmp_path: Path, jobs: str) -> None:
+    study_file = write_study(n_trials=1, extra=BASELINES)
+    layout = StudyLayout.of("tiny", tmp_path / "runs")
+    _waits_for_the_lock(layout, layout.baselines, "study", "run", str(study_file), "--jobs",
+                        jobs, "--log-format", "plain")
     assert (layout.baselines / "results.json").exists()
     assert os.path.exists(layout.root / "study.lock")
 
@@ -189,22 +195,5 @@ seeds = [0]
 def test_study_ablate_waits_for_the_study_lock(write_study, tmp_path: Path) -> None:
     study_file = write_study(n_trials=1, extra=ABLATION)
     layout = StudyLayout.of("tiny", tmp_path / "runs")
-    lock = StudyLock(layout)  # held by a `study run` of the same study in its later stages
-    assert lock.try_acquire()
-    proc = run_cli_subprocess("study", "ablate", str(study_file), stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
-    try:
-        lines = []
-        for line in proc.stdout:  # type: ignore[union-attr]
-            lines.append(line)
-            if "waiting for it to finish" in line:
-                break
-        assert any("waiting for it to finish" in line for line in lines), "".join(lines)
-        time.sleep(3)
-        assert proc.poll() is None  # it waits ...
-        assert not layout.ablation.exists()  # ... without writing the ablation's folders
-    finally:
-        lock.release()
-    out, _ = proc.communicate(timeout=300)
-    assert proc.returncode == 0, "".join(lines) + out
+    _waits_for_the_lock(layout, layout.ablation, "study", "ablate", str(study_file))
     assert (layout.ablation / "results.json").exists()
