@@ -30,6 +30,22 @@ def tiny_cfg(**changes) -> GanConfig:
     return dataclasses.replace(base, **changes)
 
 
+def straight_and_resumed(cfg: GanConfig, train_set: ImageSet, tmp_path) -> tuple:
+    """Train ``cfg`` 2 epochs straight (``tmp_path/s``) and as 1 epoch then a resume to 2
+    (``tmp_path/r``), seed 1: both results and both final checkpoints."""
+    from ganlab.gan import train_gan
+
+    cpu = torch.device("cpu")
+    s = train_gan(dataclasses.replace(cfg, epochs=2), train_set, out_dir=tmp_path / "s",
+                  device=cpu, seed=1)
+    train_gan(dataclasses.replace(cfg, epochs=1), train_set, out_dir=tmp_path / "r",
+              device=cpu, seed=1)
+    r = train_gan(dataclasses.replace(cfg, epochs=2), train_set, out_dir=tmp_path / "r",
+                  device=cpu, seed=1)
+    return (s, r, torch.load(s.checkpoint, weights_only=True),
+            torch.load(r.checkpoint, weights_only=True))
+
+
 @pytest.fixture
 def train_set() -> ImageSet:
     return tiny_set()

@@ -6,6 +6,7 @@ import dataclasses
 
 import pytest
 import torch
+from conftest import straight_and_resumed
 from torch import nn
 
 from ganlab.config import AuxClassifierConfig, EmaConfig, PluginRef
@@ -91,15 +92,8 @@ def test_head_needs_a_discriminator_with_features_and_classes() -> None:
 def test_training_logs_the_head_and_resume_is_bit_identical(make_cfg, train_set,
                                                             tmp_path) -> None:
     cfg = make_cfg(**AC)
-    s = train_gan(dataclasses.replace(cfg, epochs=2), train_set, out_dir=tmp_path / "s",
-                  device=CPU, seed=1)
+    s, r, a, b = straight_and_resumed(cfg, train_set, tmp_path)
     assert {"aux_d", "aux_g"} <= s.history[0].keys()
-    train_gan(dataclasses.replace(cfg, epochs=1), train_set, out_dir=tmp_path / "r",
-              device=CPU, seed=1)
-    r = train_gan(dataclasses.replace(cfg, epochs=2), train_set, out_dir=tmp_path / "r",
-                  device=CPU, seed=1)
-    a = torch.load(s.checkpoint, weights_only=True)
-    b = torch.load(r.checkpoint, weights_only=True)
     for key in ("generator", "discriminator", "aux_head"):
         assert a[key].keys() == b[key].keys()
         assert all(torch.equal(a[key][k], b[key][k]) for k in a[key]), key

@@ -4,11 +4,11 @@ resume bit-identically, save every tensor in fp32, sample, and record their prec
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import pytest
 import torch
+from conftest import straight_and_resumed
 
 from ganlab.config import AuxClassifierConfig, EmaConfig, PluginRef
 from ganlab.data import ImageSet
@@ -49,14 +49,7 @@ def _floats(value: object) -> list[torch.Tensor]:
 def test_bf16_run_resumes_bit_identically_and_saves_fp32(recipe, make_cfg, train_set,
                                                           tmp_path) -> None:
     cfg = make_cfg(**recipe)
-    s = train_gan(dataclasses.replace(cfg, epochs=2), train_set, out_dir=tmp_path / "s",
-                  device=CPU, seed=1)
-    train_gan(dataclasses.replace(cfg, epochs=1), train_set, out_dir=tmp_path / "r",
-              device=CPU, seed=1)
-    r = train_gan(dataclasses.replace(cfg, epochs=2), train_set, out_dir=tmp_path / "r",
-                  device=CPU, seed=1)
-    a = torch.load(s.checkpoint, weights_only=True)
-    b = torch.load(r.checkpoint, weights_only=True)
+    s, r, a, b = straight_and_resumed(cfg, train_set, tmp_path)
     for key in ("generator", "discriminator", "ema", "aux_head", "g_optimizer", "d_optimizer"):
         assert all(t.dtype == torch.float32 for t in _floats(a[key])), key
         pairs = zip(_floats(a[key]), _floats(b[key]), strict=True)
