@@ -400,7 +400,10 @@ def _tracking_callbacks(cfg: Config, objectives: list[str]) -> list[Any]:
 def count_failure(failures: list[str], number: int | None, reason: str | None,
                   layout: StudyLayout) -> None:
     """Append a failed trial's ``reason`` to ``failures`` (a success clears it); stop the
-    study after ``MAX_CONSECUTIVE_FAILURES`` failures in a row."""
+    study after ``MAX_CONSECUTIVE_FAILURES`` failures in a row. ``number`` None (no trial of
+    this worker ended, e.g. one another worker declared dead) changes nothing."""
+    if number is None:
+        return
     if reason is None:
         failures.clear()
         return
