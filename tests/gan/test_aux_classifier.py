@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 import torch
-from conftest import straight_and_resumed
+from gan_helpers import straight_and_resumed
 from torch import nn
 
 from ganlab.config import AuxClassifierConfig, EmaConfig, PluginRef

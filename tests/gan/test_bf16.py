@@ -8,7 +8,7 @@ import json
 
 import pytest
 import torch
-from conftest import straight_and_resumed
+from gan_helpers import straight_and_resumed
 
 from ganlab.config import AuxClassifierConfig, EmaConfig, PluginRef
 from ganlab.data import ImageSet

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import tiny_set
+from gan_helpers import tiny_set
 
 from ganlab.config import config_from_dict, read_toml, validate_plugins
 from ganlab.gan import GanTrainer

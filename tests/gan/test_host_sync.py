@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import tiny_set
+from gan_helpers import tiny_set
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from ganlab.config import load_config
