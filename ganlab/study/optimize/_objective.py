@@ -108,6 +108,17 @@ class TrialObjective:
         return [o.metric for o in self.cfg.study.objectives]
 
     def __call__(self, trial: optuna.Trial) -> float | tuple[float, ...]:
+        """Run one trial. Ctrl-C or SIGTERM anywhere in it (its set-up and bookkeeping too,
+        not only the pipeline) fails it with the reason and queues its parameters again."""
+        try:
+            return self._run(trial)
+        except KeyboardInterrupt as exc:
+            how = "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C"
+            trial.set_user_attr("fail_reason", f"interrupted ({how}); rerun to continue")
+            requeue_interrupted(trial)  # retried with its parameters, like a killed trial
+            raise
+
+    def _run(self, trial: optuna.Trial) -> float | tuple[float, ...]:
         import optuna
 
         from ganlab.study.optimize._space import sample_config
@@ -134,11 +145,6 @@ class TrialObjective:
                 gan_dir=self.layout.gan_cache / gan_cache_key(trial_cfg, self.cfg.study.seed),
             )
             values = self._objective_values(result.metrics)
-        except KeyboardInterrupt as exc:
-            how = "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C"
-            trial.set_user_attr("fail_reason", f"interrupted ({how}); rerun to continue")
-            requeue_interrupted(trial)  # retried with its parameters, like a killed trial
-            raise
         except optuna.TrialPruned as exc:
             seconds = round(time.time() - start, 2)
             trial.set_user_attr("seconds", seconds)
