@@ -4,6 +4,7 @@ one study waits for the first one's lock before the stages after the trials."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -57,20 +58,33 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _metrics_written(layout: StudyLayout, trial: optuna.trial.FrozenTrial) -> bool:
+    """Whether ``trial``'s run wrote its ``metrics.json`` (its last file before Optuna's tell)."""
+    folder = Path(trial.user_attrs.get("dir") or layout.trial_dir(trial.number))
+    return (folder / "metrics.json").exists()
+
+
+def _metrics(layout: StudyLayout, trial: optuna.trial.FrozenTrial) -> dict:
+    folder = Path(trial.user_attrs.get("dir") or layout.trial_dir(trial.number))
+    return json.loads((folder / "metrics.json").read_text())
+
+
 def _start_until_workers_run_trials(study_file: Path, layout: StudyLayout
                                     ) -> tuple[subprocess.Popen, list[int]]:
-    """Start ``study run --jobs 2``; return once a trial finished and one runs in a worker."""
+    """Start ``study run --jobs 2``; return once a trial finished and one is training in a
+    worker (started, its ``metrics.json`` not yet written)."""
     proc = run_cli_subprocess("study", "run", str(study_file), "--jobs", "2", "--log-format",
                               "plain", stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True)
     deadline = time.time() + 240
     while time.time() < deadline and proc.poll() is None:
         trials = _trials(layout)
-        running = [t for t in trials if t.state == TrialState.RUNNING
-                   and t.user_attrs.get("ganlab:pid") not in (None, proc.pid)]
-        if running and any(t.state == TrialState.COMPLETE for t in trials):
+        training = [t for t in trials if t.state == TrialState.RUNNING
+                    and t.user_attrs.get("ganlab:pid") not in (None, proc.pid)
+                    and not _metrics_written(layout, t)]
+        if training and any(t.state == TrialState.COMPLETE for t in trials):
             return proc, _children(proc.pid)
-        time.sleep(0.1)
+        time.sleep(0.05)
     proc.kill()
     raise AssertionError(f"no trial ran in a worker: {proc.communicate()[0]}")
 
@@ -94,14 +108,18 @@ def _finish(study_file: Path, *args: str) -> str:
 @pytest.mark.timeout(900)
 def test_kill_9_of_the_parent_ends_its_workers_and_their_trials_are_retried(
         write_study, tmp_path: Path) -> None:
-    study_file = write_study(n_trials=4, epochs=10)
+    study_file = write_study(n_trials=4, epochs=20)
     layout = StudyLayout.of("tiny", tmp_path / "runs")
     proc, children = _start_until_workers_run_trials(study_file, layout)
     assert len(children) >= 2  # two workers (and the resource tracker)
     proc.send_signal(signal.SIGKILL)
     proc.wait(30)
     assert _wait_gone(children) == [], "workers outlived their parent"
-    killed = [t.number for t in _trials(layout) if t.state == TrialState.RUNNING]
+    running = [t for t in _trials(layout) if t.state == TrialState.RUNNING]
+    # a trial killed after its metrics.json and before Optuna's tell had finished: the next
+    # run records it COMPLETE from that file; one killed while training is failed and retried
+    killed = [t.number for t in running if not _metrics_written(layout, t)]
+    finished = {t.number: _metrics(layout, t) for t in running if _metrics_written(layout, t)}
     assert killed
 
     _finish(study_file, "--jobs", "2")
@@ -112,6 +130,9 @@ def test_kill_9_of_the_parent_ends_its_workers_and_their_trials_are_retried(
         assert by_number[number].user_attrs["fail_reason"] == DIED_REASON
         retry = [t for t in trials if t.system_attrs.get("failed_trial") == number]
         assert retry and retry[0].params == by_number[number].params
+    for number, metrics in finished.items():
+        assert by_number[number].state == TrialState.COMPLETE
+        assert by_number[number].value == pytest.approx(metrics["val.roc_auc"])
     assert sum(t.state == TrialState.COMPLETE for t in trials) == 4
     assert not any(t.state == TrialState.RUNNING for t in trials)
 
