@@ -58,7 +58,7 @@ def model_key(ref: Any) -> str:
 
 
 def _gan_job(cfg: Any, seed: int, n_train: int, gans: dict[str, Job]) -> str:
-    from ganlab.study.trial_pipeline import gan_cache_key
+    from ganlab.study.pipeline import gan_cache_key
 
     key = gan_cache_key(cfg, seed)
     if key not in gans:
@@ -68,7 +68,7 @@ def _gan_job(cfg: Any, seed: int, n_train: int, gans: dict[str, Job]) -> str:
 
 
 def _classifier_job(name: str, cfg: Any, seed: int, n_train: int, gans: dict[str, Job]) -> Job:
-    from ganlab.study.trial_pipeline import needs_gan
+    from ganlab.study.pipeline import needs_gan
 
     clf = cfg.classifier
     images = n_train

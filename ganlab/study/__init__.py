@@ -1,6 +1,6 @@
 """Optuna studies over the ganlab pipeline, one subpackage per job.
 
-* :mod:`~ganlab.study.trial_pipeline`: one run (data -> GAN -> classifier) and its GAN metrics;
+* :mod:`~ganlab.study.pipeline`: one run (data -> GAN -> classifier) and its GAN metrics;
 * :mod:`~ganlab.study.storage`: the Optuna storage, the journal file, dead workers' trials;
 * :mod:`~ganlab.study.optimize`: the Optuna study (space, samplers, objective, workers);
 * :mod:`~ganlab.study.experiments`: ablation, baselines, ensembles, summaries over seeds;
@@ -45,6 +45,16 @@ from ganlab.study.optimize import (
     parse_gpus,
     sample_config,
 )
+from ganlab.study.pipeline import (
+    RunResult,
+    evaluate_gan,
+    flat_gan_metrics,
+    flat_metrics,
+    load_run,
+    needs_gan,
+    run_pipeline,
+    wants_gan_metrics,
+)
 from ganlab.study.report import (
     SECTIONS,
     StudyInfo,
@@ -59,16 +69,6 @@ from ganlab.study.report import (
     write_report,
 )
 from ganlab.study.storage import DIED_REASON, fail_dead_trials, open_storage, repair_journal
-from ganlab.study.trial_pipeline import (
-    RunResult,
-    evaluate_gan,
-    flat_gan_metrics,
-    flat_metrics,
-    load_run,
-    needs_gan,
-    run_pipeline,
-    wants_gan_metrics,
-)
 
 __all__ = [
     "DIED_REASON",

@@ -25,7 +25,7 @@ from ganlab.study.events import (
     StageWaiting,
 )
 from ganlab.study.optimize._optimize import OptimizeSummary, optimize_study
-from ganlab.study.trial_pipeline._run_pipeline import RunResult, run_pipeline
+from ganlab.study.pipeline._run_pipeline import RunResult, run_pipeline
 
 if TYPE_CHECKING:
     from ganlab.config import Config

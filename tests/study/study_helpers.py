@@ -87,7 +87,7 @@ def fake_pipeline(cfg, *, out_dir: Path, **_kw):
     ``metrics.json`` is written last like the real pipeline does."""
     import json
 
-    from ganlab.study.trial_pipeline._run_pipeline import RunResult
+    from ganlab.study.pipeline._run_pipeline import RunResult
 
     out_dir.mkdir(parents=True, exist_ok=True)
     metrics = {"val.roc_auc": float(cfg.classifier.optimizer.params["lr"])}

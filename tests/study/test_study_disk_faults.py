@@ -90,7 +90,7 @@ def test_unreadable_cached_gan_is_set_aside_and_retrained(write_study, tmp_path:
 
 def test_unreadable_gan_folder_is_set_aside(tmp_path: Path) -> None:
     """The unit behind the test above: a truncated checkpoint moves its folder aside."""
-    from ganlab.study.trial_pipeline._run_pipeline import _set_aside_if_unreadable
+    from ganlab.study.pipeline._run_pipeline import _set_aside_if_unreadable
 
     gan_dir = tmp_path / "gan-x"
     gan_dir.mkdir()

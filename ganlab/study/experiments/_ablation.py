@@ -132,7 +132,7 @@ def ablation_tables(cfg: Config) -> dict[str, Any]:
     GAN figures of each seed (:data:`GAN_FIGURES`) where they were computed.
     """
     from ganlab.study.experiments._stats import mean_ci
-    from ganlab.study.trial_pipeline._run_pipeline import load_run
+    from ganlab.study.pipeline._run_pipeline import load_run
 
     layout = StudyLayout.of_config(cfg)
     seeds = list(cfg.ablation.seeds)  # type: ignore[union-attr]

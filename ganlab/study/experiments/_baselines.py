@@ -60,7 +60,7 @@ def run_baselines(
 def write_baseline_table(cfg: Config) -> dict[str, Any]:
     """Summarise stored baseline runs (mean, 95% logit-t interval over seeds); no training."""
     from ganlab.study.experiments._stats import mean_ci
-    from ganlab.study.trial_pipeline._run_pipeline import load_run
+    from ganlab.study.pipeline._run_pipeline import load_run
 
     layout = StudyLayout.of_config(cfg)
     rows = []

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ganlab.errors import GanlabError
 from ganlab.io import atomic_write_text, disk_fault
 from ganlab.study.events import EpochEnd, EventFn, RunFinished, RunStarted, phase_epochs
-from ganlab.study.trial_pipeline._run_pipeline import (
+from ganlab.study.pipeline._run_pipeline import (
     describe_fault,
     gan_cache_key,
     load_run,

@@ -85,7 +85,7 @@ def ensemble_members(cfg: Config, study: optuna.Study | None) -> list[RunPredict
     from optuna.trial import TrialState
 
     from ganlab.study.experiments._baselines import baseline_name
-    from ganlab.study.trial_pipeline._run_pipeline import load_run
+    from ganlab.study.pipeline._run_pipeline import load_run
 
     assert cfg.ensemble is not None
     layout = StudyLayout.of_config(cfg)

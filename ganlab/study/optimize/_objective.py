@@ -27,13 +27,13 @@ from ganlab.study.events import (
     phase_epochs,
 )
 from ganlab.study.optimize._seeds import SEED_ATTR, trial_seed
-from ganlab.study.storage._workers import requeue_interrupted
-from ganlab.study.trial_pipeline._run_pipeline import (
+from ganlab.study.pipeline._run_pipeline import (
     RunResult,
     describe_fault,
     gan_cache_key,
     run_pipeline,
 )
+from ganlab.study.storage._workers import requeue_interrupted
 
 METRIC_ATTR = "metric:"  # user attribute prefix of each recorded flat metric
 

@@ -32,9 +32,9 @@ from ganlab.study.events import (
 )
 from ganlab.study.optimize._gpus import GPU_ATTR, assign_gpus, device_in_process, only_gpu
 from ganlab.study.optimize._objective import TrialObjective
+from ganlab.study.pipeline._run_pipeline import RunResult, run_pipeline
 from ganlab.study.storage._storage import open_storage, record_study
 from ganlab.study.storage._workers import RUN_ATTR, WorkerToken, fail_dead_trials
-from ganlab.study.trial_pipeline._run_pipeline import RunResult, run_pipeline
 
 if TYPE_CHECKING:
     import optuna

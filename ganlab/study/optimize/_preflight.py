@@ -38,7 +38,7 @@ def _check_study(cfg: Config) -> None:
     from ganlab.data import check_data_source
     from ganlab.study._layout import StudyLayout
     from ganlab.study.optimize._space import check_search_values, expand_search_space
-    from ganlab.study.trial_pipeline import needs_gan
+    from ganlab.study.pipeline import needs_gan
 
     prefix = f"{cfg.source or '<config>'}: "
     check_finite(cfg)

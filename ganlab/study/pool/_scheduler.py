@@ -25,9 +25,9 @@ from ganlab.study.optimize._optimize import (
     finished_states,
     poll_dead_trials,
 )
+from ganlab.study.pipeline._run_pipeline import load_run
 from ganlab.study.pool._units import TRIAL, Unit
 from ganlab.study.storage._workers import RUN_ATTR
-from ganlab.study.trial_pipeline._run_pipeline import load_run
 
 if TYPE_CHECKING:
     from ganlab.config import Config

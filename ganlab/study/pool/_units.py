@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ganlab.errors import GanlabError
 from ganlab.io import disk_fault
 from ganlab.study.events import EpochEnd, EventFn, phase_epochs
-from ganlab.study.trial_pipeline._run_pipeline import (
+from ganlab.study.pipeline._run_pipeline import (
     describe_fault,
     gan_cache_key,
     load_run,
@@ -137,7 +137,7 @@ class WorkerState:
         return None
 
     def _gan(self, unit: Unit) -> str | None:
-        from ganlab.study.trial_pipeline._run_pipeline import train_shared_gan
+        from ganlab.study.pipeline._run_pipeline import train_shared_gan
 
         def report(phase: str, epoch: int, metrics: dict) -> None:
             self.emit(EpochEnd(phase, epoch, dict(metrics), phase_epochs(unit.cfg, phase),

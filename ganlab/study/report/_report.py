@@ -21,6 +21,7 @@ from ganlab.config import redact_url
 from ganlab.io import atomic_write_text, read_state
 from ganlab.study._layout import StudyLayout
 from ganlab.study.experiments._stats import format_mean_ci
+from ganlab.study.pipeline._run_pipeline import load_run
 from ganlab.study.report._doc import Doc
 from ganlab.study.report._inspect import (
     fmt_value,
@@ -30,7 +31,6 @@ from ganlab.study.report._inspect import (
     trial_rows,
 )
 from ganlab.study.storage._storage import optimised
-from ganlab.study.trial_pipeline._run_pipeline import load_run
 
 if TYPE_CHECKING:
     import optuna
@@ -467,7 +467,7 @@ def _gan_metrics(doc: Doc, cfg: Config, best: dict | None) -> None:
         doc.empty("No GAN metric was measured for the best trial.")
     if not cfg.gan.fid.enabled:
         missing.append(["fid", "disabled in the study file (gan.fid.enabled = false)"])
-    from ganlab.study.trial_pipeline._gan_metrics import wants_gan_metrics
+    from ganlab.study.pipeline._gan_metrics import wants_gan_metrics
 
     if not wants_gan_metrics(cfg) and not any(r[0].startswith("coverage") for r in measured):
         missing.append(["precision / recall / density / coverage, TSTR",

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ganlab.config import config_to_dict
 from ganlab.io import OnCorrupt, atomic_write_json, file_lock, read_state
-from ganlab.study.trial_pipeline._gan_metrics import wants_gan_metrics
+from ganlab.study.pipeline._gan_metrics import wants_gan_metrics
 
 if TYPE_CHECKING:
     import torch
@@ -272,7 +272,7 @@ def _classifier_phase(phase: _Phase, result: RunResult) -> dict[str, Any]:
 def _score_gan(cfg: Config, data: Any, checkpoint: Path, work_dir: Path, device: torch.device,
                seed: int) -> dict[str, Any]:
     """:func:`evaluate_gan` once per GAN: the figures are kept next to its checkpoint."""
-    from ganlab.study.trial_pipeline._gan_metrics import METRICS_FILE, evaluate_gan
+    from ganlab.study.pipeline._gan_metrics import METRICS_FILE, evaluate_gan
 
     out_dir = Path(checkpoint).parent / "metrics"
     cached = read_state(out_dir / METRICS_FILE, what="cached GAN metrics", on_corrupt="set_aside")

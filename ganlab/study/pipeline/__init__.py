@@ -1,15 +1,15 @@
-"""The trial pipeline: one run = prepare data -> train a GAN (when needed) -> train a classifier,
+"""The pipeline of one run: prepare data -> train a GAN (when needed) -> train a classifier,
 then the offline GAN metrics of its checkpoint. Optuna trials, ablation cells and baselines all
 run through it."""
 
 from __future__ import annotations
 
-from ganlab.study.trial_pipeline._gan_metrics import (
+from ganlab.study.pipeline._gan_metrics import (
     evaluate_gan,
     flat_gan_metrics,
     wants_gan_metrics,
 )
-from ganlab.study.trial_pipeline._run_pipeline import (
+from ganlab.study.pipeline._run_pipeline import (
     RunResult,
     describe_fault,
     flat_metrics,
