@@ -2,7 +2,7 @@
 
 Every form a storage URL can carry a secret in: the password of its user part, and secret
 query parameters (``password=``, ``sslpassword=``, any case), given in the study file or with
-``--storage`` (parameter names in any case: tests/study/test_study_url_redaction.py).
+``--storage`` (parameter names in any case: tests/study/storage/test_study_url_redaction.py).
 PostgreSQL's trust authentication accepts any password, so a real study runs.
 """
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from ganlab.cli import app
 
-STUDY = Path(__file__).resolve().parents[2] / "studies" / "synthesis.toml"
+STUDY = Path(__file__).resolve().parents[3] / "studies" / "synthesis.toml"
 
 
 def _toml(value: object) -> str:
