@@ -4,6 +4,7 @@ one study waits for the first one's lock before the stages after the trials."""
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import signal
@@ -20,6 +21,9 @@ from ganlab.study import DIED_REASON, StudyLayout, open_storage
 from ganlab.study.pool import StudyLock
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
+
+EPOCHS = 300  # trials of several seconds: a signal sent in its first 2 s lands in it
+FRESH_S = 2.0
 
 BASELINES = """
 [baselines]
@@ -69,10 +73,20 @@ def _metrics(layout: StudyLayout, trial: optuna.trial.FrozenTrial) -> dict:
     return json.loads((folder / "metrics.json").read_text())
 
 
+def _just_started(trial: optuna.trial.FrozenTrial) -> bool:
+    """Whether ``trial`` started less than :data:`FRESH_S` ago (so that a signal sent now
+    lands while it trains: its trials last several times longer)."""
+    start = trial.datetime_start
+    if start is None:
+        return False
+    now = datetime.datetime.now(start.tzinfo)
+    return (now - start).total_seconds() < FRESH_S
+
+
 def _start_until_workers_run_trials(study_file: Path, layout: StudyLayout
                                     ) -> tuple[subprocess.Popen, list[int]]:
-    """Start ``study run --jobs 2``; return once a trial finished and one is training in a
-    worker (started, its ``metrics.json`` not yet written)."""
+    """Start ``study run --jobs 2``; return once a trial finished and one has just started
+    training in a worker (its ``metrics.json`` not yet written)."""
     proc = run_cli_subprocess("study", "run", str(study_file), "--jobs", "2", "--log-format",
                               "plain", stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True)
@@ -81,7 +95,7 @@ def _start_until_workers_run_trials(study_file: Path, layout: StudyLayout
         trials = _trials(layout)
         training = [t for t in trials if t.state == TrialState.RUNNING
                     and t.user_attrs.get("ganlab:pid") not in (None, proc.pid)
-                    and not _metrics_written(layout, t)]
+                    and _just_started(t) and not _metrics_written(layout, t)]
         if training and any(t.state == TrialState.COMPLETE for t in trials):
             return proc, _children(proc.pid)
         time.sleep(0.05)
@@ -108,7 +122,7 @@ def _finish(study_file: Path, *args: str) -> str:
 @pytest.mark.timeout(900)
 def test_kill_9_of_the_parent_ends_its_workers_and_their_trials_are_retried(
         write_study, tmp_path: Path) -> None:
-    study_file = write_study(n_trials=4, epochs=20)
+    study_file = write_study(n_trials=4, epochs=EPOCHS)
     layout = StudyLayout.of("tiny", tmp_path / "runs")
     proc, children = _start_until_workers_run_trials(study_file, layout)
     assert len(children) >= 2  # two workers (and the resource tracker)
@@ -141,7 +155,7 @@ def test_kill_9_of_the_parent_ends_its_workers_and_their_trials_are_retried(
 @pytest.mark.timeout(900)
 def test_sigterm_fails_the_workers_trials_with_the_reason_and_retries_them(
         write_study, tmp_path: Path) -> None:
-    study_file = write_study(n_trials=4, epochs=10)
+    study_file = write_study(n_trials=4, epochs=EPOCHS)
     layout = StudyLayout.of("tiny", tmp_path / "runs")
     proc, children = _start_until_workers_run_trials(study_file, layout)
     proc.send_signal(signal.SIGTERM)
