@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 from filelock import FileLock
 
-from ganlab.errors import GanlabWarning, StateFileError
+from ganlab.errors import GanlabError, GanlabWarning, StateFileError
 
 _DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
 
@@ -141,11 +141,8 @@ def safe_torch_load(path: str | Path, *, what: str, map_location: Any = "cpu") -
             holds arbitrary Python objects (refused: loading it could run code).
     """
     import pickle
-    import warnings
 
-    import torch
-
-    from ganlab.errors import GanlabError
+    import torch  # lazy: ganlab.io is imported by `ganlab --help`
 
     p = Path(path)
     if not p.is_file():

@@ -28,6 +28,7 @@ from ganlab.config import validate_checkpoint_meta
 from ganlab.contracts import RebuildsParams
 from ganlab.errors import ConfigError, GanlabError
 from ganlab.io import atomic_torch_save, safe_torch_load
+from ganlab.registry import CLASSIFIERS
 
 
 def plain(obj: Any) -> Any:
@@ -79,8 +80,6 @@ def load_classifier(
     path: str | Path, *, device: torch.device | str = "cpu"
 ) -> tuple[nn.Module, dict[str, Any]]:
     """Rebuild a trained classifier in eval mode from its checkpoint; returns (model, meta)."""
-    from ganlab.registry import CLASSIFIERS
-
     p = Path(path)
     if not p.is_file():
         raise ConfigError(f"{path}: no such classifier checkpoint (expected the model.pt that "

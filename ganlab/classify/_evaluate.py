@@ -19,6 +19,7 @@ from ganlab.classify._outputs import (
     write_plots,
     write_predictions,
 )
+from ganlab.data import build_filter_steps, decode_file, load_image_folder, run_steps
 from ganlab.errors import DataError
 
 
@@ -48,8 +49,6 @@ def evaluate_folder(
     replaces the checkpoint's test-time views when given. Writes ``metrics.json`` (split ``test``),
     ``predictions.csv`` and plots to ``out_dir`` and returns the metrics.
     """
-    from ganlab.data import load_image_folder
-
     device = torch.device(device)
     model, meta = load_for_scoring(checkpoint, device=device)
     class_names = tuple(meta["class_names"])
@@ -81,8 +80,6 @@ def evaluate_folder(
 def _load_image(path: str, steps: Any, size: int) -> np.ndarray:
     import cv2
 
-    from ganlab.data import decode_file, run_steps
-
     decoded, _ = decode_file(path)
     if decoded.rgb is None:
         raise DataError(f"{path}: cannot be used as an image ({decoded.skipped})")
@@ -99,8 +96,6 @@ def predict_images(
     device: torch.device | str = "cpu",
 ) -> list[Prediction]:
     """Positive-class probability and predicted class of each image file."""
-    from ganlab.data import build_filter_steps
-
     device = torch.device(device)
     model, meta = load_for_scoring(checkpoint, device=device)
     steps = build_filter_steps(meta["filters"])

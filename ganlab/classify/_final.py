@@ -17,7 +17,7 @@ import dataclasses
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import torch
@@ -29,12 +29,9 @@ from ganlab.classify._loop import positive_probability, predict_logits
 from ganlab.classify._outputs import Scored
 from ganlab.classify._train import ClassifyResult, score_and_write, train_classifier
 from ganlab.config import ClassifierConfig
+from ganlab.data import ImageSet, PreparedData
 from ganlab.device import choose_precision
 from ganlab.errors import ConfigError
-
-if TYPE_CHECKING:
-    from ganlab.data import PreparedData
-
 
 
 def read_refit_base(run_dir: Path) -> dict[str, Any]:
@@ -55,8 +52,6 @@ def read_refit_base(run_dir: Path) -> dict[str, Any]:
 
 def merge_train_val(data: PreparedData) -> PreparedData:
     """``data`` with the validation images added to the training side."""
-    from ganlab.data import ImageSet
-
     t, v = data.train, data.val
     train = ImageSet(torch.cat([t.images, v.images]), torch.cat([t.labels, v.labels]),
                      [*t.paths, *v.paths], [*t.ids, *v.ids], t.class_names)

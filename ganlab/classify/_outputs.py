@@ -20,7 +20,14 @@ import numpy as np
 
 from ganlab.classify._checkpoint import plain
 from ganlab.io import atomic_write_json, atomic_write_text
-from ganlab.metrics import confusion_matrix, metrics_with_ci, youden_threshold
+from ganlab.metrics import (
+    confusion_matrix,
+    metrics_with_ci,
+    plot_confusion,
+    plot_roc,
+    plot_training_curves,
+    youden_threshold,
+)
 
 
 @dataclass
@@ -93,8 +100,6 @@ def write_plots(
     monitor: str = "roc_auc",
 ) -> list[Path]:
     """ROC curve of every split, confusion matrix of the last split, training curves."""
-    from ganlab.metrics import plot_confusion, plot_roc, plot_training_curves
-
     plots = []
     curves = {s.split: (s.labels, s.prob) for s in sets if 0 < s.labels.sum() < len(s.labels)}
     if curves:

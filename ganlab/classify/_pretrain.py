@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ganlab.config import PluginRef
 from ganlab.contracts import UsesGanCheckpoint
+from ganlab.registry import CLASSIFIERS
 
 
 def gan_checkpoint_param(model: PluginRef) -> str | None:
@@ -19,8 +20,6 @@ def gan_checkpoint_param(model: PluginRef) -> str | None:
 
     ``None`` when the plugin lacks the capability or the study file already sets the keyword.
     """
-    from ganlab.registry import CLASSIFIERS
-
     factory = CLASSIFIERS.load(model.name)
     if not isinstance(factory, UsesGanCheckpoint):
         return None

@@ -17,6 +17,7 @@ from ganlab.classify._final import refit_classifier, train_fold_ensemble
 from ganlab.classify._floors import trivial_floors
 from ganlab.classify._train import ClassifyResult, train_classifier
 from ganlab.config import Config, config_record
+from ganlab.data import build_augmentation, prepare_data
 from ganlab.errors import ConfigError
 from ganlab.io import atomic_write_json
 
@@ -36,8 +37,6 @@ def classifier_data(cfg: Config) -> Any:
 def prepare(cfg: Config, work_dir: Path, fold: int | None = None) -> Any:
     """The study's :class:`~ganlab.data.PreparedData` for the classifier (cached by
     ganlab.data); ``fold``: the validation fold when ``data.split.folds >= 2``."""
-    from ganlab.data import prepare_data
-
     return prepare_data(classifier_data(cfg), base_dir=Path(cfg.base_dir), work_dir=work_dir,
                         fold=fold)
 
@@ -61,8 +60,6 @@ def classify_from_config(
     ``refit`` retrains the validated run already in ``out_dir`` on train + validation into
     ``out_dir/refit`` (the result); ``classifier.refit`` trains the run, then refits it.
     """
-    from ganlab.data import build_augmentation
-
     out_dir = out_dir or work_dir / "classify"
     atomic_write_json(out_dir / CONFIG_RECORD, config_record(cfg))
     augment = build_augmentation(cfg.data.augmentations) if cfg.classifier.augment else None

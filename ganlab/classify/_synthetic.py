@@ -18,8 +18,11 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from ganlab.classify._features import penultimate_features
 from ganlab.config import ClassifierConfig, PluginRef
 from ganlab.errors import ConfigError, GanlabError
+from ganlab.gan import class_head_probabilities, generate, load_generator, save_grid
+from ganlab.registry import SYNTHESIS
 
 
 def load_label_generator(
@@ -31,8 +34,6 @@ def load_label_generator(
 ) -> tuple[torch.nn.Module, int]:
     """The conditional generator of a GAN checkpoint and its latent size, checked against the
     classifier data (image size, class names)."""
-    from ganlab.gan import load_generator
-
     generator, meta = load_generator(generator_checkpoint, device=device)
     if not meta.get("num_classes"):
         raise ConfigError(
@@ -55,8 +56,6 @@ def load_label_generator(
 
 def _draw(generator: torch.nn.Module, nz: int, n: int, *, device: torch.device,
           seed: int, labels: Tensor | None = None) -> tuple[Tensor, Tensor]:
-    from ganlab.gan import generate
-
     labels = torch.arange(n) % 2 if labels is None else labels.long().cpu()
     images = generate(generator, n, nz=nz, labels=labels, device=device, seed=seed)
     return images.to(torch.uint8).cpu(), labels.long()
@@ -105,8 +104,6 @@ def synthesis_ref(cfg: ClassifierConfig) -> PluginRef | None:
 
 def build_strategy(ref: PluginRef | None) -> Any:
     """The strategy object of ``ref`` (``None`` for none); bad parameters name the key."""
-    from ganlab.registry import SYNTHESIS
-
     if ref is None:
         return None
     try:
@@ -175,8 +172,6 @@ class SynthesisRun:
 
     def class_probabilities(self, images: Tensor, labels: Tensor, source: str) -> Tensor:
         if source == "gan":
-            from ganlab.gan import class_head_probabilities
-
             if self._head is None:
                 self._head = class_head_probabilities(self._checkpoint, device=self.device)
             return self._head(images, labels)
@@ -186,8 +181,6 @@ class SynthesisRun:
         return logits.float().softmax(1).cpu()
 
     def features(self, images: Tensor) -> Tensor:
-        from ganlab.classify._features import penultimate_features
-
         if self._features is None:
             self._features = penultimate_features(self._real_model(), device=self.device)
         return self._features(images).cpu()
@@ -227,8 +220,6 @@ def plan_stages(strategy: Any, context: SynthesisRun) -> list[Stage]:
 
 def write_sample_grids(stages: list[Stage], out_dir: Path) -> list[Path]:
     """The strategies' ``samples`` as ``synthesis-<name>.png`` grids in ``out_dir``."""
-    from ganlab.gan import save_grid
-
     paths = []
     for stage in stages:
         for name, images in stage.samples.items():

@@ -12,7 +12,13 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from ganlab.classify._checkpoint import filter_refs, plain, rebuild_ref, save_classifier
+from ganlab.classify._checkpoint import (
+    filter_refs,
+    load_classifier,
+    plain,
+    rebuild_ref,
+    save_classifier,
+)
 from ganlab.classify._loop import positive_probability, predict_logits
 from ganlab.classify._outputs import (
     Scored,
@@ -37,6 +43,7 @@ from ganlab.config import ClassifierConfig
 from ganlab.device import choose_precision
 from ganlab.errors import ConfigError, DataError
 from ganlab.metrics import METRICS
+from ganlab.registry import CLASSIFIERS
 from ganlab.seeding import seed_everything
 
 if TYPE_CHECKING:
@@ -72,8 +79,6 @@ def _check(cfg: ClassifierConfig, data: PreparedData) -> None:
 
 def _build_model(cfg: ClassifierConfig, image_size: int,
                  generator_checkpoint: Path | None) -> tuple[nn.Module, dict[str, Any]]:
-    from ganlab.registry import CLASSIFIERS
-
     params = dict(with_gan_checkpoint(cfg.model, generator_checkpoint).params)  # GAN pretraining
     model = CLASSIFIERS.create(cfg.model.name, num_classes=2, image_size=image_size, channels=3,
                                **params)
@@ -140,8 +145,6 @@ def _reference(cfg: ClassifierConfig, data: PreparedData, *, out_dir: Path,
                augment: Callable[[Tensor], Tensor] | None) -> Callable[[], nn.Module]:
     """A real-data classifier with the run's recipe (for filtering strategies), trained on
     first use into ``out_dir`` and read back from there afterwards."""
-    from ganlab.classify._checkpoint import load_classifier
-
     def model() -> nn.Module:
         if not (out_dir / "model.pt").is_file():
             real = dataclasses.replace(cfg, synthesis=None, mode="real", synthetic_ratio=0.0)

@@ -34,6 +34,7 @@ from ganlab.errors import GanlabError, TrainingError
 from ganlab.gan import capture_rng, restore_rng
 from ganlab.io import CheckpointCadence, atomic_torch_save, safe_torch_load
 from ganlab.metrics import classification_metrics
+from ganlab.registry import OPTIMIZERS
 
 CHECKPOINT_NAME = "checkpoint.pt"
 STATE_KEYS = ("model", "optimizer", "scheduler", "ema", "best_state", "early_stopping", "rng",
@@ -130,8 +131,6 @@ class ClassifierTrainer:
         refresh: Callable[[int], tuple[Tensor, Tensor]] | None = None,
         keep_last: bool = False,
     ) -> None:
-        from ganlab.registry import OPTIMIZERS
-
         self.cfg, self.device, self.out_dir = cfg, torch.device(device), Path(out_dir)
         self.meta, self.augment, self.progress = plain(meta), augment, progress
         self.refresh, self.keep_last = refresh, keep_last

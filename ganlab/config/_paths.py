@@ -17,14 +17,13 @@ import types
 import typing
 from typing import Any
 
+from ganlab.config._schema import Config, PluginRef
 from ganlab.errors import ConfigError
 
 
 @functools.cache
 def _plugin_paths() -> frozenset[str]:
     """Config paths of every single-plugin field (``gan.optimizer``, ``study.sampler``, ...)."""
-    from ganlab.config._schema import Config, PluginRef
-
     out: set[str] = set()
 
     def walk(tp: type, prefix: str) -> None:
@@ -44,8 +43,6 @@ def _plugin_paths() -> frozenset[str]:
 @functools.cache
 def _plugin_defaults() -> dict[str, dict[str, Any]]:
     """The schema's default plugin table of every single-plugin field that has one."""
-    from ganlab.config._schema import Config, PluginRef
-
     out: dict[str, dict[str, Any]] = {}
 
     def walk(tp: type, prefix: str) -> None:

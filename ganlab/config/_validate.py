@@ -16,7 +16,9 @@ from typing import Any
 
 from ganlab.config._schema import PLUGIN_FIELDS, Config, PluginRef
 from ganlab.config._text import show
+from ganlab.contracts import DeclaresImageSizes
 from ganlab.errors import ConfigError, PluginError
+from ganlab.registry import REGISTRIES
 
 # Where the value of each structural keyword comes from, for the error message.
 _STRUCTURAL_SOURCE = {
@@ -62,8 +64,6 @@ def validate_plugins(cfg: Config) -> None:
     ``[search]`` is checked by :func:`validate_search`, only where it is used (a study run),
     so a command that ignores it keeps working after a model swap.
     """
-    from ganlab.registry import REGISTRIES
-
     prefix = f"{cfg.source or '<config>'}: "
     for path, kind, ref in plugin_refs(cfg):
         reg = REGISTRIES[kind]
@@ -80,8 +80,6 @@ def validate_plugins(cfg: Config) -> None:
 
 def _check_synthesis(cfg: Config, prefix: str) -> None:
     """``classifier.synthesis`` against the rest: not with ``mode``, a GAN when it needs one."""
-    from ganlab.registry import REGISTRIES
-
     clf = cfg.classifier
     if clf.synthesis is None or not clf.enabled:
         return
@@ -154,9 +152,6 @@ def validate_image_sizes(cfg: Config, *, gan: bool = True) -> None:
 
     The side is ``data.image_size``, or ``classifier.image_size`` for the classifier when set.
     """
-    from ganlab.contracts import DeclaresImageSizes
-    from ganlab.registry import REGISTRIES
-
     prefix = f"{cfg.source or '<config>'}: "
     for path, kind, ref in plugin_refs(cfg):
         if path.startswith("gan.") and not gan:
@@ -179,8 +174,6 @@ def validate_image_sizes(cfg: Config, *, gan: bool = True) -> None:
 
 def validate_search(cfg: Config) -> None:
     """Every ``[search]`` path into a plugin names a real parameter of that plugin."""
-    from ganlab.registry import REGISTRIES
-
     prefix = f"{cfg.source or '<config>'}: "
     refs = {path: (kind, ref) for path, kind, ref in plugin_refs(cfg)}
     for key in cfg.search:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ganlab.errors import PluginError
+from ganlab.registry import AUGMENTATIONS, FILTERS
 
 if TYPE_CHECKING:
     import torch
@@ -29,8 +30,6 @@ def resolved_filters(refs: Sequence[PluginRef | dict | str]) -> list[dict[str, A
     This is what identifies a chain in cache keys and protocols: writing a default explicitly
     or leaving it out gives the same chain.
     """
-    from ganlab.registry import FILTERS
-
     out = []
     for ref in refs:
         name, params = _name_params(ref)
@@ -47,8 +46,6 @@ def build_filter_steps(
     refs: Sequence[PluginRef | dict | str],
 ) -> list[tuple[str, Callable[[np.ndarray], np.ndarray]]]:
     """(name, filter) for every step of the chain, created through the filter registry."""
-    from ganlab.registry import FILTERS
-
     steps = []
     for ref in refs:
         name, params = _name_params(ref)
@@ -94,8 +91,6 @@ def build_augmentation(
 
     The callable accepts ``generator=`` (a ``torch.Generator``) and passes it to every step.
     """
-    from ganlab.registry import AUGMENTATIONS
-
     if not refs:
         return None
     steps = []

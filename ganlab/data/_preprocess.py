@@ -23,6 +23,7 @@ from ganlab.data._decode import decode_file
 from ganlab.data._dedup import phash64
 from ganlab.data._hashing import content_hashes, digest_of
 from ganlab.data._sources import SourceList
+from ganlab.errors import GanlabWarning, PluginError
 from ganlab.io import file_lock
 
 CACHE_VERSION = 1  # bump when decoding, validation or the cache layout changes
@@ -76,8 +77,6 @@ def _work(path: str, steps: list[Any] | None,
     try:
         image = run_steps(steps, decoded.rgb)
     except Exception as exc:
-        from ganlab.errors import PluginError
-
         if isinstance(exc, PluginError):
             raise
         raise PluginError(
@@ -199,8 +198,6 @@ def scan_sources(
 def _set_aside(entry: Path) -> None:
     """Move an unreadable cache entry to ``<entry>.broken`` (kept for inspection), warning."""
     import warnings
-
-    from ganlab.errors import GanlabWarning
 
     aside = entry.with_name(entry.name + ".broken")
     os.replace(entry, aside)

@@ -19,6 +19,7 @@ from torch.nn import functional as F
 
 from ganlab.contracts import DiscriminatorFeatures
 from ganlab.errors import ConfigError, TrainingError
+from ganlab.gan._checkpoint import load_discriminator, read_checkpoint
 
 
 class AuxClassifier(nn.Module):
@@ -64,8 +65,6 @@ def class_head_probabilities(
     """``fn(images, labels) -> (N, num_classes)``: the class probabilities that the AC class
     head of a GAN checkpoint gives uint8 images (``labels``: the labels the discriminator is
     conditioned on). Raises :class:`ConfigError` when the checkpoint has no class head."""
-    from ganlab.gan._checkpoint import load_discriminator, read_checkpoint
-
     state = read_checkpoint(checkpoint) if checkpoint is not None else {}
     if not state.get("aux_head"):
         raise ConfigError(

@@ -7,7 +7,7 @@ from typing import Any
 from torch import nn
 
 from ganlab.config import GanConfig, PluginRef
-from ganlab.registry import DISCRIMINATORS, GENERATORS, LOSSES, OPTIMIZERS
+from ganlab.registry import DISCRIMINATORS, GAN_AUGMENTATIONS, GENERATORS, LOSSES, OPTIMIZERS
 
 
 def build_generator(
@@ -54,6 +54,5 @@ def build_gan_augmentation(ref: PluginRef | None) -> Any:
     """The ``gan.augment`` plugin (applied to real and fake before D), or None."""
     if ref is None:
         return None
-    from ganlab.registry import GAN_AUGMENTATIONS
 
     return GAN_AUGMENTATIONS.create(ref.name, **ref.params)

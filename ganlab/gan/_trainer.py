@@ -50,6 +50,7 @@ from ganlab.gan._sampling import (
 )
 from ganlab.gan._steps import autocast, d_step, g_step
 from ganlab.io import CheckpointCadence, atomic_write_json
+from ganlab.metrics import plan_training_fid
 from ganlab.seeding import seed_everything
 
 GRID_SIZE = 64  # fixed-noise samples per grid (8 x 8)
@@ -447,8 +448,6 @@ def train_gan(
     (weights, optimizers, RNG states, history); without it the run starts over. FID/KID are
     computed at the end when ``cfg.fid.enabled`` and the backbone's weights are available.
     """
-    from ganlab.metrics import plan_training_fid
-
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     scorer, skipped = plan_training_fid(cfg.fid)  # fails fast when required weights are missing

@@ -7,6 +7,7 @@ only; this module turns each into a registry (see ``docs/plugins.md``).
 from __future__ import annotations
 
 from ganlab.contracts import KINDS
+from ganlab.errors import PluginError
 from ganlab.registry._registry import Registry
 
 REGISTRIES: dict[str, Registry] = {
@@ -30,8 +31,6 @@ SYNTHESIS = REGISTRIES["synthesis"]
 
 def registry_for(kind: str) -> Registry:
     """The registry of ``kind`` (plural, e.g. ``"filters"``); raises on an unknown kind."""
-    from ganlab.errors import PluginError
-
     if kind not in REGISTRIES:
         raise PluginError(f"unknown plugin kind {kind!r}; kinds are: {', '.join(REGISTRIES)}")
     return REGISTRIES[kind]

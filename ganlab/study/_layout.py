@@ -17,12 +17,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from ganlab.config import Config, attribute
 from ganlab.errors import ConfigError, GanlabError
-
-if TYPE_CHECKING:
-    from ganlab.config import Config
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -52,8 +49,6 @@ class StudyLayout:
     def of_config(cls, cfg: Config) -> StudyLayout:
         """The layout of ``cfg``'s study; a bad ``study.name`` raises the error of
         :func:`~ganlab.study.check_study` (naming the study file and any ``--set`` behind it)."""
-        from ganlab.config import attribute
-
         try:
             check_study_name(cfg.study.name)
         except GanlabError as exc:

@@ -13,6 +13,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from ganlab.registry import REGISTRIES
+
 
 class FakeDistribution(metadata.Distribution):
     """A distribution that exists only in memory.
@@ -59,8 +61,6 @@ def fake_entry_point(
 @contextmanager
 def extra_entry_points(*eps: metadata.EntryPoint) -> Iterator[None]:
     """Add entry points to the global registries (by group) for the duration of a block."""
-    from ganlab.registry import REGISTRIES
-
     by_group = {reg.group: reg for reg in REGISTRIES.values()}
     added = []
     try:

@@ -11,7 +11,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ganlab.registry import registry_for
+from ganlab.classify import SynthesisRun, plan_stages
+from ganlab.errors import GanlabError
+from ganlab.registry import CLASSIFIERS, registry_for
 from ganlab.testing._errors import ContractError
 from ganlab.testing._tiny import tiny_gan_checkpoint
 
@@ -25,9 +27,6 @@ def _fail(name: str, message: str) -> AssertionError:
 
 def _context(checkpoint: Path | None, seed: int) -> Any:
     import torch
-
-    from ganlab.classify import SynthesisRun
-    from ganlab.registry import CLASSIFIERS
 
     g = torch.Generator().manual_seed(99)
     images = torch.randint(0, 256, (N_REAL, 3, SIZE, SIZE), generator=g, dtype=torch.uint8)
@@ -44,9 +43,6 @@ def _context(checkpoint: Path | None, seed: int) -> Any:
 
 
 def _plan(name: str, strategy: Any, checkpoint: Path | None, seed: int) -> list[Any]:
-    from ganlab.classify import plan_stages
-    from ganlab.errors import GanlabError
-
     try:
         return plan_stages(strategy, _context(checkpoint, seed))
     except GanlabError as exc:

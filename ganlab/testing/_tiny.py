@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ganlab.gan import save_checkpoint
+from ganlab.registry import DISCRIMINATORS, GENERATORS
+
 SIZE = 32  # image side, as in every other check (ganlab.testing.SIZE)
 
 
@@ -11,9 +14,6 @@ def tiny_gan_checkpoint(path: str | Path, *, seed: int = 1, discriminator: str =
                         generator: str = "dcgan") -> Path:
     """Write an untrained but valid GAN checkpoint at 32 px (for GAN-pretraining tests)."""
     import torch
-
-    from ganlab.gan import save_checkpoint
-    from ganlab.registry import DISCRIMINATORS, GENERATORS
 
     torch.manual_seed(seed)
     meta = {"nz": 16, "image_size": SIZE, "channels": 3, "num_classes": 2,

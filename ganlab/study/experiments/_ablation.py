@@ -20,18 +20,22 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ganlab.config import config_to_dict, get_path
+from ganlab.config import Config, config_to_dict, get_path
 from ganlab.errors import ConfigError, GanlabError
 from ganlab.io import atomic_write_json
+from ganlab.metrics import seed_paired_bootstrap
 from ganlab.study._layout import StudyLayout
 from ganlab.study.events import EventFn
 from ganlab.study.experiments._cached_runs import cached_run, run_error
+from ganlab.study.experiments._predictions import check_aligned, read_predictions
+from ganlab.study.experiments._stats import holm, mean_ci
+from ganlab.study.optimize._space import apply_values
+from ganlab.study.pipeline._run_pipeline import load_run
 from ganlab.study.storage._storage import record_unless_optimised
 
 if TYPE_CHECKING:
     import torch
 
-    from ganlab.config import Config
 
 TABLE_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc")
 
@@ -102,8 +106,6 @@ def run_ablation(
     cfg: Config, *, device: torch.device, on_event: EventFn | None = None
 ) -> dict[str, Any]:
     """Run every missing (cell, seed) of the ablation, then write and return its tables."""
-    from ganlab.study.optimize._space import apply_values
-
     layout = StudyLayout.of_config(cfg)
     record_unless_optimised(cfg, layout)
     cells = ablation_cells(cfg)
@@ -131,9 +133,6 @@ def ablation_tables(cfg: Config) -> dict[str, Any]:
     one per seed, :data:`DELTA_METRICS`), p-values Holm-adjusted within each factor, and the
     GAN figures of each seed (:data:`GAN_FIGURES`) where they were computed.
     """
-    from ganlab.study.experiments._stats import mean_ci
-    from ganlab.study.pipeline._run_pipeline import load_run
-
     layout = StudyLayout.of_config(cfg)
     seeds = list(cfg.ablation.seeds)  # type: ignore[union-attr]
     runs: dict[str, dict[int, dict]] = {}
@@ -185,9 +184,6 @@ def _gan_per_seed(runs: dict[int, dict]) -> dict[str, dict[str, float]]:
 def _paired(row: dict[str, Any], cell_runs: dict[int, dict], base_runs: dict[int, dict],
             seeds: list[int], *, seed: int) -> None:
     """Fill ``row["vs_base"]`` (averaged over seeds) and ``row["vs_base_per_seed"]``."""
-    from ganlab.metrics import seed_paired_bootstrap
-    from ganlab.study.experiments._predictions import check_aligned, read_predictions
-
     common = [s for s in seeds if s in base_runs and s in cell_runs
               and cell_runs[s].get("predictions") and base_runs[s].get("predictions")]
     if not common:
@@ -216,8 +212,6 @@ def _paired(row: dict[str, Any], cell_runs: dict[int, dict], base_runs: dict[int
 
 def _holm_within_factors(rows: list[dict[str, Any]]) -> None:
     """``p_holm`` next to each Δ's p-value: Holm over the cells of one factor (the family)."""
-    from ganlab.study.experiments._stats import holm
-
     families: dict[str, list[dict]] = {}
     for row in rows:
         families.setdefault(row["factor"] or "combination", []).append(row)

@@ -17,6 +17,8 @@ from ganlab.study._layout import StudyLayout
 from ganlab.study.events import EventFn
 from ganlab.study.experiments._ablation import TABLE_METRICS
 from ganlab.study.experiments._cached_runs import cached_run, run_error
+from ganlab.study.experiments._stats import mean_ci
+from ganlab.study.pipeline._run_pipeline import load_run
 from ganlab.study.storage._storage import record_unless_optimised
 
 if TYPE_CHECKING:
@@ -59,9 +61,6 @@ def run_baselines(
 
 def write_baseline_table(cfg: Config) -> dict[str, Any]:
     """Summarise stored baseline runs (mean, 95% logit-t interval over seeds); no training."""
-    from ganlab.study.experiments._stats import mean_ci
-    from ganlab.study.pipeline._run_pipeline import load_run
-
     layout = StudyLayout.of_config(cfg)
     rows = []
     for ref in cfg.baselines.models if cfg.baselines else ():

@@ -23,8 +23,17 @@ import numpy as np
 
 from ganlab.errors import ConfigError
 from ganlab.io import atomic_write_json
+from ganlab.metrics import (
+    delong_test,
+    metrics_with_ci,
+    paired_bootstrap,
+    roc_auc,
+    youden_threshold,
+)
 from ganlab.study._layout import StudyLayout
+from ganlab.study.experiments._baselines import baseline_name
 from ganlab.study.experiments._predictions import RunPredictions, check_aligned, read_predictions
+from ganlab.study.pipeline._run_pipeline import load_run
 
 if TYPE_CHECKING:
     import optuna
@@ -41,8 +50,6 @@ def _logit(p: np.ndarray) -> np.ndarray:
 
 
 def _auc(y: np.ndarray, p: np.ndarray) -> float:
-    from ganlab.metrics import roc_auc
-
     return roc_auc(y, p)
 
 
@@ -84,9 +91,6 @@ def ensemble_members(cfg: Config, study: optuna.Study | None) -> list[RunPredict
     """Predictions of the top-k completed trials and, if asked, of the baselines."""
     from optuna.trial import TrialState
 
-    from ganlab.study.experiments._baselines import baseline_name
-    from ganlab.study.pipeline._run_pipeline import load_run
-
     assert cfg.ensemble is not None
     layout = StudyLayout.of_config(cfg)
     members: list[RunPredictions] = []
@@ -120,8 +124,6 @@ def _read(run: dict[str, Any], name: str) -> RunPredictions:
 
 def build_ensembles(cfg: Config, study: optuna.Study | None) -> dict[str, Any]:
     """Fit every ``ensemble.methods`` on validation, score on test; writes ``ensemble/``."""
-    from ganlab.metrics import delong_test, metrics_with_ci, paired_bootstrap, youden_threshold
-
     layout = StudyLayout.of_config(cfg)
     assert cfg.ensemble is not None
     members = ensemble_members(cfg, study)

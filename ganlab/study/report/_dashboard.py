@@ -11,6 +11,7 @@ import signal
 import threading
 from pathlib import Path
 
+from ganlab.errors import GanlabError
 from ganlab.study._layout import StudyLayout
 from ganlab.study.report._inspect import study_record
 from ganlab.study.storage._storage import open_storage, recorded_url
@@ -44,8 +45,6 @@ def serve_dashboard(
     """Serve optuna-dashboard for study ``name`` until interrupted (blocks)."""
     import optuna_dashboard
     from optuna.artifacts import FileSystemArtifactStore
-
-    from ganlab.errors import GanlabError
 
     rec = study_record(name, output)
     layout = StudyLayout.of(name, output)

@@ -7,17 +7,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ganlab.config import redact_url
+from ganlab.config import Config, config_from_dict, redact_url
 from ganlab.errors import GanlabError, StateFileError
 from ganlab.io import read_state
 from ganlab.study._layout import StudyLayout
+from ganlab.study.optimize._objective import METRIC_ATTR
+from ganlab.study.storage._journal import rebuild_journal
 from ganlab.study.storage._storage import open_storage, recorded_url
 from ganlab.study.storage._workers import fail_reason
 
 if TYPE_CHECKING:
     import optuna
 
-    from ganlab.config import Config
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,6 @@ def study_record(name: str, output: str | Path = "runs") -> dict[str, Any]:
 
 def study_config(name: str, output: str | Path = "runs") -> Config:
     """The config a study was run with (as recorded in ``study.json``)."""
-    from ganlab.config import config_from_dict
-
     rec = study_record(name, output)
     if not isinstance(rec.get("config"), dict):
         raise StateFileError(f"{StudyLayout.of(name, output).study_json}: corrupt study record: "
@@ -143,8 +142,6 @@ def trial_rows(study: optuna.Study) -> list[dict[str, Any]]:
 def trial_metrics(trial: Any) -> dict[str, float]:
     """A trial's recorded flat metrics (``metric:<name>`` user attributes; older studies kept
     them in one ``metrics`` attribute)."""
-    from ganlab.study.optimize._objective import METRIC_ATTR
-
     found = {k[len(METRIC_ATTR):]: v for k, v in trial.user_attrs.items()
              if k.startswith(METRIC_ATTR)}
     return found or dict(trial.user_attrs.get("metrics") or {})
@@ -166,8 +163,6 @@ def repair_study(name: str, output: str | Path = "runs") -> dict[str, Any]:
         What was done: ``journal``, ``backup``, ``dropped`` byte offsets, ``placeholders``,
         ``kept`` records.
     """
-    from ganlab.study.storage._journal import rebuild_journal
-
     rec = study_record(name, output)
     url = rec.get("storage")
     if url is not None and not str(url).endswith(".journal"):

@@ -17,10 +17,15 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ganlab.config import redact_url
+from ganlab.config import Config, redact_url
 from ganlab.io import atomic_write_text, read_state
+from ganlab.metrics import format_ci, plot_confusion, plot_roc, plot_training_curves
 from ganlab.study._layout import StudyLayout
+from ganlab.study.experiments._ablation import ablation_cells, ablation_tables
+from ganlab.study.experiments._baselines import write_baseline_table
+from ganlab.study.experiments._predictions import read_predictions
 from ganlab.study.experiments._stats import format_mean_ci
+from ganlab.study.pipeline._gan_metrics import wants_gan_metrics
 from ganlab.study.pipeline._run_pipeline import load_run
 from ganlab.study.report._doc import Doc
 from ganlab.study.report._inspect import (
@@ -35,7 +40,6 @@ from ganlab.study.storage._storage import optimised
 if TYPE_CHECKING:
     import optuna
 
-    from ganlab.config import Config
 
 SECTIONS = (
     "Summary", "Best trial", "Ablation", "Baselines", "Ensemble", "ROC curves",
@@ -172,8 +176,6 @@ def _summary(doc: Doc, cfg: Config, study: optuna.Study, best: dict | None) -> N
 
 
 def _best_trial(doc: Doc, cfg: Config, study: optuna.Study, best: dict | None) -> None:
-    from ganlab.metrics import format_ci
-
     doc.h("Best trial")
     if best is None:
         doc.empty("No completed trial yet." if study.trials else
@@ -279,8 +281,6 @@ def _optuna_plots(doc: Doc, study: optuna.Study, img: Path) -> None:
 
 
 def _ablation(doc: Doc, cfg: Config, layout: StudyLayout) -> None:
-    from ganlab.study.experiments._ablation import ablation_tables
-
     doc.h("Ablation")
     if cfg.ablation is None or not cfg.ablation.factors:
         doc.empty("The study file has no [ablation] section.")
@@ -315,8 +315,6 @@ def _fmt_diff(d: dict) -> str:
 
 
 def _baselines(doc: Doc, cfg: Config, layout: StudyLayout, best: dict | None) -> None:
-    from ganlab.study.experiments._baselines import write_baseline_table
-
     doc.h("Baselines")
     if cfg.baselines is None or not cfg.baselines.models:
         doc.empty("The study file has no [baselines] section.")
@@ -349,7 +347,6 @@ def _ensemble(doc: Doc, layout: StudyLayout) -> None:
     if res.get("note"):
         doc.empty(res["note"])
         return
-    from ganlab.metrics import format_ci
 
     best = res["best_member"]
     rows = [[f"best member: {best['name']}", *(format_ci(best["test"][m]) for m in _TABLE), ""]]
@@ -371,8 +368,6 @@ def _copy(src: str | Path, img: Path, name: str) -> Path | None:
 
 def _ablation_grids(cfg: Config, layout: StudyLayout, limit: int = 6) -> list[tuple[str, str]]:
     """``(grid, caption)``: the last sample grid of each ablation run's GAN (shared GANs once)."""
-    from ganlab.study.experiments._ablation import ablation_cells
-
     if cfg.ablation is None or not cfg.ablation.factors:
         return []
     found: dict[str, str] = {}
@@ -467,7 +462,6 @@ def _gan_metrics(doc: Doc, cfg: Config, best: dict | None) -> None:
         doc.empty("No GAN metric was measured for the best trial.")
     if not cfg.gan.fid.enabled:
         missing.append(["fid", "disabled in the study file (gan.fid.enabled = false)"])
-    from ganlab.study.pipeline._gan_metrics import wants_gan_metrics
 
     if not wants_gan_metrics(cfg) and not any(r[0].startswith("coverage") for r in measured):
         missing.append(["precision / recall / density / coverage, TSTR",
@@ -486,9 +480,6 @@ def _gan_metrics(doc: Doc, cfg: Config, best: dict | None) -> None:
 def _roc_and_confusion(
     doc: Doc, best: dict | None, cfg: Config, layout: StudyLayout, img: Path
 ) -> None:
-    from ganlab.metrics import plot_confusion, plot_roc
-    from ganlab.study.experiments._predictions import read_predictions
-
     doc.h("ROC curves")
     curves: dict[str, tuple[Any, Any]] = {}
     if best and best.get("predictions") and Path(best["predictions"]).is_file():
@@ -527,8 +518,6 @@ def _best_history(best: dict | None, name: str) -> list:
 
 
 def _training_curves(doc: Doc, best: dict | None, cfg: Config, img: Path) -> None:
-    from ganlab.metrics import plot_training_curves
-
     doc.h("Classifier training curves")
     hist = _best_history(best, "classifier_history.json")
     if not hist:

@@ -20,15 +20,22 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ganlab.config import has_masked_secret, mask_secrets, redact_url, without_secrets
+from ganlab.config import (
+    Config,
+    config_record,
+    has_masked_secret,
+    mask_secrets,
+    redact_url,
+    without_secrets,
+)
 from ganlab.errors import ConfigError, GanlabError
+from ganlab.io import atomic_write_json, read_state
 from ganlab.study.storage._journal import FlockLock, check_journal, repair_journal
 from ganlab.study.storage._workers import requeue
 
 if TYPE_CHECKING:
     from optuna.storages import BaseStorage
 
-    from ganlab.config import Config
     from ganlab.study._layout import StudyLayout
 
 _CONNECT_ATTEMPTS = 5
@@ -210,9 +217,6 @@ def record_study(cfg: Config, layout: StudyLayout, url: str | None) -> None:
 
     ``url`` None keeps a previously recorded storage. Report, show and list read this file.
     """
-    from ganlab.config import config_record
-    from ganlab.io import atomic_write_json, read_state
-
     path = layout.study_json
     previous = read_state(path, what="study record", on_corrupt="set_aside") or {}
     atomic_write_json(path, {
@@ -228,8 +232,6 @@ def optimised(layout: StudyLayout, *, read_only: bool = False) -> bool:
 
     A corrupt ``study.json`` counts as none; it is set aside unless ``read_only`` (reports).
     """
-    from ganlab.io import read_state
-
     if layout.journal.exists():
         return True
     rec = read_state(layout.study_json, what="study record",

@@ -16,6 +16,8 @@ import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from ganlab.io import read_state
+
 if TYPE_CHECKING:
     import optuna
 
@@ -144,8 +146,6 @@ def _finished_values(
     """The objective values in the trial's ``metrics.json`` (written last by a finished run)."""
     import math
     from pathlib import Path
-
-    from ganlab.io import read_state
 
     if not objectives:
         return None
