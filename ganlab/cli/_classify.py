@@ -84,17 +84,14 @@ def train(
     With data.split.folds = K >= 2: one model per fold and their average, saved as one
     classifier (model.pt) that `classify eval` loads like any other.
     """
-    from ganlab.classify import classify_from_config
-    from ganlab.device import resolve_device
-    from ganlab.study import StudyLayout
+    from ganlab.jobs import RunContext, train_classifier
 
     cfg = load_study(study, profile=profile, sets=sets)
-    work_dir = StudyLayout.of_config(cfg).root
+    ctx = RunContext.from_config(cfg, device=device)
     with ClassifierProgress(console, cfg.classifier.monitor) as progress:
-        result = classify_from_config(cfg, work_dir=work_dir, out_dir=out,
-                                      device=resolve_device(device), seed=seed,
-                                      generator_checkpoint=gan_checkpoint,
-                                      progress=progress.update, resume=resume, refit=refit)
+        result = train_classifier(cfg, ctx, out_dir=out, seed=seed,
+                                  generator_checkpoint=gan_checkpoint, progress=progress.update,
+                                  resume=resume, refit=refit)
     proto = result.metrics["protocol"]
     if proto.get("resumed_at_epoch") is not None:
         console.print(f"resumed after epoch {proto['resumed_at_epoch']}")
@@ -168,17 +165,15 @@ def evaluate(
         "(the 8 rotations and reflections).")] = None,
 ) -> None:
     """Score a trained classifier on an image folder it never saw (its own preprocessing)."""
-    from ganlab.classify import evaluate_folder
-    from ganlab.device import resolve_device
+    from ganlab.jobs import RunContext, evaluate_classifier
 
-    out_dir = out or checkpoint.parent / f"eval-{folder.resolve().name}"
     views = None if tta is None else (False if tta is TtaViews.off else tta.value)
-    metrics = evaluate_folder(checkpoint, folder, out_dir=out_dir, device=resolve_device(device),
-                              n_boot=bootstrap, tta=views)
-    console.print(_metrics_table(f"{folder} ({metrics['protocol']['n']} images)", metrics,
-                                 ["test"]))
-    console.print(_threshold_line(metrics["threshold"]))
-    console.print(f"written to {out_dir}")
+    res = evaluate_classifier(RunContext.local(device=device), checkpoint=checkpoint,
+                              folder=folder, out_dir=out, bootstrap=bootstrap, tta=views)
+    console.print(_metrics_table(f"{folder} ({res.metrics['protocol']['n']} images)",
+                                 res.metrics, ["test"]))
+    console.print(_threshold_line(res.metrics["threshold"]))
+    console.print(f"written to {res.out_dir}")
 
 
 @app.command("predict")
@@ -188,14 +183,14 @@ def predict(
     device: DeviceOpt = "auto",
 ) -> None:
     """Print each image's probability of the positive class and its predicted class."""
-    from ganlab.classify import predict_images
-    from ganlab.device import resolve_device
+    from ganlab.jobs import RunContext, predict_images
 
     table = Table()
     table.add_column("image", overflow="fold")
     for col in ("prob_positive", "predicted"):
         table.add_column(col)
-    for p in predict_images(checkpoint, images, device=resolve_device(device)):
+    ctx = RunContext.local(device=device)
+    for p in predict_images(ctx, checkpoint=checkpoint, images=images):
         table.add_row(p.path, f"{p.prob_positive:.4f}", p.predicted)
     console.print(table)
 

@@ -163,12 +163,10 @@ def split(
     sets: SetOption = None,
 ) -> None:
     """Prepare the study's data (cached) and write or reuse its split manifest."""
-    from ganlab.data import prepare_data
-    from ganlab.study import StudyLayout
+    from ganlab.jobs import prepare_data
 
     cfg = load_study(study_file, profile=profile, sets=sets)
-    wd = work_dir or StudyLayout.of_config(cfg).root
-    data = prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=wd, fold=fold)
+    data = prepare_data(cfg, work_dir=work_dir, fold=fold)
     p = data.protocol
     console.print(f"split of {p['source']}", highlight=False)
     table = Table()

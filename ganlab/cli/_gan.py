@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import time
 from pathlib import Path
@@ -62,62 +61,30 @@ def train(
     sets: SetOption = None,
 ) -> None:
     """Train the study's GAN on its training split; resumable after a kill."""
-    from ganlab.config import config_record
-    from ganlab.data import build_augmentation, prepare_data
-    from ganlab.device import resolve_device
-    from ganlab.gan import train_gan
-    from ganlab.io import atomic_write_json
-    from ganlab.study import StudyLayout
+    from ganlab.jobs import RunContext, train_gan
 
     cfg = load_study(study_file, profile=profile, sets=sets,
                      extra=[("gan.epochs", epochs)] if epochs else None)
-    study_dir = StudyLayout.of_config(cfg).root  # a bad study name fails before any notice
-    say_inception_notice(cfg.gan.fid)
-    torch_device = resolve_device(device or cfg.study.device)
-    data = prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=study_dir)
-    print_skipped(data.protocol)
-    out_dir = out or study_dir / "gan"
-    atomic_write_json(out_dir / "study-config.json", config_record(cfg))
-    kwargs = {"out_dir": out_dir, "device": torch_device, "seed": cfg.study.seed,
-              "augment": build_augmentation(cfg.data.augmentations), "resume": resume}
     plain = is_plain(log_format, console)  # a log file: one line per epoch
-    with _tensorboard(cfg.study.tensorboard, out_dir) as tb:
-        report = _report(EpochLog(console, cfg.gan.epochs) if plain else None, tb, out_dir)
-        if plain:
-            result = train_gan(cfg.gan, data.train, report=report, **kwargs)
-        else:
-            with GanProgress(console) as progress:
-                result = train_gan(cfg.gan, data.train, progress=progress.update,
-                                   report=report, **kwargs)
+    ctx = RunContext.from_config(cfg, device=device, on_event=GanLog(console, plain=plain))
+    say_inception_notice(cfg.gan.fid)
+    if plain:
+        job = train_gan(cfg, ctx, out_dir=out, resume=resume)
+    else:
+        with GanProgress(console) as progress:
+            job = train_gan(cfg, ctx, out_dir=out, resume=resume, progress=progress.update)
+    result = job.gan
     last = result.history[-1] if result.history else {}
     console.print(
         f"[green]done[/]: {len(result.history)} epochs, last D loss "
         f"{last.get('d_loss', float('nan')):.3f}, G loss {last.get('g_loss', float('nan')):.3f}, "
-        f"{last.get('img_per_s', 0):.1f} img/s on {torch_device} in "
+        f"{last.get('img_per_s', 0):.1f} img/s on {job.device} in "
         f"{result.metrics['precision']['amp']} ({result.metrics['precision']['reason']})\n"
         f"checkpoint: {result.checkpoint}\n"
         f"sample grids: {len(result.sample_grids)} in {result.checkpoint.parent / 'samples'}\n"
         f"metrics: {json.dumps(result.metrics)[:300]}",
         highlight=False,
     )
-
-
-def _tensorboard(enabled: bool, out_dir: Path) -> Any:
-    """A TensorBoard log in ``out_dir/tensorboard`` (``study.tensorboard``), else a no-op."""
-    if not enabled:
-        return contextlib.nullcontext(None)
-    from ganlab.tracking import TensorBoardLog
-
-    return TensorBoardLog(out_dir / "tensorboard")
-
-
-def _report(log: EpochLog | None, tb: Any, out_dir: Path) -> Any:
-    """The trainer's ``report(epoch, entry)``: plain log lines and/or TensorBoard."""
-    from ganlab.tracking import tee_report
-
-    both = tee_report((lambda _p, e, m: log(e, m)) if log else None, tb,
-                      lambda: sorted((out_dir / "samples").glob("epoch_*.png")))
-    return (lambda e, m: both("gan", e, m)) if both else None
 
 
 @app.command("sample")
@@ -132,11 +99,11 @@ def sample(
     device: Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")] = "cpu",
 ) -> None:
     """Write generated PNG images from a checkpoint (no training data needed)."""
-    from ganlab.device import resolve_device
     from ganlab.gan import sample_to_folder
+    from ganlab.jobs import RunContext
 
     written = sample_to_folder(checkpoint, n, out_dir=out, label=label, seed=seed,
-                               device=resolve_device(device))
+                               device=RunContext.local(device=device).device)
     for name, paths in written.items():
         where = paths[0].parent if paths else out
         console.print(f"[green]wrote[/] {len(paths)} images{f' of {name}' if name else ''} "
@@ -164,12 +131,12 @@ def fid(
     ] = None,
 ) -> None:
     """FID (and KID) between two image folders, printed with its measurement protocol."""
-    from ganlab.device import resolve_device
     from ganlab.errors import WeightsError
     from ganlab.io import atomic_write_json
+    from ganlab.jobs import RunContext
     from ganlab.metrics import build_backbone, compute_fid
 
-    torch_device = resolve_device(device)
+    torch_device = RunContext.local(device=device).device
     clf = None
     if backbone == "classifier":
         if classifier_ckpt is None:
@@ -219,25 +186,20 @@ def metrics(
     sets: SetOption = None,
 ) -> None:
     """Offline GAN metrics of a checkpoint: per-class precision/recall/density/coverage, TSTR."""
-    from ganlab.data import prepare_data
-    from ganlab.device import resolve_device
-    from ganlab.study import StudyLayout, evaluate_gan
+    from ganlab.jobs import RunContext, score_gan
 
     cfg = load_study(study_file, profile=profile, sets=sets,
                      extra=[("gan.metrics.tstr", tstr)] if tstr is not None else None)
-    study_dir = StudyLayout.of_config(cfg).root  # a bad study name fails before any notice
+    ctx = RunContext.from_config(cfg, device=device)
     say_inception_notice(cfg.gan.fid)
-    torch_device = resolve_device(device or cfg.study.device)
-    data = prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=study_dir)
-    out_dir = out or checkpoint.parent / "metrics"
     with console.status("scoring the GAN (feature net, samples, TSTR classifier)"):
-        result = evaluate_gan(cfg, data, checkpoint, out_dir=out_dir, work_dir=study_dir,
-                              device=torch_device, seed=cfg.study.seed,
-                              feature_checkpoint=feature_ckpt)
-    console.print(gan_metrics_table(result))
-    if result["collapse"]["reason"]:
-        console.print(f"[red]collapse[/]: {result['collapse']['reason']}", highlight=False)
-    console.print(f"[green]wrote[/] {out_dir / 'gan_metrics.json'}", highlight=False)
+        score = score_gan(cfg, ctx, checkpoint=checkpoint, out_dir=out,
+                          feature_checkpoint=feature_ckpt)
+    console.print(gan_metrics_table(score.figures))
+    if score.figures["collapse"]["reason"]:
+        console.print(f"[red]collapse[/]: {score.figures['collapse']['reason']}",
+                      highlight=False)
+    console.print(f"[green]wrote[/] {score.path}", highlight=False)
 
 
 def gan_metrics_table(result: dict) -> Table:
@@ -318,15 +280,21 @@ class GanProgress:
         self._progress.update(self._task, completed=event["step"], **fields)
 
 
-class EpochLog:
-    """The trainer's ``report`` callback for log files: one timestamped line per epoch."""
+class GanLog:
+    """The progress sink of ``gan train``: the skipped files of the data and, for log files,
+    one timestamped line per epoch."""
 
-    def __init__(self, console: Console, epochs: int) -> None:
-        self.console, self.epochs = console, epochs
+    def __init__(self, console: Console, *, plain: bool) -> None:
+        self.console, self.plain = console, plain
 
-    def __call__(self, epoch: int, entry: dict) -> None:
-        from ganlab.study.events import short_metrics
+    def __call__(self, event: Any) -> None:
+        from ganlab.study.events import DataReady, EpochEnd, short_metrics
 
-        shown = {k: v for k, v in entry.items() if k != "epoch"}
-        self.console.print(f"{time.strftime('%H:%M:%S')} gan epoch {epoch}/{self.epochs} "
-                           f"{short_metrics(shown, limit=8)}", highlight=False, soft_wrap=True)
+        if isinstance(event, DataReady):
+            print_skipped({"skipped": event.skipped, "files": event.files,
+                           "skipped_list": event.skipped_list})
+        elif isinstance(event, EpochEnd) and self.plain:
+            shown = {k: v for k, v in event.metrics.items() if k != "epoch"}
+            self.console.print(f"{time.strftime('%H:%M:%S')} gan epoch {event.epoch}/"
+                               f"{event.epochs} {short_metrics(shown, limit=8)}",
+                               highlight=False, soft_wrap=True)

@@ -23,7 +23,7 @@ from ganlab.cli._options import SetOption, load_study
 
 if TYPE_CHECKING:
     from ganlab.config import Config
-    from ganlab.study import StudyRunSummary
+    from ganlab.jobs import RunContext, StudyRunSummary
 
 app = make_app("Run Optuna studies over the pipeline; ablations, baselines, ensembles, reports.")
 
@@ -75,22 +75,24 @@ def run(
     import optuna
 
     from ganlab.cli._gan import say_inception_notice
-    from ganlab.study import check_run_options, needs_gan, parse_gpus
+    from ganlab.jobs import RunContext
+    from ganlab.study import check_study, needs_gan, parse_gpus
 
     cfg = load_study(study_file, profile=profile, sets=sets)
-    check_run_options(cfg, jobs=jobs, storage=storage, device=device,  # and check_study
-                      gpus=parse_gpus(gpus))
+    ctx = RunContext.from_config(cfg, device=device, jobs=jobs, gpus=parse_gpus(gpus),
+                                 storage=storage)  # option errors before any work
+    check_study(cfg)
     if needs_gan(cfg):
         say_inception_notice(cfg.gan.fid)  # once per run, not once per trial
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    summary = _run_with_progress(
-        cfg, log_format, n_trials=n_trials, timeout=timeout, jobs=jobs, storage=storage,
-        device=device, trials_only=trials_only, gpus=parse_gpus(gpus))
+    summary = _run_with_progress(cfg, ctx, log_format, n_trials=n_trials, timeout=timeout,
+                                 trials_only=trials_only)
     _print_run_summary(cfg, summary)
 
 
-def _run_with_progress(cfg: Config, log_format: LogFormat, **kwargs: Any) -> StudyRunSummary:
-    """:func:`ganlab.study.run_study` with plain log lines or a live rich display."""
+def _run_with_progress(cfg: Config, ctx: RunContext, log_format: LogFormat, **kwargs: Any
+                       ) -> StudyRunSummary:
+    """:func:`ganlab.jobs.run_study` with plain log lines or a live rich display."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -100,14 +102,14 @@ def _run_with_progress(cfg: Config, log_format: LogFormat, **kwargs: Any) -> Stu
     )
 
     from ganlab.cli._progress import PlainLog, RichProgress
-    from ganlab.study import run_study
+    from ganlab.jobs import run_study
 
     if is_plain(log_format, console):
-        return run_study(cfg, on_event=PlainLog(console), **kwargs)
+        return run_study(cfg, ctx.reporting_to(PlainLog(console)), **kwargs)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())
     with Progress(*columns, console=console) as progress:
-        return run_study(cfg, on_event=RichProgress(progress), **kwargs)
+        return run_study(cfg, ctx.reporting_to(RichProgress(progress)), **kwargs)
 
 
 def _print_run_summary(cfg: Config, summary: StudyRunSummary) -> None:
@@ -138,13 +140,12 @@ def ablate(
 ) -> None:
     """Run (or resume) only the ablation of a study file and print its tables."""
     from ganlab.cli._progress import PlainLog
-    from ganlab.device import resolve_device
-    from ganlab.study import format_mean_ci, run_ablation, study_lock
+    from ganlab.jobs import RunContext, run_ablation
+    from ganlab.study import format_mean_ci
 
     cfg = load_study(study_file, profile=profile, sets=sets)
-    log = PlainLog(console)
-    with study_lock(cfg, log):  # a `study run` of the same study may be in its later stages
-        res = run_ablation(cfg, device=resolve_device(device or cfg.study.device), on_event=log)
+    ctx = RunContext.from_config(cfg, device=device, on_event=PlainLog(console))
+    res = run_ablation(cfg, ctx).tables  # waits while a `study run` holds the study lock
     table = Table(title=f"ablation of {cfg.study.name} (test, mean [95% interval over seeds])")
     for col in ("cell", "seeds", *res["metrics"]):
         table.add_column(col)

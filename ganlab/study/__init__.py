@@ -5,14 +5,18 @@
 * :mod:`~ganlab.study.optimize`: the Optuna study (space, samplers, objective, workers);
 * :mod:`~ganlab.study.experiments`: ablation, baselines, ensembles, summaries over seeds;
 * :mod:`~ganlab.study.report`: listing, showing and reporting stored studies, the dashboard;
-* ``_run_study``: ``study run``, the stages in order; ``_layout``: where a study keeps its files;
+* ``_run_study``: ``study run``, the stages in order; ``_context``: :class:`RunContext`, what a
+  job takes from its environment (device, workers, storage, trackers, progress, pipeline);
+  ``_layout``: where a study keeps its files; ``_gpus``: one GPU per worker process;
   :mod:`~ganlab.study.events`: typed progress events for front ends.
 """
 
 from __future__ import annotations
 
+from ganlab.study._context import PipelineFn, RunContext
+from ganlab.study._gpus import parse_gpus
 from ganlab.study._layout import StudyLayout
-from ganlab.study._run_study import StudyRunSummary, run_study, study_lock
+from ganlab.study._run_study import StudyRunSummary, optimize_study, run_study, study_lock
 from ganlab.study.experiments import (
     Cell,
     ablation_cells,
@@ -34,15 +38,12 @@ from ganlab.study.optimize import (
     TrialObjective,
     apply_values,
     check_finite,
-    check_run_options,
     check_study,
     create_pruner,
     create_sampler,
     expand_search_space,
     load_or_create_study,
     metric_from_epoch,
-    optimize_study,
-    parse_gpus,
     sample_config,
 )
 from ganlab.study.pipeline import (
@@ -75,6 +76,8 @@ __all__ = [
     "SECTIONS",
     "Cell",
     "OptimizeSummary",
+    "PipelineFn",
+    "RunContext",
     "RunResult",
     "SearchParam",
     "StudyInfo",
@@ -91,7 +94,6 @@ __all__ = [
     "combine",
     "create_pruner",
     "create_sampler",
-    "check_run_options",
     "evaluate_gan",
     "expand_search_space",
     "fmt_value",

@@ -11,11 +11,12 @@ and the ensembles follow in this process. The stages after the trials hold the s
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ganlab.study._context import RunContext
 from ganlab.study.events import (
     DataReady,
     EventFn,
@@ -24,8 +25,12 @@ from ganlab.study.events import (
     StageStarted,
     StageWaiting,
 )
-from ganlab.study.optimize._optimize import OptimizeSummary, optimize_study
-from ganlab.study.pipeline._run_pipeline import RunResult, run_pipeline
+from ganlab.study.optimize._optimize import (
+    OptimizeSummary,
+    close_trials,
+    open_trials,
+    run_trials,
+)
 
 if TYPE_CHECKING:
     from ganlab.config import Config
@@ -46,55 +51,71 @@ class StudyRunSummary:
 
 def run_study(
     cfg: Config,
+    ctx: RunContext,
     *,
     n_trials: int | None = None,
     timeout: float | None = None,
-    jobs: int = 1,
-    storage: str | None = None,
-    device: str | None = None,
-    on_event: EventFn | None = None,
-    pipeline: Callable[..., RunResult] = run_pipeline,
     trials_only: bool = False,
-    gpus: list[str] | None = None,
 ) -> StudyRunSummary:
-    """Run or resume every stage of a study file (arguments as :func:`optimize_study`).
+    """Run or resume every stage of a study file: preprocessing, the trials, then the
+    baselines, the ablation and the ensembles (arguments as :func:`optimize_study`).
 
     ``trials_only`` stops after the Optuna trials: extra workers that join a shared study
     (``--storage postgresql://...``) leave the baselines, ablation and ensemble to one machine.
     """
-    from ganlab.device import resolve_device
-
-    emit = on_event or (lambda _e: None)
-    if pipeline is run_pipeline:  # a swapped pipeline may not read the [data] table
-        _preprocess(cfg, emit)
-    if jobs > 1:
-        return _run_pooled(cfg, n_trials=n_trials, timeout=timeout, jobs=jobs, storage=storage,
-                           device=device, emit=emit, trials_only=trials_only, gpus=gpus)
-    summary = StudyRunSummary(optimize_study(
-        cfg, n_trials=n_trials, timeout=timeout, jobs=jobs, storage=storage, device=device,
-        on_event=on_event, pipeline=pipeline, gpus=gpus,
-    ), stages=["optimize"])
+    _preprocess(cfg, ctx.on_event)
+    if ctx.jobs > 1:
+        return _run_pooled(cfg, ctx, n_trials=n_trials, timeout=timeout,
+                           trials_only=trials_only)
+    summary = StudyRunSummary(optimize_study(cfg, ctx, n_trials=n_trials, timeout=timeout),
+                              stages=["optimize"])
     if trials_only:
         return summary
-    dev = resolve_device(device or cfg.study.device)
-    with study_lock(cfg, emit):
-        _later_stages(cfg, summary, dev, emit)
+    with study_lock(cfg, ctx.on_event):
+        _later_stages(cfg, summary, ctx)
     return summary
 
 
-def _run_pooled(cfg: Config, *, emit: EventFn, trials_only: bool, **options: Any
-                ) -> StudyRunSummary:
-    """Every stage's units on one pool of ``jobs`` workers, then the ensembles."""
-    from ganlab.study.optimize._optimize import open_trials
+def optimize_study(
+    cfg: Config,
+    ctx: RunContext | None = None,
+    *,
+    n_trials: int | None = None,
+    timeout: float | None = None,
+) -> OptimizeSummary:
+    """Run (or continue) the Optuna trials of ``cfg`` until the study has ``n_trials``
+    finished ones: in this process with one worker, on the pool with ``ctx.jobs > 1``.
+
+    Args:
+        cfg: The loaded study file.
+        ctx: Device, workers, storage, trackers, progress sink and pipeline (default
+            ``RunContext.from_config(cfg)``). The sink gets the ``trials`` stage's events.
+        n_trials: Finished trials wanted (default ``study.n_trials``).
+        timeout: Stop starting trials after this many seconds (default ``study.timeout``).
+    """
+    ctx = ctx or RunContext.from_config(cfg)
+    trials = open_trials(cfg, ctx, n_trials=n_trials, timeout=timeout)
+    if ctx.jobs == 1:
+        run_trials(cfg, trials, ctx)
+        return close_trials(cfg, trials, ctx.on_event)
+    from ganlab.study.pool import run_pool
+
+    return run_pool(cfg, trials, ctx, lock=None)
+
+
+def _run_pooled(cfg: Config, ctx: RunContext, *, n_trials: int | None, timeout: float | None,
+                trials_only: bool) -> StudyRunSummary:
+    """Every stage's units on one pool of ``ctx.jobs`` workers, then the ensembles."""
     from ganlab.study.pool import StudyLock, run_pool
 
-    trials = open_trials(cfg, on_event=emit, **options)
+    emit = ctx.on_event
+    trials = open_trials(cfg, ctx, n_trials=n_trials, timeout=timeout)
     lock = None if trials_only else StudyLock(trials.layout)
     summary = StudyRunSummary(None, stages=["optimize"])  # type: ignore[arg-type]
     try:
         if lock is not None:
             _announce_runs(cfg, emit)
-        summary.optimize = run_pool(cfg, trials, lock=lock, on_event=emit,
+        summary.optimize = run_pool(cfg, trials, ctx, lock=lock,
                                     stage_done=lambda stage: _stage_done(cfg, summary, stage,
                                                                          emit))
         if lock is not None and cfg.ensemble is not None:
@@ -174,20 +195,21 @@ def _preprocess(cfg: Config, emit: EventFn) -> None:
                        f"({'cached' if p['cache_hit'] else 'processed'}); split: {sizes}"))
 
 
-def _later_stages(cfg: Config, summary: StudyRunSummary, dev: Any, emit: EventFn) -> None:
+def _later_stages(cfg: Config, summary: StudyRunSummary, ctx: RunContext) -> None:
     """Baselines, ablation and ensembles, each announced as a stage."""
     from ganlab.study.experiments._ablation import ablation_cells, run_ablation
     from ganlab.study.experiments._baselines import run_baselines
 
+    emit = ctx.on_event
     if cfg.baselines is not None and cfg.baselines.models:
         emit(StageStarted("baselines",
                           total=len(cfg.baselines.models) * len(cfg.baselines.seeds)))
-        summary.baselines = run_baselines(cfg, device=dev, on_event=emit)
+        summary.baselines = run_baselines(cfg, ctx)
         summary.stages.append("baselines")
         emit(StageFinished("baselines", _rows_line(summary.baselines, "name")))
     if cfg.ablation is not None and cfg.ablation.factors:
         emit(StageStarted("ablation", total=len(ablation_cells(cfg)) * len(cfg.ablation.seeds)))
-        summary.ablation = run_ablation(cfg, device=dev, on_event=emit)
+        summary.ablation = run_ablation(cfg, ctx)
         summary.stages.append("ablation")
         emit(StageFinished("ablation", _rows_line(summary.ablation, "label")))
     if cfg.ensemble is not None:

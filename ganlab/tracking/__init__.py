@@ -6,6 +6,9 @@
   ``[study] mlflow = "URI"``; each finished trial becomes an MLflow run.
 
 Both are optional extras (``pip install ganlab[trackers]``); ganlab never needs them otherwise.
+- :class:`Trackers`: which of them a study asks for, and the one place they are wired to a
+  run (its TensorBoard log, its per-epoch report, the trials' Optuna callbacks).
+
 Trainer code knows nothing of them: they wrap the ``report`` callbacks where those are passed in.
 """
 
@@ -13,5 +16,6 @@ from __future__ import annotations
 
 from ganlab.tracking._mlflow import mlflow_callback
 from ganlab.tracking._tensorboard import TensorBoardLog, tee_report
+from ganlab.tracking._trackers import Trackers
 
-__all__ = ["TensorBoardLog", "mlflow_callback", "tee_report"]
+__all__ = ["TensorBoardLog", "Trackers", "mlflow_callback", "tee_report"]

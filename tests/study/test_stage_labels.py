@@ -10,7 +10,6 @@ import io
 import json
 from pathlib import Path
 
-import pytest
 from rich.console import Console
 
 from ganlab.cli._progress import PlainLog
@@ -20,15 +19,12 @@ from ganlab.study.events import EpochEnd
 from ganlab.study.experiments import _cached_runs
 
 
-def test_each_stage_labels_its_own_gan_epochs(
-    write_study, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_each_stage_labels_its_own_gan_epochs(write_study) -> None:
     def gan_then_done(cfg, *, out_dir: Path, report, **_kw):
         report("gan", 6, {"d_loss": 0.5, "g_loss": 1.5})
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / "metrics.json").write_text(json.dumps({"val.roc_auc": 0.5}))
 
-    monkeypatch.setattr(_cached_runs, "run_pipeline", gan_then_done)
     cfg = load_config(write_study("stages", gan=True))
     layout = StudyLayout.of_config(cfg)
     buf = io.StringIO()
@@ -40,10 +36,11 @@ def test_each_stage_labels_its_own_gan_epochs(
 
     _cached_runs.cached_run(cfg, out_dir=layout.baselines / "timm" / "seed-0", seed=0,
                             layout=layout, device="cpu", label="baseline timm",
-                            stage="baselines", on_event=on_event)
+                            stage="baselines", on_event=on_event,
+                            pipeline=gan_then_done)
     _cached_runs.cached_run(cfg, out_dir=layout.ablation / "base" / "seed-0", seed=0,
                             layout=layout, device="cpu", label="base", stage="ablation",
-                            on_event=on_event)
+                            on_event=on_event, pipeline=gan_then_done)
     epochs = [ev for ev in events if isinstance(ev, EpochEnd)]
     assert [(ev.stage, ev.label) for ev in epochs] == [("baselines", "baseline timm"),
                                                         ("ablation", "base")]

@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 from ganlab.cli import app
 from ganlab.config import load_config
 from ganlab.errors import GanlabError, GanlabWarning
-from ganlab.study import StudyLayout, open_storage, optimize_study, run_pipeline
+from ganlab.study import RunContext, StudyLayout, open_storage, optimize_study, run_pipeline
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 runner = CliRunner()
@@ -42,7 +42,7 @@ def test_disk_fault_in_a_trial_stops_at_once_naming_the_path(
 
     cfg = load_config(write_study("disk", n_trials=5))
     with pytest.raises(GanlabError) as err:
-        optimize_study(cfg, n_trials=5, pipeline=full)
+        optimize_study(cfg, RunContext.from_config(cfg, pipeline=full), n_trials=5)
     assert words in str(err.value) and target in str(err.value)
     storage = open_storage(None, StudyLayout.of("disk", tmp_path / "runs"))
     trials = storage.get_all_trials(storage.get_all_studies()[0]._study_id)

@@ -12,7 +12,7 @@ from optuna.trial import TrialState
 from ganlab.config import load_config
 from ganlab.errors import GanlabError
 from ganlab.registry import CLASSIFIERS
-from ganlab.study import StudyLayout, open_study, optimize_study
+from ganlab.study import RunContext, StudyLayout, open_study, optimize_study
 from ganlab.study.optimize._optimize import MAX_CONSECUTIVE_FAILURES
 from ganlab.study.report._inspect import trial_metrics
 
@@ -26,12 +26,12 @@ def test_a_rerun_continues_the_study_and_runs_only_missing_trials(
 ) -> None:
     cfg = load_config(write_study(n_trials=2))
     url = None if storage == "journal" else f"sqlite:///{tmp_path}/optuna.db"
-    first = optimize_study(cfg, storage=url)
+    first = optimize_study(cfg, RunContext.from_config(cfg, storage=url))
     assert (first.n_finished, first.n_started) == (2, 2)
     values = {t.number: t.values for t in first.study.trials}
-    again = optimize_study(cfg, storage=url)  # same command again: nothing missing
+    again = optimize_study(cfg, RunContext.from_config(cfg, storage=url))  # nothing missing
     assert (again.n_finished, again.n_started) == (2, 0)
-    more = optimize_study(cfg, n_trials=3, storage=url)
+    more = optimize_study(cfg, RunContext.from_config(cfg, storage=url), n_trials=3)
     assert (more.n_finished, more.n_started) == (3, 1)
     study = open_study("tiny", output=cfg.study.output)
     assert {t.number: t.values for t in study.trials if t.number < 2} == values
@@ -110,7 +110,7 @@ def test_two_worker_processes_share_the_journal_without_losing_or_repeating_tria
     write_study,
 ) -> None:
     cfg = load_config(write_study(n_trials=4))
-    summary = optimize_study(cfg, jobs=2)
+    summary = optimize_study(cfg, RunContext.from_config(cfg, jobs=2))
     trials = summary.study.trials
     assert summary.n_finished == 4
     assert [t.number for t in trials] == list(range(len(trials)))

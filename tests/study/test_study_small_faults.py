@@ -23,7 +23,7 @@ from study_helpers import fake_pipeline, run_cli_subprocess
 
 from ganlab.config import load_config
 from ganlab.errors import GanlabError, TrainingError, WeightsError
-from ganlab.study import exposure_warning, optimize_study
+from ganlab.study import RunContext, exposure_warning, optimize_study
 
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
@@ -38,8 +38,8 @@ def test_list_notes_a_study_that_needs_a_password(
     write_study, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     runs = tmp_path / "runs"
-    optimize_study(load_config(write_study("pw", n_trials=1)), n_trials=1,
-                   pipeline=fake_pipeline)
+    cfg = load_config(write_study("pw", n_trials=1))
+    optimize_study(cfg, RunContext.from_config(cfg, pipeline=fake_pipeline), n_trials=1)
     record = runs / "pw" / "study.json"
     rec = json.loads(record.read_text())
     rec["storage"] = "postgresql://root@127.0.0.1:5432/test?password=***"

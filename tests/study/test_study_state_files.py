@@ -17,7 +17,7 @@ import pytest
 from study_helpers import fake_pipeline, run_cli_subprocess
 
 from ganlab.config import load_config
-from ganlab.study import optimize_study
+from ganlab.study import RunContext, optimize_study
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 
@@ -40,8 +40,8 @@ def _cli(*args: str) -> tuple[int, str]:
 
 def _two_studies(write_study, runs: Path) -> None:
     for name in ("good", "bad"):
-        optimize_study(load_config(write_study(name, n_trials=2)), n_trials=2,
-                       pipeline=fake_pipeline)
+        cfg = load_config(write_study(name, n_trials=2))
+        optimize_study(cfg, RunContext.from_config(cfg, pipeline=fake_pipeline), n_trials=2)
     assert (runs / "bad" / "study.json").is_file()
 
 
@@ -90,8 +90,8 @@ def test_run_sets_a_corrupt_study_json_aside_and_writes_it_again(
     _two_studies(write_study, runs)
     (runs / "bad" / "study.json").write_text('{"broken')
     with pytest.warns(UserWarning, match="set aside"):
-        optimize_study(load_config(write_study("bad", n_trials=3)), n_trials=3,
-                       pipeline=fake_pipeline)
+        cfg = load_config(write_study("bad", n_trials=3))
+        optimize_study(cfg, RunContext.from_config(cfg, pipeline=fake_pipeline), n_trials=3)
     assert json.loads((runs / "bad" / "study.json").read_text())["name"] == "bad"
     assert len(list((runs / "bad").glob("study.json.corrupt-*"))) == 1
 

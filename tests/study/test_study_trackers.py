@@ -10,7 +10,7 @@ from rich.console import Console
 
 from ganlab.cli._progress import PlainLog
 from ganlab.config import load_config
-from ganlab.study import run_study
+from ganlab.study import RunContext, run_study
 from ganlab.study.events import DataReady, EpochEnd, StageStarted, TrialFinished
 
 
@@ -26,7 +26,7 @@ def test_events_are_typed_and_a_rerun_counts_what_is_done(write_study) -> None:
     events: list = []
     buf = io.StringIO()
     log = PlainLog(Console(file=buf, width=200))
-    run_study(cfg, on_event=lambda ev: (events.append(ev), log(ev)))
+    run_study(cfg, RunContext.from_config(cfg, on_event=lambda ev: (events.append(ev), log(ev))))
     stages = [e.stage for e in events if isinstance(e, StageStarted)]
     assert stages == ["preprocessing", "trials"]
     assert any(isinstance(e, DataReady) and e.usable == e.files for e in events)
@@ -38,7 +38,7 @@ def test_events_are_typed_and_a_rerun_counts_what_is_done(write_study) -> None:
     text = buf.getvalue()
     assert "trial 0: COMPLETE val.roc_auc=" in text and "classifier epoch 1/1" in text
     again: list = []
-    run_study(cfg, on_event=again.append)
+    run_study(cfg, RunContext.from_config(cfg, on_event=again.append))
     trials = next(e for e in again if isinstance(e, StageStarted) and e.stage == "trials")
     assert (trials.done, trials.total) == (1, 1)  # not "0/1" on a rerun
 
@@ -56,7 +56,7 @@ def test_tensorboard_and_mlflow_record_a_trial(
                                         mode="real+synthetic"),
                             f'tensorboard = true\nmlflow = "{uri}"')
     cfg = load_config(path)
-    run_study(cfg)
+    run_study(cfg, RunContext.from_config(cfg))
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
     acc = EventAccumulator(str(Path(cfg.study.output) / "tracked" / "trials" / "0000"

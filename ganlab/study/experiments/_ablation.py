@@ -25,7 +25,6 @@ from ganlab.errors import ConfigError, GanlabError
 from ganlab.io import atomic_write_json
 from ganlab.metrics import seed_paired_bootstrap
 from ganlab.study._layout import StudyLayout
-from ganlab.study.events import EventFn
 from ganlab.study.experiments._cached_runs import cached_run, run_error
 from ganlab.study.experiments._predictions import check_aligned, read_predictions
 from ganlab.study.experiments._stats import holm, mean_ci
@@ -34,8 +33,7 @@ from ganlab.study.pipeline._run_pipeline import load_run
 from ganlab.study.storage._storage import record_unless_optimised
 
 if TYPE_CHECKING:
-    import torch
-
+    from ganlab.study._context import RunContext
 
 TABLE_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc")
 
@@ -102,9 +100,7 @@ def cell_factor(cell: Cell) -> str | None:
     return next(iter(cell.values)) if len(cell.values) == 1 else None
 
 
-def run_ablation(
-    cfg: Config, *, device: torch.device, on_event: EventFn | None = None
-) -> dict[str, Any]:
+def run_ablation(cfg: Config, ctx: RunContext) -> dict[str, Any]:
     """Run every missing (cell, seed) of the ablation, then write and return its tables."""
     layout = StudyLayout.of_config(cfg)
     record_unless_optimised(cfg, layout)
@@ -113,8 +109,8 @@ def run_ablation(
         cell_cfg = apply_values(cfg, cell.values)
         for seed in cfg.ablation.seeds:  # type: ignore[union-attr]
             cached_run(cell_cfg, out_dir=layout.ablation / cell.id / f"seed-{seed}", seed=seed,
-                       layout=layout, device=device, label=cell.label, stage="ablation",
-                       on_event=on_event)
+                       layout=layout, device=ctx.device, label=cell.label, stage="ablation",
+                       on_event=ctx.on_event, pipeline=ctx.pipeline)
     return write_ablation_tables(cfg)
 
 

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from ganlab.io import atomic_write_json
 from ganlab.study._layout import StudyLayout
-from ganlab.study.events import EventFn
 from ganlab.study.experiments._ablation import TABLE_METRICS
 from ganlab.study.experiments._cached_runs import cached_run, run_error
 from ganlab.study.experiments._stats import mean_ci
@@ -22,9 +21,8 @@ from ganlab.study.pipeline._run_pipeline import load_run
 from ganlab.study.storage._storage import record_unless_optimised
 
 if TYPE_CHECKING:
-    import torch
-
     from ganlab.config import Config, PluginRef
+    from ganlab.study._context import RunContext
 
 
 def baseline_name(ref: PluginRef) -> str:
@@ -42,9 +40,7 @@ def baseline_config(cfg: Config, ref: PluginRef) -> Config:
     return dataclasses.replace(cfg, classifier=clf)
 
 
-def run_baselines(
-    cfg: Config, *, device: torch.device, on_event: EventFn | None = None
-) -> dict[str, Any]:
+def run_baselines(cfg: Config, ctx: RunContext) -> dict[str, Any]:
     """Train every missing (baseline, seed) run and write ``baselines/results.json``."""
     layout = StudyLayout.of_config(cfg)
     record_unless_optimised(cfg, layout)
@@ -54,8 +50,8 @@ def run_baselines(
         name = baseline_name(ref)
         for seed in cfg.baselines.seeds:
             cached_run(b_cfg, out_dir=layout.baselines / name / f"seed-{seed}", seed=seed,
-                       layout=layout, device=device, label=f"baseline {name}",
-                       stage="baselines", on_event=on_event)
+                       layout=layout, device=ctx.device, label=f"baseline {name}",
+                       stage="baselines", on_event=ctx.on_event, pipeline=ctx.pipeline)
     return write_baseline_table(cfg)
 
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     import torch
 
     from ganlab.config import Config
+    from ganlab.study._context import PipelineFn
     from ganlab.study._layout import StudyLayout
 
 def cached_run(
@@ -36,8 +37,11 @@ def cached_run(
     label: str,
     stage: str,
     on_event: EventFn | None = None,
+    pipeline: PipelineFn = run_pipeline,
 ) -> dict[str, Any] | None:
     """Run ``cfg`` with ``seed`` into ``out_dir`` unless already done; ``None`` if it failed.
+
+    ``pipeline`` runs it (:attr:`RunContext.pipeline <ganlab.study.RunContext>`).
 
     The GAN goes to ``gan-cache/<key>/`` so runs with the same data, GAN settings and seed
     train it once. Every event names the run's ``label``, ``seed`` and ``stage``.
@@ -54,8 +58,8 @@ def cached_run(
                       seed=seed, stage=stage))
 
     try:
-        run_pipeline(cfg, out_dir=out_dir, work_dir=layout.root, device=device, seed=seed,
-                     report=report, gan_dir=layout.gan_cache / gan_cache_key(cfg, seed))
+        pipeline(cfg, out_dir=out_dir, work_dir=layout.root, device=device, seed=seed,
+                 report=report, gan_dir=layout.gan_cache / gan_cache_key(cfg, seed))
     except Exception as exc:  # noqa: BLE001 - one failed run must not stop the others
         disk = disk_fault(exc)
         if disk is not None:  # the next runs would fail the same way

@@ -1,16 +1,10 @@
 """The Optuna side of a study: search space, samplers and pruners, per-trial seeds, the
-objective, the pre-flight checks and the worker processes (one GPU each)."""
+objective, the pre-flight checks and the trials run in this process."""
 
 from __future__ import annotations
 
-from ganlab.study.optimize._gpus import parse_gpus
 from ganlab.study.optimize._objective import TrialObjective, metric_from_epoch
-from ganlab.study.optimize._optimize import (
-    OptimizeSummary,
-    check_run_options,
-    load_or_create_study,
-    optimize_study,
-)
+from ganlab.study.optimize._optimize import OptimizeSummary, load_or_create_study
 from ganlab.study.optimize._preflight import check_finite, check_study
 from ganlab.study.optimize._samplers import create_pruner, create_sampler
 from ganlab.study.optimize._space import (
@@ -26,14 +20,11 @@ __all__ = [
     "TrialObjective",
     "apply_values",
     "check_finite",
-    "check_run_options",
     "check_study",
     "create_pruner",
     "create_sampler",
     "expand_search_space",
     "load_or_create_study",
     "metric_from_epoch",
-    "optimize_study",
-    "parse_gpus",
     "sample_config",
 ]

@@ -1,38 +1,32 @@
-"""Running the Optuna study: one or several worker processes over one shared storage.
+"""Running the Optuna trials in this process, over a storage other workers may share.
 
 ``n_trials`` counts finished trials (COMPLETE or PRUNED) of the whole study: running the same
 command again starts only the missing ones, and workers on other machines that join the same
 storage stop when the study has enough. Before each trial a worker checks ``finished + running
 < n_trials``, so concurrent workers overshoot by at most the trials started in the same instant.
 
-``--jobs J`` starts J processes (``multiprocessing`` spawn): each one opens the storage itself
-and runs trials until the study is full. Processes, not threads: the GIL and torch's own
-thread pool make threads useless for training; each process gets ``cores / J`` torch threads
-and one GPU (round-robin, see :mod:`ganlab.study.optimize._gpus`).
+Several worker processes on this machine (``--jobs N``) are the pool's
+(:mod:`ganlab.study.pool`); both ways start from :func:`open_trials` and end with
+:func:`close_trials`, and both run each trial with a :class:`TrialWorker`.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ganlab.errors import ConfigError, GanlabError
+from ganlab.study._gpus import GPU_ATTR
 from ganlab.study._layout import StudyLayout
 from ganlab.study.events import (
     EventFn,
     StageFinished,
     StageStarted,
     TrialFinished,
-    WorkersPolled,
 )
-from ganlab.study.optimize._gpus import GPU_ATTR, assign_gpus, device_in_process, only_gpu
 from ganlab.study.optimize._objective import TrialObjective
-from ganlab.study.pipeline._run_pipeline import RunResult, run_pipeline
 from ganlab.study.storage._storage import open_storage, record_study
 from ganlab.study.storage._workers import RUN_ATTR, WorkerToken, fail_dead_trials
 
@@ -40,6 +34,7 @@ if TYPE_CHECKING:
     import optuna
 
     from ganlab.config import Config
+    from ganlab.study._context import RunContext
 
 MAX_CONSECUTIVE_FAILURES = 5  # a worker stops after this many failed trials in a row
 LATE_REASON = ("declared dead by another worker (no heartbeat for the grace period); "
@@ -106,49 +101,6 @@ def load_or_create_study(
     return study
 
 
-def optimize_study(
-    cfg: Config,
-    *,
-    n_trials: int | None = None,
-    timeout: float | None = None,
-    jobs: int = 1,
-    storage: str | None = None,
-    device: str | None = None,
-    on_event: EventFn | None = None,
-    pipeline: Callable[..., RunResult] = run_pipeline,
-    gpus: list[str] | None = None,
-) -> OptimizeSummary:
-    """Run (or continue) the Optuna study of ``cfg`` until it has ``n_trials`` finished trials.
-
-    Args:
-        cfg: The loaded study file.
-        n_trials: Finished trials wanted (default ``study.n_trials``).
-        timeout: Stop starting trials after this many seconds (default ``study.timeout``).
-        jobs: Worker processes on this machine.
-        storage: Storage URL (default ``study.storage``, else the journal file).
-        device: ``auto``, ``cpu`` or ``cuda`` (default ``study.device``).
-        on_event: Progress callback: the ``trials`` stage's events; with ``jobs > 1`` only
-            :class:`~ganlab.study.events.WorkersPolled` between its start and end.
-        pipeline: The per-run function (``run_pipeline``; swappable for library users).
-        gpus: GPU ids the workers are pinned to, round-robin (default: every visible GPU);
-            see :mod:`ganlab.study.optimize._gpus`.
-    """
-    trials = open_trials(cfg, n_trials=n_trials, timeout=timeout, jobs=jobs, storage=storage,
-                         device=device, gpus=gpus, on_event=on_event)
-    study, layout, pinned, device_name = (trials.study, trials.layout, trials.pinned,
-                                          trials.device_name)
-    if jobs == 1:
-        if pinned[0] is not None:
-            device_name = device_in_process(pinned[0])
-        _worker_loop(cfg, study, layout, trials.params, device_name, trials.n_trials,
-                     trials.deadline, on_event, pipeline,
-                     {RUN_ATTR: trials.run_id, GPU_ATTR: pinned[0]})
-    else:
-        _run_processes(cfg, trials.url, layout, device_name, trials.n_trials, trials.deadline,
-                       pinned, study, on_event, trials.run_id)
-    return close_trials(cfg, trials, on_event)
-
-
 @dataclass
 class TrialsRun:
     """The trials stage of one ``study run`` call, opened by :func:`open_trials`."""
@@ -156,49 +108,48 @@ class TrialsRun:
     study: Any  # the optuna.Study
     layout: StudyLayout
     params: list
-    url: str | None
-    device_name: str
-    pinned: list[str | None]  # the GPU of each worker (see ``assign_gpus``)
     n_trials: int
     deadline: float | None
     run_id: str  # marks the trials this call starts (its "started now")
     failed_dead: list[int]
 
 
-def open_trials(
-    cfg: Config,
-    *,
-    n_trials: int | None = None,
-    timeout: float | None = None,
-    jobs: int = 1,
-    storage: str | None = None,
-    device: str | None = None,
-    gpus: list[str] | None = None,
-    on_event: EventFn | None = None,
-) -> TrialsRun:
-    """Check the options, open (or create) the study, fail dead workers' trials, announce the
-    ``trials`` stage; what every way of running the trials starts from."""
+def open_trials(cfg: Config, ctx: RunContext, *, n_trials: int | None = None,
+                timeout: float | None = None) -> TrialsRun:
+    """Check the study file, open (or create) the study in ``ctx.storage``, fail dead
+    workers' trials, announce the ``trials`` stage; what every way of running the trials
+    starts from.
+
+    Args:
+        cfg: The loaded study file.
+        ctx: The run's context (its storage and progress sink).
+        n_trials: Finished trials wanted (default ``study.n_trials``).
+        timeout: Stop starting trials after this many seconds (default ``study.timeout``).
+    """
+    from ganlab.study.optimize._preflight import check_study
     from ganlab.study.optimize._space import expand_search_space
 
-    check_run_options(cfg, jobs=jobs, storage=storage, device=device, gpus=gpus)
+    check_study(cfg)
     n_trials = cfg.study.n_trials if n_trials is None else n_trials
     timeout = cfg.study.timeout if timeout is None else timeout
-    url = storage if storage is not None else cfg.study.storage
-    device_name = device or cfg.study.device
-    pinned = assign_gpus(jobs, gpus, device_name)
     layout = StudyLayout.of_config(cfg)
     layout.root.mkdir(parents=True, exist_ok=True)
     params = expand_search_space(cfg)
-    store = open_storage(url, layout, heartbeat_seconds=cfg.study.heartbeat_seconds)
+    store = open_storage(ctx.storage, layout, heartbeat_seconds=cfg.study.heartbeat_seconds)
     study = load_or_create_study(cfg, store, params=params)
-    record_study(cfg, layout, url)
+    record_study(cfg, layout, ctx.storage)
     objectives = [o.metric for o in cfg.study.objectives]
     failed_dead = fail_dead_trials(study, layout, objectives=objectives)
     deadline = time.time() + timeout if timeout else None
-    (on_event or (lambda _e: None))(StageStarted("trials", total=n_trials, done=sum(
+    ctx.on_event(StageStarted("trials", total=n_trials, done=sum(
         t.state in finished_states() for t in study.get_trials(deepcopy=False))))
-    return TrialsRun(study, layout, params, url, device_name, pinned, n_trials, deadline,
-                     uuid.uuid4().hex, failed_dead)
+    return TrialsRun(study, layout, params, n_trials, deadline, uuid.uuid4().hex, failed_dead)
+
+
+def run_trials(cfg: Config, trials: TrialsRun, ctx: RunContext) -> None:
+    """Run the opened trials in this process, on ``ctx.device``, until the study has
+    ``trials.n_trials`` finished ones (or the deadline passes)."""
+    _worker_loop(cfg, trials, ctx, {RUN_ATTR: trials.run_id, GPU_ATTR: ctx.workers[0]})
 
 
 def close_trials(cfg: Config, trials: TrialsRun, on_event: EventFn | None = None
@@ -235,28 +186,6 @@ def _trials_line(summary: OptimizeSummary, study: optuna.Study) -> str:
     return line
 
 
-def check_run_options(
-    cfg: Config, *, jobs: int = 1, storage: str | None = None, device: str | None = None,
-    gpus: list[str] | None = None,
-) -> None:
-    """Fail fast on options and study files that cannot work (before any trial starts); the
-    study-file part is :func:`~ganlab.study.check_study`, which ``config check`` runs too."""
-    from ganlab.device import resolve_device
-    from ganlab.study.optimize._preflight import check_study
-
-    if jobs < 1:
-        raise ConfigError(f"expected at least 1 worker, got {jobs}", path="jobs")
-    resolve_device(device or cfg.study.device)  # "cuda" without a GPU
-    if gpus is not None:
-        assign_gpus(jobs, gpus, device or cfg.study.device)  # GPUs this machine lacks
-    url = storage if storage is not None else cfg.study.storage
-    if jobs > 1 and url == ":memory:":
-        raise ConfigError("more than one worker needs a shared storage, not ':memory:'",
-                          path=("jobs", "study.storage"),
-                          hint="use the default journal or a database URL, or one worker")
-    check_study(cfg)
-
-
 def best_trial_info(study: optuna.Study) -> dict[str, Any] | None:
     """Number, values and parameters of the best trial (the first of the Pareto front)."""
     try:
@@ -270,26 +199,17 @@ def best_trial_info(study: optuna.Study) -> dict[str, Any] | None:
             "config_values": t.user_attrs.get("config_values", {})}
 
 
-def _worker_loop(
-    cfg: Config,
-    study: optuna.Study,
-    layout: StudyLayout,
-    params: list,
-    device_name: str,
-    n_trials: int,
-    deadline: float | None,
-    on_event: EventFn | None,
-    pipeline: Callable[..., RunResult],
-    attrs: dict[str, Any],
-) -> None:
+def _worker_loop(cfg: Config, trials: TrialsRun, ctx: RunContext, attrs: dict[str, Any]
+                 ) -> None:
     """Run trials until the study has ``n_trials`` finished ones (or the deadline passes).
 
     When the remaining trials are all RUNNING in other workers, this worker waits for them
     instead of leaving: one that fails (or whose worker dies, detected after the heartbeat
     grace period) leaves room for another trial, so a study never ends short.
     """
-    worker = TrialWorker(cfg, study, layout, params, device_name, on_event=on_event,
-                         pipeline=pipeline, attrs=attrs)
+    study, layout, n_trials, deadline = (trials.study, trials.layout, trials.n_trials,
+                                         trials.deadline)
+    worker = TrialWorker(cfg, study, layout, trials.params, ctx, attrs=attrs)
     failures: list[str] = []
     try:
         while deadline is None or time.time() < deadline:
@@ -311,32 +231,26 @@ class TrialWorker:
 
     Args:
         cfg, study, layout, params: The study file, the opened study, its folders and space.
-        device_name: ``auto``, ``cpu``, ``cuda`` or ``cuda:N``.
-        on_event: Progress callback of the trials' events.
-        pipeline: The per-run function.
+        ctx: The worker's context: its device, progress sink, trackers and pipeline.
         attrs: Extra user attributes of every trial (``None`` values are left out).
     """
 
     def __init__(self, cfg: Config, study: optuna.Study, layout: StudyLayout, params: list,
-                 device_name: str, *, on_event: EventFn | None = None,
-                 pipeline: Callable[..., RunResult] = run_pipeline,
-                 attrs: dict[str, Any] | None = None) -> None:
+                 ctx: RunContext, *, attrs: dict[str, Any] | None = None) -> None:
         from optuna.artifacts import FileSystemArtifactStore
-
-        from ganlab.device import resolve_device
 
         layout.artifacts.mkdir(parents=True, exist_ok=True)
         self.study = study
         self.token = WorkerToken(layout)
         extra = {k: v for k, v in (attrs or {}).items() if v is not None}
         self.objective = TrialObjective(
-            cfg, layout, params, device=resolve_device(device_name),
+            cfg, layout, params, device=ctx.device,
             worker_attrs={**self.token.attrs(), **extra},
-            artifact_store=FileSystemArtifactStore(str(layout.artifacts)), on_event=on_event,
-            pipeline=pipeline,
+            artifact_store=FileSystemArtifactStore(str(layout.artifacts)),
+            on_event=ctx.on_event, pipeline=ctx.pipeline,
         )
-        self.callbacks = _tracking_callbacks(cfg, [o.metric for o in cfg.study.objectives])
-        self.on_event = on_event
+        self.callbacks = ctx.trackers.optuna_callbacks([o.metric for o in cfg.study.objectives])
+        self.on_event = ctx.on_event
 
     def run_one(self) -> tuple[int | None, str | None]:
         """Run one trial: its number and, if it failed, its fail reason (else ``None``).
@@ -388,15 +302,6 @@ def _declared_dead(study: optuna.Study, objective: TrialObjective,
     return True
 
 
-def _tracking_callbacks(cfg: Config, objectives: list[str]) -> list[Any]:
-    """Optuna callbacks of the study's trackers (MLflow when ``study.mlflow`` is set)."""
-    if not cfg.study.mlflow:
-        return []
-    from ganlab.tracking import mlflow_callback
-
-    return [mlflow_callback(cfg.study.mlflow, objectives)]
-
-
 def count_failure(failures: list[str], number: int | None, reason: str | None,
                   layout: StudyLayout) -> None:
     """Append a failed trial's ``reason`` to ``failures`` (a success clears it); stop the
@@ -431,80 +336,3 @@ def _fail_stale(study: optuna.Study) -> None:
 
     if is_heartbeat_enabled(study._storage):
         fail_stale_trials(study)
-
-
-def _process_main(
-    cfg: Config,
-    url: str | None,
-    device_name: str,
-    n_trials: int,
-    deadline: float | None,
-    threads: int,
-    run_id: str,
-    gpu: str | None,
-) -> None:
-    """Entry point of a spawned worker process (started with ``gpu`` as its only GPU)."""
-    import optuna
-    import torch
-
-    from ganlab.study.optimize._space import expand_search_space
-
-    torch.set_num_threads(threads)
-    optuna.logging.set_verbosity(optuna.logging.ERROR)
-    layout = StudyLayout.of_config(cfg)
-    params = expand_search_space(cfg)
-    store = open_storage(url, layout, heartbeat_seconds=cfg.study.heartbeat_seconds)
-    study = load_or_create_study(cfg, store, params=params)
-    if gpu is not None:
-        device_name = "cuda"  # CUDA_VISIBLE_DEVICES holds just this GPU: it is cuda:0
-    _worker_loop(cfg, study, layout, params, device_name, n_trials, deadline, None, run_pipeline,
-                 {RUN_ATTR: run_id, GPU_ATTR: gpu})
-
-
-def _run_processes(
-    cfg: Config,
-    url: str | None,
-    layout: StudyLayout,
-    device_name: str,
-    n_trials: int,
-    deadline: float | None,
-    gpus: list[str | None],
-    study: optuna.Study,
-    on_event: EventFn | None,
-    run_id: str,
-) -> None:
-    jobs = len(gpus)
-    ctx = multiprocessing.get_context("spawn")
-    threads = max(1, (os.cpu_count() or 1) // jobs)
-    procs = [
-        ctx.Process(target=_process_main, name=f"ganlab-worker-{i}",
-                    args=(cfg, url, device_name, n_trials, deadline, threads, run_id, gpus[i]))
-        for i in range(jobs)
-    ]
-    for p, gpu in zip(procs, gpus, strict=True):
-        with only_gpu(gpu):  # the child starts with this GPU as its only visible one
-            p.start()
-    try:
-        while any(p.is_alive() for p in procs):
-            if on_event is not None:
-                from optuna.trial import TrialState
-
-                trials = study.get_trials(deepcopy=False)
-                on_event(WorkersPolled(sum(t.state in finished_states() for t in trials),
-                                       sum(t.state == TrialState.RUNNING for t in trials)))
-            time.sleep(1.0)
-    except BaseException:
-        for p in procs:
-            if p.is_alive():
-                p.terminate()
-        raise
-    finally:
-        for p in procs:
-            p.join()
-    bad = [p for p in procs if p.exitcode]
-    if bad:
-        codes = ", ".join(f"{p.name}: exit {p.exitcode}" for p in bad)
-        raise GanlabError(
-            f"{len(bad)} of {jobs} worker processes stopped with an error ({codes}); completed "
-            f"trials are saved. Their messages are above; rerun to continue"
-        )

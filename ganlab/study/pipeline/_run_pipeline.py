@@ -106,20 +106,14 @@ def run_pipeline(
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_json(out_dir / "config.json", config_to_dict(cfg))
-    tb = _tensorboard(cfg, out_dir)
+    from ganlab.tracking import Trackers
+
+    tb = Trackers.of(cfg.study).run_log(out_dir)
     try:
         return _run(cfg, out_dir, work_dir, device, seed, report, gan_dir, tb)
     finally:
         if tb is not None:
             tb.close()
-
-
-def _tensorboard(cfg: Config, out_dir: Path) -> Any:
-    if not cfg.study.tensorboard:
-        return None
-    from ganlab.tracking import TensorBoardLog
-
-    return TensorBoardLog(out_dir / "tensorboard")
 
 
 def _run(cfg: Config, out_dir: Path, work_dir: Path, device: torch.device, seed: int,
@@ -196,12 +190,12 @@ class _Phase:
 
 def _gan_phase(phase: _Phase, gan_path: Path, result: RunResult) -> dict[str, Any]:
     """Train the GAN (or reuse a finished one in ``gan_path``), score it; its flat metrics."""
-    from ganlab.tracking import tee_report
+    from ganlab.tracking import Trackers
 
     cfg, tb = phase.cfg, phase.tb
     trained_now = not (gan_path / "gan_result.json").exists()
     gan = _train_or_reuse_gan(cfg, phase.data, gan_path, phase.device, phase.seed, phase.augment,
-                              tee_report(phase.report, tb, lambda: sorted(
+                              Trackers.report(phase.report, tb, lambda: sorted(
                                   (gan_path / "samples").glob("epoch_*.png"))))
     if tb is not None:
         if not trained_now:  # a shared GAN trained by an earlier run
@@ -232,13 +226,13 @@ def _classifier_phase(phase: _Phase, result: RunResult) -> dict[str, Any]:
         with_gan_checkpoint,
     )
     from ganlab.data import prepare_data
-    from ganlab.tracking import tee_report
+    from ganlab.tracking import Trackers
 
     cfg, tb = phase.cfg, phase.tb
     clf_cfg = cfg.classifier
     model = with_gan_checkpoint(clf_cfg.model, result.gan_checkpoint)  # GAN pretraining
     clf_cfg = dataclasses.replace(clf_cfg, model=model)
-    both = tee_report(phase.report, tb)
+    both = Trackers.report(phase.report, tb)
     clf_report = (lambda e, m: both("classifier", e, m)) if both else None
     clf_data = phase.data
     if classifier_data(cfg) is not cfg.data:  # classifier.image_size differs from the GAN's

@@ -15,22 +15,26 @@ from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING, Any
 
 from ganlab.errors import GanlabError
-from ganlab.study.optimize._gpus import GPU_ATTR, only_gpu
+from ganlab.study._gpus import GPU_ATTR, only_gpu
 from ganlab.study.pool._lifetime import REPEAT_S, Interrupts, die_with_parent
 from ganlab.study.storage._workers import RUN_ATTR
 
 if TYPE_CHECKING:
     from ganlab.config import Config
+    from ganlab.study._context import RunContext
 
 STOP_GRACE_S = 60.0  # how long stopped workers get to record their interrupted trials
 
 
-def worker_main(conn: Connection, cfg: Config, url: str | None, device_name: str,
-                threads: int, gpu: str | None, run_id: str, parent_pid: int) -> None:
-    """Entry point of a worker: run the units the parent sends until it says stop."""
+def worker_main(conn: Connection, cfg: Config, ctx: RunContext, threads: int, run_id: str,
+                parent_pid: int) -> None:
+    """Entry point of a worker: run the units the parent sends until it says stop (``ctx``:
+    the worker's context, :meth:`RunContext.for_worker`)."""
     die_with_parent(parent_pid)
     interrupts = Interrupts()
     interrupts.install()
+    import dataclasses
+
     import optuna
     import torch
 
@@ -38,10 +42,8 @@ def worker_main(conn: Connection, cfg: Config, url: str | None, device_name: str
 
     torch.set_num_threads(threads)
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    if gpu is not None:
-        device_name = "cuda"  # CUDA_VISIBLE_DEVICES holds just this GPU: it is cuda:0
-    state = WorkerState(cfg, url, device_name, {RUN_ATTR: run_id, GPU_ATTR: gpu},
-                        emit=lambda ev: conn.send(("event", ev)))
+    ctx = dataclasses.replace(ctx, on_event=lambda ev: conn.send(("event", ev)))
+    state = WorkerState(cfg, ctx, {RUN_ATTR: run_id, GPU_ATTR: ctx.workers[0]})
     try:
         while interrupts.signum is None and (unit := _receive(conn)) is not None:
             try:
@@ -66,30 +68,31 @@ def _receive(conn: Connection) -> Any:
 
 
 class WorkerProcs:
-    """``len(gpus)`` worker processes; worker ``i`` sees only GPU ``gpus[i]`` (if not None).
+    """``ctx.jobs`` worker processes; worker ``i`` sees only GPU ``ctx.workers[i]`` (if not
+    None) and gets ``ctx.worker_threads()`` torch threads.
 
     Args:
-        cfg: The study file; url, device_name, run_id: as for the trials.
-        gpus: The GPU of each worker (``assign_gpus``), which also gives their number.
+        cfg: The study file.
+        ctx: The run's context (device, GPUs, storage, trackers, pipeline).
+        run_id: Marks the trials this run starts.
     """
 
-    def __init__(self, cfg: Config, *, url: str | None, device_name: str,
-                 gpus: list[str | None], run_id: str) -> None:
-        ctx = multiprocessing.get_context("spawn")
-        threads = max(1, (os.cpu_count() or 1) // len(gpus))  # each worker's share of cores
+    def __init__(self, cfg: Config, ctx: RunContext, *, run_id: str) -> None:
+        spawn = multiprocessing.get_context("spawn")
+        threads = ctx.worker_threads()
         self.procs: list[Any] = []
         self.conns: list[Connection] = []
-        for i, gpu in enumerate(gpus):
-            ours, theirs = ctx.Pipe()
-            proc = ctx.Process(target=worker_main, name=f"ganlab-worker-{i}",
-                               args=(theirs, cfg, url, device_name, threads, gpu, run_id,
-                                     os.getpid()))
+        for i, gpu in enumerate(ctx.workers):
+            ours, theirs = spawn.Pipe()
+            proc = spawn.Process(target=worker_main, name=f"ganlab-worker-{i}",
+                                 args=(theirs, cfg, ctx.for_worker(gpu), threads, run_id,
+                                       os.getpid()))
             with only_gpu(gpu):  # the child starts with this GPU as its only visible one
                 proc.start()
             theirs.close()
             self.procs.append(proc)
             self.conns.append(ours)
-        self.alive = set(range(len(gpus)))
+        self.alive = set(range(ctx.jobs))
 
     def send(self, i: int, unit: Any) -> None:
         self.conns[i].send(unit)

@@ -6,13 +6,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ganlab.errors import GanlabError
-from ganlab.study.events import EventFn
 from ganlab.study.pool._procs import WorkerProcs, interrupt_signal
 from ganlab.study.pool._scheduler import Scheduler
 from ganlab.study.pool._units import plan_gans, plan_runs, trial_gan
 
 if TYPE_CHECKING:
     from ganlab.config import Config
+    from ganlab.study._context import RunContext
     from ganlab.study.optimize._optimize import OptimizeSummary, TrialsRun
     from ganlab.study.pool._lifetime import StudyLock
 
@@ -20,13 +20,13 @@ if TYPE_CHECKING:
 def run_pool(
     cfg: Config,
     trials: TrialsRun,
+    ctx: RunContext,
     *,
     lock: StudyLock | None,
-    on_event: EventFn,
-    stage_done: Callable[[str], None],
+    stage_done: Callable[[str], None] = lambda _stage: None,
 ) -> OptimizeSummary:
     """Run the opened trials and, when ``lock`` is given, the baseline and ablation runs, on
-    ``len(trials.pinned)`` workers; returns the trials' summary.
+    ``ctx.jobs`` workers; returns the trials' summary. Progress goes to ``ctx.on_event``.
 
     ``stage_done(stage)`` is called (in this process) when the last run of ``baselines`` or
     ``ablation`` ended. Ctrl-C or SIGTERM here interrupts the workers the same way: their
@@ -38,9 +38,8 @@ def run_pool(
     runs = plan_runs(cfg, layout) if lock is not None else []
     key = trial_gan(cfg, trials.params)
     gans = plan_gans(layout, runs, (cfg, key) if key else None)
-    procs = WorkerProcs(cfg, url=trials.url, device_name=trials.device_name, gpus=trials.pinned,
-                        run_id=trials.run_id)
-    sched = Scheduler(cfg, procs, trials, gans, runs, key, lock if runs else None, on_event,
+    procs = WorkerProcs(cfg, ctx, run_id=trials.run_id)
+    sched = Scheduler(cfg, procs, trials, gans, runs, key, lock if runs else None, ctx.on_event,
                       stage_done)
     try:
         sched.run()

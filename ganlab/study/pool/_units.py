@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ganlab.errors import GanlabError
 from ganlab.io import disk_fault
-from ganlab.study.events import EpochEnd, EventFn, phase_epochs
+from ganlab.study.events import EpochEnd, phase_epochs
 from ganlab.study.pipeline._run_pipeline import (
     describe_fault,
     gan_cache_key,
@@ -28,6 +28,7 @@ from ganlab.study.pipeline._run_pipeline import (
 
 if TYPE_CHECKING:
     from ganlab.config import Config
+    from ganlab.study._context import RunContext
     from ganlab.study._layout import StudyLayout
 
 _TRIAL_GAN_PATHS = ("classifier.mode", "classifier.enabled", "classifier.model",
@@ -106,21 +107,18 @@ class WorkerState:
 
     Args:
         cfg: The study file.
-        url: The storage URL (``None``: the study's journal).
-        device_name: The device of every unit.
+        ctx: The worker's context: its device, storage, progress sink (sends an event to the
+            parent), trackers and pipeline.
         attrs: User attributes recorded on each trial (run id, GPU).
-        emit: Sends an event to the parent.
     """
 
-    def __init__(self, cfg: Config, url: str | None, device_name: str, attrs: dict[str, Any],
-                 emit: EventFn) -> None:
-        from ganlab.device import resolve_device
+    def __init__(self, cfg: Config, ctx: RunContext, attrs: dict[str, Any]) -> None:
         from ganlab.study._layout import StudyLayout
 
-        self.cfg, self.url, self.device_name, self.attrs = cfg, url, device_name, attrs
+        self.cfg, self.ctx, self.attrs = cfg, ctx, attrs
         self.layout = StudyLayout.of_config(cfg)
-        self.device = resolve_device(device_name)
-        self.emit = emit
+        self.device = ctx.device
+        self.emit = ctx.on_event
         self._trials: Any = None
 
     def run(self, unit: Unit) -> Any:
@@ -133,7 +131,8 @@ class WorkerState:
         if unit.kind == "gan":
             return self._gan(unit)
         cached_run(unit.cfg, out_dir=unit.out_dir, seed=unit.seed, layout=self.layout,
-                   device=self.device, label=unit.label, stage=unit.stage, on_event=self.emit)
+                   device=self.device, label=unit.label, stage=unit.stage, on_event=self.emit,
+                   pipeline=self.ctx.pipeline)
         return None
 
     def _gan(self, unit: Unit) -> str | None:
@@ -160,10 +159,10 @@ class WorkerState:
             from ganlab.study.storage._storage import open_storage
 
             params = expand_search_space(self.cfg)
-            study = load_or_create_study(self.cfg, open_storage(self.url, self.layout),
+            study = load_or_create_study(self.cfg, open_storage(self.ctx.storage, self.layout),
                                          params=params)
-            self._trials = TrialWorker(self.cfg, study, self.layout, params, self.device_name,
-                                       on_event=self.emit, attrs=self.attrs)
+            self._trials = TrialWorker(self.cfg, study, self.layout, params, self.ctx,
+                                       attrs=self.attrs)
         return self._trials
 
     def close(self) -> None:

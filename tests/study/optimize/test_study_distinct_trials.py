@@ -13,7 +13,7 @@ import pytest
 from study_helpers import fake_pipeline as _fake_pipeline
 
 from ganlab.config import load_config
-from ganlab.study import StudyLayout, optimize_study
+from ganlab.study import RunContext, StudyLayout, optimize_study
 from ganlab.study.optimize._seeds import SEED_ATTR, trial_seed
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
@@ -25,7 +25,7 @@ optuna.logging.set_verbosity(optuna.logging.ERROR)
 def test_three_restarts_draw_no_duplicated_parameters(write_study, tmp_path: Path) -> None:
     cfg = load_config(write_study("restarts", n_trials=2))
     for n in (2, 4, 6, 8):  # the first run, then three restarts, each asking for 2 more trials
-        optimize_study(cfg, n_trials=n, pipeline=_fake_pipeline)
+        optimize_study(cfg, RunContext.from_config(cfg, pipeline=_fake_pipeline), n_trials=n)
     layout = StudyLayout.of("restarts", tmp_path / "runs")
     study = optuna.load_study(study_name="restarts",
                               storage=optuna.storages.JournalStorage(

@@ -13,9 +13,8 @@ import torch
 
 from ganlab.config import load_config
 from ganlab.errors import ConfigError
-from ganlab.study import optimize_study
-from ganlab.study.optimize import _gpus
-from ganlab.study.optimize._gpus import GPU_ATTR, assign_gpus, only_gpu, parse_gpus
+from ganlab.study import RunContext, _gpus, optimize_study
+from ganlab.study._gpus import GPU_ATTR, assign_gpus, only_gpu, parse_gpus
 
 
 @pytest.fixture
@@ -71,7 +70,7 @@ def test_jobs_2_pins_one_gpu_per_worker(write_study, tmp_path: Path) -> None:
     """With two GPUs, the two workers' trials run on different GPUs (one GPU: both on it)."""
     name = f"gpu-{uuid.uuid4().hex[:6]}"
     cfg = load_config(write_study(name, n_trials=6))
-    summary = optimize_study(cfg, n_trials=6, jobs=2, device="cuda")
+    summary = optimize_study(cfg, RunContext.from_config(cfg, jobs=2, device="cuda"), n_trials=6)
     assert summary.n_finished >= 6
     trials = summary.study.get_trials()
     used = {t.user_attrs.get(GPU_ATTR) for t in trials

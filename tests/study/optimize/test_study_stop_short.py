@@ -18,7 +18,7 @@ from optuna.trial import FrozenTrial, TrialState
 from study_helpers import fake_pipeline as _fake_pipeline
 
 from ganlab.config import load_config
-from ganlab.study import StudyLayout, open_storage, optimize_study
+from ganlab.study import RunContext, StudyLayout, open_storage, optimize_study
 from ganlab.study.storage import _workers
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
@@ -49,11 +49,11 @@ def test_unclaimed_running_trial_is_failed_after_the_grace_period_and_replaced(
 ) -> None:
     monkeypatch.setattr(_workers, "UNCLAIMED_AFTER", 2.0)
     cfg = load_config(write_study("short", n_trials=2))
-    optimize_study(cfg, n_trials=2, pipeline=_fake_pipeline)
+    optimize_study(cfg, RunContext.from_config(cfg, pipeline=_fake_pipeline), n_trials=2)
     layout = StudyLayout.of("short", tmp_path / "runs")
     zombie = _add_running(open_storage(None, layout))  # young: within the grace period
 
-    summary = optimize_study(cfg, n_trials=3, pipeline=_fake_pipeline)
+    summary = optimize_study(cfg, RunContext.from_config(cfg, pipeline=_fake_pipeline), n_trials=3)
 
     assert summary.n_finished == 3 and summary.n_started == 1
     by_number = {t.number: t for t in _trials(layout)}
@@ -66,13 +66,13 @@ def test_started_now_counts_the_retry_of_a_dead_workers_trial(
     write_study, tmp_path: Path
 ) -> None:
     cfg = load_config(write_study("restart", n_trials=2))
-    optimize_study(cfg, n_trials=1, pipeline=_fake_pipeline)
+    optimize_study(cfg, RunContext.from_config(cfg, pipeline=_fake_pipeline), n_trials=1)
     layout = StudyLayout.of("restart", tmp_path / "runs")
     dead = {_workers.HOST_ATTR: socket.gethostname(), _workers.PID_ATTR: 2**22 + 7,
             _workers.TOKEN_ATTR: "gone"}
     killed = _add_running(open_storage(None, layout), user_attrs=dead)
 
-    summary = optimize_study(cfg, n_trials=2, pipeline=_fake_pipeline)
+    summary = optimize_study(cfg, RunContext.from_config(cfg, pipeline=_fake_pipeline), n_trials=2)
 
     assert summary.failed_dead == [killed]
     assert summary.n_finished == 2
@@ -82,14 +82,14 @@ def test_started_now_counts_the_retry_of_a_dead_workers_trial(
 def test_torn_end_of_a_finished_trial_keeps_it_complete(write_study, tmp_path: Path) -> None:
     """The journal's last line (the trial's COMPLETE) torn by a kill; its metrics.json exists."""
     cfg = load_config(write_study("torn", n_trials=1))
-    optimize_study(cfg, n_trials=1, pipeline=_fake_pipeline)
+    optimize_study(cfg, RunContext.from_config(cfg, pipeline=_fake_pipeline), n_trials=1)
     layout = StudyLayout.of("torn", tmp_path / "runs")
     data = layout.journal.read_bytes()
     last = data.rstrip(b"\n").rfind(b"\n") + 1
     assert b'"op_code":6' in data[last:]  # the last record is the trial's state change
     layout.journal.write_bytes(data[: last + 20])  # a kill in the middle of that append
 
-    summary = optimize_study(cfg, n_trials=1, pipeline=_fake_pipeline)
+    summary = optimize_study(cfg, RunContext.from_config(cfg, pipeline=_fake_pipeline), n_trials=1)
 
     assert summary.failed_dead == [] and summary.n_started == 0
     (trial,) = _trials(layout)

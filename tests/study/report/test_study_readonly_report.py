@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from ganlab.cli import app
 from ganlab.config import load_config
-from ganlab.study import optimize_study, write_report
+from ganlab.study import RunContext, optimize_study, write_report
 from ganlab.study.report import _report
 from ganlab.study.report._doc import Doc
 
@@ -36,7 +36,7 @@ def test_read_only_runs_folder_can_be_listed_shown_and_reported(
 ) -> None:
     runs = mount_point / "runs"
     cfg = load_config(write_study("ro", n_trials=2, output=runs))
-    optimize_study(cfg, n_trials=2, pipeline=_fake_pipeline)
+    optimize_study(cfg, RunContext.from_config(cfg, pipeline=_fake_pipeline), n_trials=2)
     (runs / "ro" / "optuna.journal.lock").unlink(missing_ok=True)
     subprocess.run(["mount", "-o", "remount,ro", str(mount_point)], check=True)
     with pytest.raises(OSError, match="Read-only"):
@@ -68,7 +68,7 @@ def test_a_report_rerun_that_dies_leaves_the_previous_report_whole(
     write_study, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cfg = load_config(write_study("atomic", n_trials=1))
-    optimize_study(cfg, n_trials=1, pipeline=_fake_pipeline)
+    optimize_study(cfg, RunContext.from_config(cfg, pipeline=_fake_pipeline), n_trials=1)
     runs = tmp_path / "runs"
     html = write_report("atomic", output=runs)
     report = html.parent

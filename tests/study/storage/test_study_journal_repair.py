@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from ganlab.cli import app
 from ganlab.config import load_config
-from ganlab.study import StudyLayout, open_storage, optimize_study
+from ganlab.study import RunContext, StudyLayout, open_storage, optimize_study
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 runner = CliRunner()
@@ -51,7 +51,7 @@ def test_corrupt_middle_line_is_named_and_repair_recovers_every_intact_trial(
 ) -> None:
     runs = tmp_path / "runs"
     cfg = load_config(write_study("corrupt", n_trials=5))
-    optimize_study(cfg, n_trials=5, pipeline=_fake_pipeline)
+    optimize_study(cfg, RunContext.from_config(cfg, pipeline=_fake_pipeline), n_trials=5)
     layout = StudyLayout.of("corrupt", runs)
     before = _snapshot(layout)
     creates = iter(range(100))
