@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ganlab.classify import classify_from_config, evaluate_folder
+from ganlab.classify import predict_images as predict
+
 if TYPE_CHECKING:
     from ganlab.classify import ClassifyResult, Prediction
     from ganlab.config import Config
@@ -38,7 +41,6 @@ def train_classifier(cfg: Config, ctx: RunContext, *, out_dir: Path | None = Non
         refit: Retrain the validated run in ``out_dir`` on train + validation.
         progress: The trainer's per-step and per-epoch callback.
     """
-    from ganlab.classify import classify_from_config
 
     return classify_from_config(cfg, work_dir=ctx.study.root, out_dir=out_dir,
                                 device=ctx.device, seed=seed,
@@ -61,7 +63,6 @@ def evaluate_classifier(ctx: RunContext, *, checkpoint: Path, folder: Path,
         bootstrap: Bootstrap resamples of the intervals.
         tta: Test-time views instead of the checkpoint's (False, ``flips``, ``dihedral``).
     """
-    from ganlab.classify import evaluate_folder
 
     out_dir = out_dir or checkpoint.parent / f"eval-{folder.resolve().name}"
     metrics = evaluate_folder(checkpoint, folder, out_dir=out_dir, device=ctx.device,
@@ -72,6 +73,5 @@ def evaluate_classifier(ctx: RunContext, *, checkpoint: Path, folder: Path,
 def predict_images(ctx: RunContext, *, checkpoint: Path, images: Sequence[Path]
                    ) -> list[Prediction]:
     """Each image's positive-class probability and predicted class (``ctx``: its device)."""
-    from ganlab.classify import predict_images as predict
 
     return predict(checkpoint, images, device=ctx.device)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ganlab.data import prepare_data as prepare
 from ganlab.study import StudyLayout
 from ganlab.study.events import DataReady, EventFn
 
@@ -27,7 +28,6 @@ def prepare_data(cfg: Config, ctx: RunContext | None = None, *, work_dir: Path |
         work_dir: Where the split and the cache live (default: the study folder).
         fold: The validation fold (``data.split.folds >= 2``).
     """
-    from ganlab.data import prepare_data as prepare
 
     if work_dir is None:
         layout = ctx.layout if ctx is not None and ctx.layout is not None else (

@@ -7,7 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ganlab.config import config_record
+from ganlab.data import build_augmentation
+from ganlab.gan import train_gan as train
+from ganlab.io import atomic_write_json
 from ganlab.jobs._data import prepare_data
+from ganlab.study import evaluate_gan
 from ganlab.study.events import EpochEnd
 
 if TYPE_CHECKING:
@@ -53,10 +58,6 @@ def train_gan(cfg: Config, ctx: RunContext, *, out_dir: Path | None = None,
         resume: Continue an existing checkpoint.
         progress: The trainer's per-step callback (a progress bar).
     """
-    from ganlab.config import config_record
-    from ganlab.data import build_augmentation
-    from ganlab.gan import train_gan as train
-    from ganlab.io import atomic_write_json
 
     data = prepare_data(cfg, ctx)
     out_dir = out_dir or ctx.study.root / "gan"
@@ -89,7 +90,6 @@ def score_gan(cfg: Config, ctx: RunContext, *, checkpoint: Path, out_dir: Path |
         feature_checkpoint: A classifier ``model.pt`` to take features from (default: one
             trained on the real train side, cached per study).
     """
-    from ganlab.study import evaluate_gan
 
     data = prepare_data(cfg, ctx)
     out_dir = out_dir or checkpoint.parent / "metrics"

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import ganlab.study
+
 if TYPE_CHECKING:
     from ganlab.config import Config
     from ganlab.study import RunContext, StudyRunSummary
@@ -35,26 +37,24 @@ def run_study(cfg: Config, ctx: RunContext, *, n_trials: int | None = None,
         timeout: Stop starting trials after this many seconds (default ``study.timeout``).
         trials_only: Run only the trials (an extra worker of a shared study).
     """
-    from ganlab.study import run_study as run
 
-    return run(cfg, ctx, n_trials=n_trials, timeout=timeout, trials_only=trials_only)
+    return ganlab.study.run_study(cfg, ctx, n_trials=n_trials, timeout=timeout,
+                                  trials_only=trials_only)
 
 
 def run_ablation(cfg: Config, ctx: RunContext) -> AblationResult:
     """Run (or resume) only the ablation of ``cfg`` (holding the study lock, as the stages
     after the trials of :func:`run_study` do) and return its tables."""
-    from ganlab.study import run_ablation as run
-    from ganlab.study import study_lock
 
-    with study_lock(cfg, ctx.on_event):
-        return AblationResult(run(cfg, ctx))
+    with ganlab.study.study_lock(cfg, ctx.on_event):
+        return AblationResult(ganlab.study.run_ablation(cfg, ctx))
 
 
 def write_report(cfg: Config, ctx: RunContext | None = None, *, out: Path | None = None
                  ) -> Path:
     """Write ``cfg``'s study report from its stored results; returns ``index.html``
     (``report.md`` is next to it). Nothing trains; ``ctx`` gives the storage URL."""
-    from ganlab.study import write_report as write
 
     storage = ctx.storage if ctx is not None else cfg.study.storage
-    return write(cfg.study.name, output=cfg.study.output, storage=storage, out=out)
+    return ganlab.study.write_report(cfg.study.name, output=cfg.study.output, storage=storage,
+                                     out=out)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import ganlab.device
 from ganlab.errors import ConfigError
 from ganlab.study._gpus import assign_gpus, device_in_process
 from ganlab.study._layout import StudyLayout
@@ -37,9 +38,7 @@ def ignore_event(_event: Event) -> None:
 
 
 def _resolve(setting: str) -> torch.device:
-    from ganlab.device import resolve_device
-
-    return resolve_device(setting)
+    return ganlab.device.resolve_device(setting)  # looked up per call: tests count the calls
 
 
 @dataclass(frozen=True)

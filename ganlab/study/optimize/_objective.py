@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ganlab.errors import GanlabError, Terminated
+from ganlab.errors import GanlabError, Terminated, TrainingError
 from ganlab.io import atomic_write_json, atomic_write_text, disk_fault
 from ganlab.study.events import (
     EpochEnd,
@@ -27,6 +27,7 @@ from ganlab.study.events import (
     phase_epochs,
 )
 from ganlab.study.optimize._seeds import SEED_ATTR, trial_seed
+from ganlab.study.optimize._space import sample_config
 from ganlab.study.pipeline._run_pipeline import (
     RunResult,
     describe_fault,
@@ -121,8 +122,6 @@ class TrialObjective:
     def _run(self, trial: optuna.Trial) -> float | tuple[float, ...]:
         import optuna
 
-        from ganlab.study.optimize._space import sample_config
-
         self.last_trial, self.last_failed = trial.number, False
         for key, value in self.worker_attrs.items():
             trial.set_user_attr(key, value)
@@ -170,8 +169,6 @@ class TrialObjective:
         return values[0] if len(values) == 1 else tuple(values)
 
     def _objective_values(self, metrics: dict[str, float]) -> list[float]:
-        from ganlab.errors import TrainingError
-
         values = []
         for name in self._metrics:
             if name not in metrics:

@@ -27,6 +27,10 @@ from ganlab.study.events import (
     TrialFinished,
 )
 from ganlab.study.optimize._objective import TrialObjective
+from ganlab.study.optimize._preflight import check_study
+from ganlab.study.optimize._samplers import create_pruner, create_sampler
+from ganlab.study.optimize._seeds import per_trial_sampler
+from ganlab.study.optimize._space import expand_search_space
 from ganlab.study.storage._storage import open_storage, record_study
 from ganlab.study.storage._workers import RUN_ATTR, WorkerToken, fail_dead_trials
 
@@ -69,10 +73,6 @@ def load_or_create_study(
     restarts never draw the same parameters.
     """
     import optuna
-
-    from ganlab.study.optimize._samplers import create_pruner, create_sampler
-    from ganlab.study.optimize._seeds import per_trial_sampler
-    from ganlab.study.optimize._space import expand_search_space
 
     params = expand_search_space(cfg) if params is None else params
     directions = [o.direction for o in cfg.study.objectives]
@@ -126,8 +126,6 @@ def open_trials(cfg: Config, ctx: RunContext, *, n_trials: int | None = None,
         n_trials: Finished trials wanted (default ``study.n_trials``).
         timeout: Stop starting trials after this many seconds (default ``study.timeout``).
     """
-    from ganlab.study.optimize._preflight import check_study
-    from ganlab.study.optimize._space import expand_search_space
 
     check_study(cfg)
     n_trials = cfg.study.n_trials if n_trials is None else n_trials

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ganlab.registry import PRUNERS, SAMPLERS
+
 if TYPE_CHECKING:
     import optuna
 
@@ -48,7 +50,6 @@ def create_sampler(
             builds its grid from it).
         n_objectives: Number of objectives (CMA-ES supports only one).
     """
-    from ganlab.registry import SAMPLERS
 
     return SAMPLERS.create(ref.name, seed=seed, search_space=distributions(params),
                            n_objectives=n_objectives, **ref.params)
@@ -56,6 +57,5 @@ def create_sampler(
 
 def create_pruner(ref: PluginRef) -> optuna.pruners.BasePruner:
     """The pruner plugin named by ``ref`` (``median``, ``hyperband``, ``none``, ...)."""
-    from ganlab.registry import PRUNERS
 
     return PRUNERS.create(ref.name, **ref.params)

@@ -14,9 +14,10 @@ import signal
 from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING, Any
 
-from ganlab.errors import GanlabError
+from ganlab.errors import GanlabError, Terminated
 from ganlab.study._gpus import GPU_ATTR, only_gpu
 from ganlab.study.pool._lifetime import REPEAT_S, Interrupts, die_with_parent
+from ganlab.study.pool._units import WorkerState
 from ganlab.study.storage._workers import RUN_ATTR
 
 if TYPE_CHECKING:
@@ -37,8 +38,6 @@ def worker_main(conn: Connection, cfg: Config, ctx: RunContext, threads: int, ru
 
     import optuna
     import torch
-
-    from ganlab.study.pool._units import WorkerState
 
     torch.set_num_threads(threads)
     optuna.logging.set_verbosity(optuna.logging.ERROR)
@@ -150,7 +149,6 @@ def _signal(proc: Any, signum: int) -> None:
 
 def interrupt_signal(exc: BaseException) -> int:
     """The signal that passes ``exc`` (the parent's) on to the workers."""
-    from ganlab.errors import Terminated
 
     return signal.SIGINT if isinstance(exc, KeyboardInterrupt) and not isinstance(
         exc, Terminated) else signal.SIGTERM

@@ -18,18 +18,25 @@ from typing import TYPE_CHECKING, Any
 
 from ganlab.errors import GanlabError
 from ganlab.io import disk_fault
+from ganlab.study._layout import StudyLayout
 from ganlab.study.events import EpochEnd, phase_epochs
+from ganlab.study.experiments._ablation import ablation_cells
+from ganlab.study.experiments._baselines import baseline_config, baseline_name
+from ganlab.study.experiments._cached_runs import cached_run
+from ganlab.study.optimize._optimize import TrialWorker, load_or_create_study
+from ganlab.study.optimize._space import apply_values, expand_search_space
 from ganlab.study.pipeline._run_pipeline import (
     describe_fault,
     gan_cache_key,
     load_run,
     needs_gan,
+    train_shared_gan,
 )
+from ganlab.study.storage._storage import open_storage
 
 if TYPE_CHECKING:
     from ganlab.config import Config
     from ganlab.study._context import RunContext
-    from ganlab.study._layout import StudyLayout
 
 _TRIAL_GAN_PATHS = ("classifier.mode", "classifier.enabled", "classifier.model",
                     "classifier.model.name")
@@ -62,9 +69,6 @@ def trial_gan(cfg: Config, params: list) -> str | None:
 
 def plan_runs(cfg: Config, layout: StudyLayout) -> list[Unit]:
     """The baseline and ablation runs (finished ones too), in the order ``--jobs 1`` runs them."""
-    from ganlab.study.experiments._ablation import ablation_cells
-    from ganlab.study.experiments._baselines import baseline_config, baseline_name
-    from ganlab.study.optimize._space import apply_values
 
     units: list[Unit] = []
     if cfg.baselines is not None and cfg.baselines.models:
@@ -113,8 +117,6 @@ class WorkerState:
     """
 
     def __init__(self, cfg: Config, ctx: RunContext, attrs: dict[str, Any]) -> None:
-        from ganlab.study._layout import StudyLayout
-
         self.cfg, self.ctx, self.attrs = cfg, ctx, attrs
         self.layout = StudyLayout.of_config(cfg)
         self.device = ctx.device
@@ -124,7 +126,6 @@ class WorkerState:
     def run(self, unit: Unit) -> Any:
         """Run ``unit``; a trial returns ``(number, fail reason or None)``, a GAN its failure
         reason (``None`` when trained). A full disk raises :class:`GanlabError`."""
-        from ganlab.study.experiments._cached_runs import cached_run
 
         if unit.kind == "trial":
             return self._trial_worker().run_one()
@@ -136,8 +137,6 @@ class WorkerState:
         return None
 
     def _gan(self, unit: Unit) -> str | None:
-        from ganlab.study.pipeline._run_pipeline import train_shared_gan
-
         def report(phase: str, epoch: int, metrics: dict) -> None:
             self.emit(EpochEnd(phase, epoch, dict(metrics), phase_epochs(unit.cfg, phase),
                                label=unit.label, seed=unit.seed))
@@ -154,9 +153,6 @@ class WorkerState:
 
     def _trial_worker(self) -> Any:
         if self._trials is None:
-            from ganlab.study.optimize._optimize import TrialWorker, load_or_create_study
-            from ganlab.study.optimize._space import expand_search_space
-            from ganlab.study.storage._storage import open_storage
 
             params = expand_search_space(self.cfg)
             study = load_or_create_study(self.cfg, open_storage(self.ctx.storage, self.layout),
