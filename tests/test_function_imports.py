@@ -18,25 +18,17 @@ LAZY = "# lazy:"  # the comment an allowed import carries, followed by why
 # "path:function" -> why the import of a ganlab module stays inside that function.
 ALLOWED: dict[str, str] = {}
 
-# Files being reworked (the CLI and the study runner, optimizer, pool and pipeline): the number
-# of function-level ganlab imports each still holds. Temporary: lower a number when imports move
-# to the top, delete the entry at 0; no file may gain one.
+# Files being reworked (the CLI, whose commands import heavy ganlab packages only when they
+# run, so that ``ganlab --help`` stays light): the number of function-level ganlab imports each
+# still holds. Temporary: lower a number when imports move to the top, delete the entry at 0;
+# no file may gain one.
 PENDING: dict[str, int] = {
-    "ganlab/cli/_classify.py": 10,
+    "ganlab/cli/_classify.py": 6,
     "ganlab/cli/_config.py": 2,
-    "ganlab/cli/_data.py": 7,
-    "ganlab/cli/_gan.py": 20,
+    "ganlab/cli/_data.py": 5,
+    "ganlab/cli/_gan.py": 9,
     "ganlab/cli/_options.py": 1,
     "ganlab/cli/_study.py": 12,
-    "ganlab/study/_run_study.py": 13,
-    "ganlab/study/optimize/_objective.py": 2,
-    "ganlab/study/optimize/_optimize.py": 9,
-    "ganlab/study/optimize/_preflight.py": 9,
-    "ganlab/study/optimize/_samplers.py": 2,
-    "ganlab/study/pipeline/_gan_metrics.py": 10,
-    "ganlab/study/pipeline/_run_pipeline.py": 14,
-    "ganlab/study/pool/_procs.py": 2,
-    "ganlab/study/pool/_units.py": 10,
 }
 
 

@@ -20,6 +20,7 @@ from ganlab.cli._app import (
     wants_json,
 )
 from ganlab.cli._options import SetOption, load_study
+from ganlab.errors import ConfigError
 
 app = make_app("Inspect image sets, generate the synthetic set, preview filters, write splits.")
 
@@ -136,7 +137,6 @@ def preview(
     --filter and --augment plugins given, none by default)."""
     from ganlab.config import DataConfig, PluginRef
     from ganlab.data import preview_grid
-    from ganlab.errors import ConfigError
 
     if (study_file is None) == (root is None):
         raise ConfigError("give either a STUDY_FILE or --root DIR (exactly one)")

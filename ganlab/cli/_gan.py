@@ -23,6 +23,8 @@ from ganlab.cli._app import (
     print_skipped,
 )
 from ganlab.cli._options import SetOption, load_study
+from ganlab.errors import WeightsError
+from ganlab.io import atomic_write_json
 
 app = make_app("Train GANs, sample checkpoints and score generated images (FID/KID, "
                "precision/recall/density/coverage, TSTR).")
@@ -131,8 +133,6 @@ def fid(
     ] = None,
 ) -> None:
     """FID (and KID) between two image folders, printed with its measurement protocol."""
-    from ganlab.errors import WeightsError
-    from ganlab.io import atomic_write_json
     from ganlab.jobs import RunContext
     from ganlab.metrics import build_backbone, compute_fid
 

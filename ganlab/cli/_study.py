@@ -19,6 +19,7 @@ from ganlab.cli._app import (
     make_app,
     wants_json,
 )
+from ganlab.cli._gan import say_inception_notice
 from ganlab.cli._options import SetOption, load_study
 
 if TYPE_CHECKING:
@@ -74,7 +75,6 @@ def run(
     ensembles."""
     import optuna
 
-    from ganlab.cli._gan import say_inception_notice
     from ganlab.jobs import RunContext
     from ganlab.study import check_study, needs_gan, parse_gpus
 
