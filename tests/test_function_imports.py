@@ -18,17 +18,22 @@ LAZY = "# lazy:"  # the comment an allowed import carries, followed by why
 # "path:function" -> why the import of a ganlab module stays inside that function.
 ALLOWED: dict[str, str] = {}
 
-# Files being reworked (the CLI, whose commands import heavy ganlab packages only when they
-# run, so that ``ganlab --help`` stays light): the number of function-level ganlab imports each
-# still holds. Temporary: lower a number when imports move to the top, delete the entry at 0;
-# no file may gain one.
-PENDING: dict[str, int] = {
+# Files whose functions import torch- or OpenCV-backed ganlab packages (ganlab.gan, .classify,
+# .data and what imports them) where they are used, so that light entry points stay light:
+# ``ganlab --help`` (every CLI module) and ``import ganlab.study`` (``study list``, ``show``,
+# ``report``: 0.6 s instead of 2.7 s measured 2026-12-07 on a 2-core AMD EPYC) load neither.
+# The number is what each file holds now: it may fall (lower it), never rise.
+LIGHT_START: dict[str, int] = {
     "ganlab/cli/_classify.py": 6,
     "ganlab/cli/_config.py": 2,
     "ganlab/cli/_data.py": 5,
     "ganlab/cli/_gan.py": 9,
     "ganlab/cli/_options.py": 1,
     "ganlab/cli/_study.py": 12,
+    "ganlab/study/_run_study.py": 12,
+    "ganlab/study/optimize/_preflight.py": 9,
+    "ganlab/study/pipeline/_gan_metrics.py": 10,
+    "ganlab/study/pipeline/_run_pipeline.py": 14,
 }
 
 
@@ -65,12 +70,12 @@ def function_imports(root: Path, package: str = "ganlab") -> list[tuple[str, int
 
 
 def unexplained(found: list[tuple[str, int, str]], root: Path,
-                allowed: dict[str, str], pending: dict[str, int]) -> list[str]:
-    """``file:line: why`` for each function-level import that ALLOWED and PENDING miss."""
+                allowed: dict[str, str], light: dict[str, int]) -> list[str]:
+    """``file:line: why`` for each function-level import that ALLOWED and LIGHT_START miss."""
     hits = []
     per_file = Counter(rel for rel, _, _ in found)
     for rel, line, function in found:
-        if rel in pending:
+        if rel in light:
             continue
         if f"{rel}:{function}" not in allowed:
             hits.append(f"{rel}:{line}: in {function}(): import at module top")
@@ -78,13 +83,13 @@ def unexplained(found: list[tuple[str, int, str]], root: Path,
         text = (root.parent / rel).read_text().splitlines()[line - 1]
         if LAZY not in text:
             hits.append(f"{rel}:{line}: allowed, but the import needs a '{LAZY} why' comment")
-    for rel, count in sorted(pending.items()):
+    for rel, count in sorted(light.items()):
         if per_file[rel] > count:
-            hits.append(f"{rel}: {per_file[rel]} function-level imports, PENDING allows {count}: "
-                        "import at module top")
+            hits.append(f"{rel}: {per_file[rel]} function-level imports, LIGHT_START allows "
+                        f"{count}: import at module top")
         elif per_file[rel] < count:
-            hits.append(f"{rel}: {per_file[rel]} function-level imports left: lower PENDING to "
-                        f"{per_file[rel]} (delete the entry at 0)")
+            hits.append(f"{rel}: {per_file[rel]} function-level imports left: lower "
+                        f"LIGHT_START to {per_file[rel]} (delete the entry at 0)")
     used = {f"{rel}:{function}" for rel, _, function in found}
     hits += [f"{key}: on ALLOWED but imports nothing there: remove it"
              for key in sorted(set(allowed) - used)]
@@ -93,7 +98,7 @@ def unexplained(found: list[tuple[str, int, str]], root: Path,
 
 def test_ganlab_modules_are_imported_at_module_top() -> None:
     root = REPO / "ganlab"
-    hits = unexplained(function_imports(root), root, ALLOWED, PENDING)
+    hits = unexplained(function_imports(root), root, ALLOWED, LIGHT_START)
     assert not hits, ("function-level imports of ganlab modules (move each to the top of its "
                       "module, or add it to ALLOWED with a reason):\n" + "\n".join(hits))
 
@@ -121,4 +126,4 @@ def test_the_rule_catches_a_planted_function_level_import(tmp_path: Path) -> Non
     assert hits == ["ganlab/sub/mod.py:7: in load(): import at module top",
                     "ganlab/sub/mod.py:13: in Box.open(): import at module top"]
     assert unexplained(found, pkg, {}, {"ganlab/sub/mod.py": 3}) == []
-    assert "PENDING allows 2" in unexplained(found, pkg, {}, {"ganlab/sub/mod.py": 2})[0]
+    assert "LIGHT_START allows 2" in unexplained(found, pkg, {}, {"ganlab/sub/mod.py": 2})[0]

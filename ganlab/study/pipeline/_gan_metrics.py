@@ -27,19 +27,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ganlab.classify import classifier_backbone, train_classifier
-from ganlab.data import build_augmentation
-from ganlab.errors import WeightsError
-from ganlab.gan import ClassCollapseDetector, generate, load_generator
-from ganlab.io import atomic_write_json, file_lock, read_state
-from ganlab.metrics import (
-    compute_fid,
-    fid_from_features,
-    image_features,
-    inception_backbone,
-    per_class_prdc,
-    resolve_inception_weights,
-)
+from ganlab.io import atomic_write_json, read_state
 
 if TYPE_CHECKING:
     import torch
@@ -77,6 +65,7 @@ def _cache_key(cfg: Config, data: PreparedData, clf_cfg: Any, *, seed: int) -> s
 
 def _augmentation(cfg: Config, clf_cfg: Any) -> Any:
     """``data.augmentations`` as one callable when the recipe ``clf_cfg`` augments, else None."""
+    from ganlab.data import build_augmentation
 
     return build_augmentation(cfg.data.augmentations) if clf_cfg.augment else None
 
@@ -93,6 +82,8 @@ def _real_classifier(cfg: Config, data: PreparedData, clf_cfg: Any, *, kind: str
     file lock keeps parallel trials from training it twice); early stopping and the threshold
     use the real validation side.
     """
+    from ganlab.classify import train_classifier
+    from ganlab.io import file_lock
 
     clf_cfg = dataclasses.replace(clf_cfg, mode="real", synthetic_ratio=0.0,
                                   synthetic_refresh="once", synthesis=None)
@@ -137,6 +128,8 @@ def _sample_classes(
     checkpoint: Path, n_per_class: list[int], *, device: torch.device, seed: int
 ) -> tuple[torch.Tensor, torch.Tensor, dict[str, Any]]:
     import torch
+
+    from ganlab.gan import generate, load_generator
 
     generator, meta = load_generator(checkpoint, device=device)
     labels = torch.cat([torch.full((n,), c, dtype=torch.long) for c, n in enumerate(n_per_class)])
@@ -185,6 +178,7 @@ def evaluate_gan(
         ``{"protocol", "per_class", "mean", "fd_classifier", "tstr", "collapse", "inception",
         "flat"}``; ``flat`` holds the ``gan.*`` numbers a study records.
     """
+    from ganlab.classify import classifier_backbone
 
     m = cfg.gan.metrics
     out_dir = Path(out_dir)
@@ -219,6 +213,7 @@ def _collapse(real: torch.Tensor, real_y: torch.Tensor | None, fake: torch.Tenso
               fake_y: torch.Tensor, *, names: list[str], ratio: float,
               seed: int) -> dict[str, Any]:
     """The per-class collapse check (``real_y`` ``None``: an unconditional generator)."""
+    from ganlab.gan import ClassCollapseDetector
 
     detector = ClassCollapseDetector(real, real_y, names, ratio=ratio, seed=seed)
     per_class = detector.measure(fake, fake_y)
@@ -255,6 +250,7 @@ def _feature_metrics(backbone: Any, real: torch.Tensor, real_y: torch.Tensor,
                      fake: torch.Tensor, fake_y: torch.Tensor, *, names: list[str],
                      k: int) -> dict[str, Any]:
     """Per-class PRDC and the classifier-feature Fréchet distance (overall and per class)."""
+    from ganlab.metrics import fid_from_features, image_features, per_class_prdc
 
     real_f, fake_f = image_features(real, backbone), image_features(fake, backbone)
     ry, fy = real_y.numpy(), fake_y.numpy()
@@ -284,6 +280,7 @@ def _tstr(cfg: Config, data: PreparedData, checkpoint: Path, *, out_dir: Path, w
     With ``gan.metrics.trtr`` the same recipe is also trained on the real train side (same seed,
     cached per study): TSTR is read against that reference (the ratio of Ravuri & Vinyals).
     """
+    from ganlab.classify import train_classifier
 
     m = cfg.gan.metrics
     clf_cfg = _tstr_config(cfg)
@@ -319,6 +316,9 @@ def _tstr(cfg: Config, data: PreparedData, checkpoint: Path, *, out_dir: Path, w
 
 def _inception(cfg: Config, real: torch.Tensor, fake: torch.Tensor, *,
                device: torch.device) -> dict[str, Any]:
+    from ganlab.errors import WeightsError
+    from ganlab.metrics import compute_fid, inception_backbone, resolve_inception_weights
+
     fid_cfg = cfg.gan.fid
     try:
         resolve_inception_weights(fid_cfg.inception_weights)

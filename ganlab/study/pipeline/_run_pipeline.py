@@ -16,22 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ganlab.classify import (
-    classifier_data,
-    gan_checkpoint_param,
-    refit_classifier,
-    train_classifier,
-    uses_gan,
-    with_gan_checkpoint,
-)
 from ganlab.config import config_to_dict
-from ganlab.data import build_augmentation, prepare_data
-from ganlab.errors import GanlabWarning, TrainingError
-from ganlab.gan import read_checkpoint, train_gan
 from ganlab.io import OnCorrupt, atomic_write_json, file_lock, read_state
-from ganlab.seeding import seed_everything
-from ganlab.study.pipeline._gan_metrics import METRICS_FILE, evaluate_gan, wants_gan_metrics
-from ganlab.tracking import Trackers
+from ganlab.study.pipeline._gan_metrics import wants_gan_metrics
 
 if TYPE_CHECKING:
     import torch
@@ -60,14 +47,16 @@ def needs_gan(cfg: Config) -> bool:
     GAN pretraining: the classifier plugin has the ``UsesGanCheckpoint`` capability and the
     study file leaves its checkpoint keyword unset.
     """
+    from ganlab.classify import gan_checkpoint_param, uses_gan
+
     if not cfg.gan.enabled:
         return False
     clf = cfg.classifier
-    pretrains = clf.enabled and (
+    uses_gan = clf.enabled and (
         uses_gan(clf) or gan_checkpoint_param(clf.model) is not None
     )
     gan_objective = any(o.metric.startswith("gan.") for o in cfg.study.objectives)
-    return pretrains or gan_objective or not clf.enabled
+    return uses_gan or gan_objective or not clf.enabled
 
 
 def flat_metrics(classify_metrics: dict | None, gan_metrics: dict | None) -> dict[str, float]:
@@ -117,6 +106,7 @@ def run_pipeline(
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_json(out_dir / "config.json", config_to_dict(cfg))
+    from ganlab.tracking import Trackers
 
     tb = Trackers.of(cfg.study).run_log(out_dir)
     try:
@@ -129,6 +119,8 @@ def run_pipeline(
 def _run(cfg: Config, out_dir: Path, work_dir: Path, device: torch.device, seed: int,
          report: ReportFn | None, gan_dir: Path | None, tb: Any) -> RunResult:
     """The body of :func:`run_pipeline` (``tb``: its TensorBoard log, or ``None``)."""
+    from ganlab.data import build_augmentation, prepare_data
+    from ganlab.seeding import seed_everything
 
     seed_everything(seed)
     data = prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=work_dir)
@@ -170,6 +162,8 @@ def train_shared_gan(
     The study's worker pool runs this as a unit of its own, so the runs that need the GAN
     start once it is there instead of waiting on its lock.
     """
+    from ganlab.data import build_augmentation, prepare_data
+    from ganlab.seeding import seed_everything
 
     seed_everything(seed)  # the same sequence as _run: seed, data, augmentation, GAN
     data = prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=work_dir)
@@ -196,6 +190,7 @@ class _Phase:
 
 def _gan_phase(phase: _Phase, gan_path: Path, result: RunResult) -> dict[str, Any]:
     """Train the GAN (or reuse a finished one in ``gan_path``), score it; its flat metrics."""
+    from ganlab.tracking import Trackers
 
     cfg, tb = phase.cfg, phase.tb
     trained_now = not (gan_path / "gan_result.json").exists()
@@ -223,6 +218,15 @@ def _gan_phase(phase: _Phase, gan_path: Path, result: RunResult) -> dict[str, An
 
 def _classifier_phase(phase: _Phase, result: RunResult) -> dict[str, Any]:
     """Train and evaluate the classifier (resuming an interrupted one); its metrics."""
+    from ganlab.classify import (
+        classifier_data,
+        refit_classifier,
+        train_classifier,
+        uses_gan,
+        with_gan_checkpoint,
+    )
+    from ganlab.data import prepare_data
+    from ganlab.tracking import Trackers
 
     cfg, tb = phase.cfg, phase.tb
     clf_cfg = cfg.classifier
@@ -262,6 +266,7 @@ def _classifier_phase(phase: _Phase, result: RunResult) -> dict[str, Any]:
 def _score_gan(cfg: Config, data: Any, checkpoint: Path, work_dir: Path, device: torch.device,
                seed: int) -> dict[str, Any]:
     """:func:`evaluate_gan` once per GAN: the figures are kept next to its checkpoint."""
+    from ganlab.study.pipeline._gan_metrics import METRICS_FILE, evaluate_gan
 
     out_dir = Path(checkpoint).parent / "metrics"
     cached = read_state(out_dir / METRICS_FILE, what="cached GAN metrics", on_corrupt="set_aside")
@@ -315,6 +320,8 @@ def _train_or_reuse_gan(
     augment: Any,
     report: ReportFn | None,
 ) -> dict[str, Any]:
+    from ganlab.gan import train_gan
+
     done = gan_dir / "gan_result.json"
     gan_dir.mkdir(parents=True, exist_ok=True)
     # one process trains a shared GAN; the others wait and reuse it (the kernel drops the
@@ -348,6 +355,9 @@ def _set_aside_if_unreadable(gan_dir: Path) -> None:
     """
     import time
     import warnings
+
+    from ganlab.errors import GanlabWarning, TrainingError
+    from ganlab.gan import read_checkpoint
 
     ckpt = gan_dir / "checkpoint.pt"
     if not ckpt.exists():
