@@ -4,7 +4,6 @@ parameter set drawn twice (both workers used to seed their samplers with ``study
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import uuid
 from pathlib import Path
@@ -12,26 +11,15 @@ from pathlib import Path
 import optuna
 import pytest
 from optuna.trial import TrialState
-from study_helpers import run_cli_subprocess
+from study_helpers import PG_URL, postgres_up, run_cli_subprocess
 
 from ganlab.study import StudyLayout
 from ganlab.study.storage._storage import database_url
 
-PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
-
-
-def _postgres_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.slow,
-    pytest.mark.skipif(not _postgres_up(), reason="no PostgreSQL server on 127.0.0.1:5432 "
+    pytest.mark.skipif(not postgres_up(), reason="no PostgreSQL server on 127.0.0.1:5432 "
                        "(.ci/run installs and starts one)"),
 ]
 
