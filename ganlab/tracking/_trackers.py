@@ -8,7 +8,7 @@ per-epoch ``report``, and the Optuna trials ask it for their callbacks (MLflow),
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,15 +41,9 @@ class Trackers:
         """The TensorBoard log of the run in ``out_dir`` (``None`` when off); close it."""
         return TensorBoardLog(out_dir / "tensorboard") if self.tensorboard else None
 
-    @contextlib.contextmanager
-    def opened(self, out_dir: Path) -> Iterator[TensorBoardLog | None]:
-        """:meth:`run_log` as a context manager that closes it."""
-        log = self.run_log(out_dir)
-        try:
-            yield log
-        finally:
-            if log is not None:
-                log.close()
+    def opened(self, out_dir: Path) -> contextlib.AbstractContextManager[TensorBoardLog | None]:
+        """:meth:`run_log` as a context manager that closes it (the log's own)."""
+        return self.run_log(out_dir) or contextlib.nullcontext(None)
 
     @staticmethod
     def report(report: ReportFn | None, log: TensorBoardLog | None,
