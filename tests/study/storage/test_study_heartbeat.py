@@ -51,6 +51,28 @@ def _wait_for(what: str, check, proc: subprocess.Popen, timeout: float = 180):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def _victims_trials(name: str, victim: subprocess.Popen) -> list[optuna.trial.FrozenTrial]:
+    """The victim's RUNNING trials whose parameters the sampler has suggested."""
+    return [t for t in _trials(name) if t.state == TrialState.RUNNING
+            and t.user_attrs.get(PID_ATTR) == victim.pid and t.params]
+
+
+def _stop_during_a_trial(name: str, victim: subprocess.Popen
+                         ) -> tuple[optuna.trial.FrozenTrial, float]:
+    """SIGSTOP the victim while it holds a trial with parameters, judged after the stop: a
+    trial seen running before it could end between the check and the signal."""
+    for _ in range(20):
+        _wait_for("the victim started a trial", lambda: _victims_trials(name, victim), victim)
+        os.killpg(victim.pid, signal.SIGSTOP)  # stops answering, keeps its locks
+        stopped_at = time.time()
+        time.sleep(0.2)  # a storage write in flight at the signal lands or never does
+        held = _victims_trials(name, victim)
+        if held:
+            return held[0], stopped_at
+        os.killpg(victim.pid, signal.SIGCONT)  # between trials: try again
+    raise AssertionError("the victim was never stopped inside a trial")
+
+
 @pytest.mark.parametrize("then", ["kill", "resume"])
 def test_stopped_worker_trial_is_failed_by_heartbeat_and_retried_once(
     write_study, tmp_path: Path, then: str
@@ -67,12 +89,7 @@ def test_stopped_worker_trial_is_failed_by_heartbeat_and_retried_once(
     survivor = run_cli_subprocess(*args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                   text=True)
     try:
-        owned = _wait_for("the victim started a trial", lambda: [
-            t for t in _trials(name)
-            if t.state == TrialState.RUNNING and t.user_attrs.get(PID_ATTR) == victim.pid
-        ], victim)[0]
-        os.killpg(victim.pid, signal.SIGSTOP)  # stops answering, keeps its locks
-        stopped_at = time.time()
+        owned, stopped_at = _stop_during_a_trial(name, victim)
         failed = _wait_for("the stopped trial to be failed", lambda: [
             t for t in _trials(name) if t.number == owned.number and t.state == TrialState.FAIL
         ], survivor)[0]
