@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ganlab.cli._app import console, make_app, print_skipped
+from ganlab.cli._modules import lazy
 from ganlab.cli._options import SetOption, load_study
 
 app = make_app("Train and evaluate benign/malignant classifiers; score trivial floors.")
@@ -37,14 +38,13 @@ SeedOpt = Annotated[int | None, typer.Option("--seed", help="Seed (default: stud
 
 
 def _metrics_table(title: str, metrics: dict[str, Any], splits: list[str]) -> Table:
-    from ganlab.metrics import METRICS, format_ci
 
     table = Table(title=title)
     table.add_column("metric")
     for split in splits:
         table.add_column(f"{split} [95% CI]")
-    for m in METRICS:
-        table.add_row(m, *(format_ci(_nan(metrics[s][m])) for s in splits))
+    for m in lazy.metrics.METRICS:
+        table.add_row(m, *(lazy.metrics.format_ci(_nan(metrics[s][m])) for s in splits))
     return table
 
 
@@ -84,14 +84,12 @@ def train(
     With data.split.folds = K >= 2: one model per fold and their average, saved as one
     classifier (model.pt) that `classify eval` loads like any other.
     """
-    from ganlab.jobs import RunContext, train_classifier
-
     cfg = load_study(study, profile=profile, sets=sets)
-    ctx = RunContext.from_config(cfg, device=device)
+    ctx = lazy.jobs.RunContext.from_config(cfg, device=device)
     with ClassifierProgress(console, cfg.classifier.monitor) as progress:
-        result = train_classifier(cfg, ctx, out_dir=out, seed=seed,
-                                  generator_checkpoint=gan_checkpoint, progress=progress.update,
-                                  resume=resume, refit=refit)
+        result = lazy.jobs.train_classifier(cfg, ctx, out_dir=out, seed=seed,
+                                            generator_checkpoint=gan_checkpoint,
+                                            progress=progress.update, resume=resume, refit=refit)
     proto = result.metrics["protocol"]
     if proto.get("resumed_at_epoch") is not None:
         console.print(f"resumed after epoch {proto['resumed_at_epoch']}")
@@ -165,11 +163,10 @@ def evaluate(
         "(the 8 rotations and reflections).")] = None,
 ) -> None:
     """Score a trained classifier on an image folder it never saw (its own preprocessing)."""
-    from ganlab.jobs import RunContext, evaluate_classifier
-
     views = None if tta is None else (False if tta is TtaViews.off else tta.value)
-    res = evaluate_classifier(RunContext.local(device=device), checkpoint=checkpoint,
-                              folder=folder, out_dir=out, bootstrap=bootstrap, tta=views)
+    res = lazy.jobs.evaluate_classifier(lazy.jobs.RunContext.local(device=device),
+                                        checkpoint=checkpoint, folder=folder, out_dir=out,
+                                        bootstrap=bootstrap, tta=views)
     console.print(_metrics_table(f"{folder} ({res.metrics['protocol']['n']} images)",
                                  res.metrics, ["test"]))
     console.print(_threshold_line(res.metrics["threshold"]))
@@ -183,14 +180,12 @@ def predict(
     device: DeviceOpt = "auto",
 ) -> None:
     """Print each image's probability of the positive class and its predicted class."""
-    from ganlab.jobs import RunContext, predict_images
-
     table = Table()
     table.add_column("image", overflow="fold")
     for col in ("prob_positive", "predicted"):
         table.add_column(col)
-    ctx = RunContext.local(device=device)
-    for p in predict_images(ctx, checkpoint=checkpoint, images=images):
+    ctx = lazy.jobs.RunContext.local(device=device)
+    for p in lazy.jobs.predict_images(ctx, checkpoint=checkpoint, images=images):
         table.add_row(p.path, f"{p.prob_positive:.4f}", p.predicted)
     console.print(table)
 
@@ -204,12 +199,9 @@ def floors(
     sets: SetOption = None,
 ) -> None:
     """Score the trivial floors (majority class, colour-histogram logistic regression)."""
-    from ganlab.classify import floors_from_config
-    from ganlab.study import StudyLayout
-
     cfg = load_study(study, profile=profile, sets=sets)
-    work_dir = StudyLayout.of_config(cfg).root
-    results = floors_from_config(cfg, work_dir=work_dir, out_dir=out, seed=seed)
+    work_dir = lazy.study.StudyLayout.of_config(cfg).root
+    results = lazy.classify.floors_from_config(cfg, work_dir=work_dir, out_dir=out, seed=seed)
     for name, metrics in results.items():
         console.print(_metrics_table(f"floor: {name}", metrics, ["val", "test"]))
         console.print(_threshold_line(metrics["threshold"]))

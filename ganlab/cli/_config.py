@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from ganlab.cli._app import PROFILE_HELP, console, make_app
+from ganlab.cli._modules import lazy
 from ganlab.cli._options import SetOption, load_study
 
 app = make_app("Check study files against the schema and the installed plugins.")
@@ -29,13 +30,11 @@ def check(
     the resolved configuration."""
     from rich.syntax import Syntax
 
-    from ganlab.config import config_to_toml, plugin_refs
-    from ganlab.study import check_study
 
     cfg = load_study(study_file, profile=profile, sets=sets)
-    check_study(cfg)
+    lazy.study.check_study(cfg)
     if show:
-        text = config_to_toml(cfg)
+        text = lazy.config.config_to_toml(cfg)
         if console.is_terminal:
             console.print(Syntax(text, "toml", theme="ansi_dark", word_wrap=True))
         else:  # piped: plain TOML that loads back
@@ -43,7 +42,7 @@ def check(
     console.print(
         f"[green]ok[/]: {study_file} is valid"
         f"{f' with profile {profile}' if profile else ''} "
-        f"({len(plugin_refs(cfg))} plugin references checked)",
+        f"({len(lazy.config.plugin_refs(cfg))} plugin references checked)",
         highlight=False,
         soft_wrap=True,
     )

@@ -19,6 +19,7 @@ from ganlab.cli._app import (
     print_skipped,
     wants_json,
 )
+from ganlab.cli._modules import lazy
 from ganlab.cli._options import SetOption, load_study
 from ganlab.errors import ConfigError
 
@@ -44,9 +45,8 @@ def inspect(
     as_json: JsonAliasOpt = False,
 ) -> None:
     """Counts per class, image sizes, skipped files with reasons, exact and near duplicates."""
-    from ganlab.data import inspect_folder
-
-    rep = inspect_folder(directory, positive_class=positive_class, hash_distance=hash_distance)
+    rep = lazy.data.inspect_folder(directory, positive_class=positive_class,
+                                   hash_distance=hash_distance)
     if wants_json(fmt, as_json):
         out = {k: getattr(rep, k) for k in ("root", "files", "usable", "skipped", "converted",
                                              "exact_groups", "near_groups", "near_pairs",
@@ -103,9 +103,7 @@ def synth(
     ] = 0.0,
 ) -> None:
     """Generate the labelled synthetic dermoscopy-like set (ABCD-rule lesions)."""
-    from ganlab.data import synthesize
-
-    counts = synthesize(out, n, seed, image_size, difficulty)
+    counts = lazy.data.synthesize(out, n, seed, image_size, difficulty)
     parts = ", ".join(f"{v:,} {k}" for k, v in counts.items())
     console.print(f"wrote {parts} ({image_size}x{image_size} PNG) to {out}", highlight=False)
 
@@ -135,20 +133,18 @@ def preview(
 ) -> None:
     """Write a PNG grid: originals, each filter step, augmented copies (with --root: the
     --filter and --augment plugins given, none by default)."""
-    from ganlab.config import DataConfig, PluginRef
-    from ganlab.data import preview_grid
-
     if (study_file is None) == (root is None):
         raise ConfigError("give either a STUDY_FILE or --root DIR (exactly one)")
     if study_file is not None:
         cfg = load_study(study_file, profile=profile, sets=sets)
         data, base = cfg.data, Path(cfg.base_dir)
     else:
-        data = DataConfig(root=str(root), image_size=image_size,
-                          filters=tuple(PluginRef(f) for f in filters or ()),
-                          augmentations=tuple(PluginRef(a) for a in augments or ()))
+        ref = lazy.config.PluginRef
+        data = lazy.config.DataConfig(root=str(root), image_size=image_size,
+                                      filters=tuple(ref(f) for f in filters or ()),
+                                      augmentations=tuple(ref(a) for a in augments or ()))
         base = Path.cwd()
-    path = preview_grid(data, base_dir=base, out=out, n=n, seed=seed)
+    path = lazy.data.preview_grid(data, base_dir=base, out=out, n=n, seed=seed)
     console.print(f"wrote {path}", highlight=False)
 
 
@@ -163,10 +159,8 @@ def split(
     sets: SetOption = None,
 ) -> None:
     """Prepare the study's data (cached) and write or reuse its split manifest."""
-    from ganlab.jobs import prepare_data
-
     cfg = load_study(study_file, profile=profile, sets=sets)
-    data = prepare_data(cfg, work_dir=work_dir, fold=fold)
+    data = lazy.jobs.prepare_data(cfg, work_dir=work_dir, fold=fold)
     p = data.protocol
     console.print(f"split of {p['source']}", highlight=False)
     table = Table()

@@ -22,6 +22,7 @@ from ganlab.cli._app import (
     make_app,
     print_skipped,
 )
+from ganlab.cli._modules import lazy
 from ganlab.cli._options import SetOption, load_study
 from ganlab.errors import WeightsError
 from ganlab.io import atomic_write_json
@@ -36,9 +37,7 @@ DeviceOption = Annotated[
 
 def say_inception_notice(fid_cfg: object) -> None:
     """Print once, at the start of a run, that Inception FID/KID will be skipped (if so)."""
-    from ganlab.metrics import inception_notice
-
-    notice = inception_notice(fid_cfg)
+    notice = lazy.metrics.inception_notice(fid_cfg)
     if notice:
         console.print(f"[yellow]note[/]: {notice}", highlight=False)
 
@@ -63,18 +62,18 @@ def train(
     sets: SetOption = None,
 ) -> None:
     """Train the study's GAN on its training split; resumable after a kill."""
-    from ganlab.jobs import RunContext, train_gan
-
     cfg = load_study(study_file, profile=profile, sets=sets,
                      extra=[("gan.epochs", epochs)] if epochs else None)
     plain = is_plain(log_format, console)  # a log file: one line per epoch
-    ctx = RunContext.from_config(cfg, device=device, on_event=GanLog(console, plain=plain))
+    ctx = lazy.jobs.RunContext.from_config(cfg, device=device,
+                                           on_event=GanLog(console, plain=plain))
     say_inception_notice(cfg.gan.fid)
     if plain:
-        job = train_gan(cfg, ctx, out_dir=out, resume=resume)
+        job = lazy.jobs.train_gan(cfg, ctx, out_dir=out, resume=resume)
     else:
         with GanProgress(console) as progress:
-            job = train_gan(cfg, ctx, out_dir=out, resume=resume, progress=progress.update)
+            job = lazy.jobs.train_gan(cfg, ctx, out_dir=out, resume=resume,
+                                      progress=progress.update)
     result = job.gan
     last = result.history[-1] if result.history else {}
     console.print(
@@ -101,11 +100,9 @@ def sample(
     device: Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")] = "cpu",
 ) -> None:
     """Write generated PNG images from a checkpoint (no training data needed)."""
-    from ganlab.gan import sample_to_folder
-    from ganlab.jobs import RunContext
-
-    written = sample_to_folder(checkpoint, n, out_dir=out, label=label, seed=seed,
-                               device=RunContext.local(device=device).device)
+    torch_device = lazy.jobs.RunContext.local(device=device).device
+    written = lazy.gan.sample_to_folder(checkpoint, n, out_dir=out, label=label, seed=seed,
+                                        device=torch_device)
     for name, paths in written.items():
         where = paths[0].parent if paths else out
         console.print(f"[green]wrote[/] {len(paths)} images{f' of {name}' if name else ''} "
@@ -133,21 +130,17 @@ def fid(
     ] = None,
 ) -> None:
     """FID (and KID) between two image folders, printed with its measurement protocol."""
-    from ganlab.jobs import RunContext
-    from ganlab.metrics import build_backbone, compute_fid
-
-    torch_device = RunContext.local(device=device).device
+    torch_device = lazy.jobs.RunContext.local(device=device).device
     clf = None
     if backbone == "classifier":
         if classifier_ckpt is None:
             raise WeightsError("--backbone classifier needs --classifier-ckpt PATH (the model.pt "
                                "written by `ganlab classify train`)")
-        from ganlab.classify import classifier_backbone
 
-        clf = classifier_backbone(classifier_ckpt, device=torch_device)
-    net = build_backbone(backbone, inception_weights=inception_weights, classifier=clf,
-                         device=torch_device)
-    result = compute_fid(real_dir, fake_dir, backbone=net, kid=kid)
+        clf = lazy.classify.classifier_backbone(classifier_ckpt, device=torch_device)
+    net = lazy.metrics.build_backbone(backbone, inception_weights=inception_weights,
+                                      classifier=clf, device=torch_device)
+    result = lazy.metrics.compute_fid(real_dir, fake_dir, backbone=net, kid=kid)
     table = Table(title=f"FID {real_dir} vs {fake_dir}")
     table.add_column("field")
     table.add_column("value", overflow="fold")
@@ -186,15 +179,13 @@ def metrics(
     sets: SetOption = None,
 ) -> None:
     """Offline GAN metrics of a checkpoint: per-class precision/recall/density/coverage, TSTR."""
-    from ganlab.jobs import RunContext, score_gan
-
     cfg = load_study(study_file, profile=profile, sets=sets,
                      extra=[("gan.metrics.tstr", tstr)] if tstr is not None else None)
-    ctx = RunContext.from_config(cfg, device=device)
+    ctx = lazy.jobs.RunContext.from_config(cfg, device=device)
     say_inception_notice(cfg.gan.fid)
     with console.status("scoring the GAN (feature net, samples, TSTR classifier)"):
-        score = score_gan(cfg, ctx, checkpoint=checkpoint, out_dir=out,
-                          feature_checkpoint=feature_ckpt)
+        score = lazy.jobs.score_gan(cfg, ctx, checkpoint=checkpoint, out_dir=out,
+                                    feature_checkpoint=feature_ckpt)
     console.print(gan_metrics_table(score.figures))
     if score.figures["collapse"]["reason"]:
         console.print(f"[red]collapse[/]: {score.figures['collapse']['reason']}",
@@ -288,13 +279,12 @@ class GanLog:
         self.console, self.plain = console, plain
 
     def __call__(self, event: Any) -> None:
-        from ganlab.study.events import DataReady, EpochEnd, short_metrics
 
-        if isinstance(event, DataReady):
+        if isinstance(event, lazy.events.DataReady):
             print_skipped({"skipped": event.skipped, "files": event.files,
                            "skipped_list": event.skipped_list})
-        elif isinstance(event, EpochEnd) and self.plain:
+        elif isinstance(event, lazy.events.EpochEnd) and self.plain:
             shown = {k: v for k, v in event.metrics.items() if k != "epoch"}
             self.console.print(f"{time.strftime('%H:%M:%S')} gan epoch {event.epoch}/"
-                               f"{event.epochs} {short_metrics(shown, limit=8)}",
+                               f"{event.epochs} {lazy.events.short_metrics(shown, limit=8)}",
                                highlight=False, soft_wrap=True)

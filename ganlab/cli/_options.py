@@ -1,3 +1,4 @@
+
 """Options shared by the commands that read a study file, and the one way they load it."""
 
 from __future__ import annotations
@@ -6,6 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+from ganlab.cli._modules import lazy
 
 if TYPE_CHECKING:
     from ganlab.config import Config
@@ -31,7 +34,5 @@ def load_study(
 ) -> Config:
     """The study file with its profile, then ``extra`` (a command's own options, such as
     ``gan train --epochs``), then the ``--set`` overrides, validated like the file."""
-    from ganlab.config import load_config, parse_override
-
-    overrides = [*(extra or []), *(parse_override(text) for text in sets or [])]
-    return load_config(study_file, profile=profile, overrides=overrides)
+    overrides = [*(extra or []), *(lazy.config.parse_override(text) for text in sets or [])]
+    return lazy.config.load_config(study_file, profile=profile, overrides=overrides)

@@ -1,4 +1,5 @@
-"""`ganlab study` commands: run, ablate, report, list, show, repair, dashboard."""
+"""`ganlab study` commands: run, ablate, export, import, report, list, show, repair,
+dashboard."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from ganlab.cli._app import (
     wants_json,
 )
 from ganlab.cli._gan import say_inception_notice
+from ganlab.cli._modules import lazy
 from ganlab.cli._options import SetOption, load_study
 
 if TYPE_CHECKING:
@@ -75,14 +77,12 @@ def run(
     ensembles."""
     import optuna
 
-    from ganlab.jobs import RunContext
-    from ganlab.study import check_study, needs_gan, parse_gpus
 
     cfg = load_study(study_file, profile=profile, sets=sets)
-    ctx = RunContext.from_config(cfg, device=device, jobs=jobs, gpus=parse_gpus(gpus),
-                                 storage=storage)  # option errors before any work
-    check_study(cfg)
-    if needs_gan(cfg):
+    ctx = lazy.jobs.RunContext.from_config(  # option errors before any work
+        cfg, device=device, jobs=jobs, gpus=lazy.study.parse_gpus(gpus), storage=storage)
+    lazy.study.check_study(cfg)
+    if lazy.study.needs_gan(cfg):
         say_inception_notice(cfg.gan.fid)  # once per run, not once per trial
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     summary = _run_with_progress(cfg, ctx, log_format, n_trials=n_trials, timeout=timeout,
@@ -101,15 +101,15 @@ def _run_with_progress(cfg: Config, ctx: RunContext, log_format: LogFormat, **kw
         TimeElapsedColumn,
     )
 
-    from ganlab.cli._progress import PlainLog, RichProgress
-    from ganlab.jobs import run_study
 
     if is_plain(log_format, console):
-        return run_study(cfg, ctx.reporting_to(PlainLog(console)), **kwargs)
+        return lazy.jobs.run_study(cfg, ctx.reporting_to(lazy.progress.PlainLog(console)),
+                                   **kwargs)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())
     with Progress(*columns, console=console) as progress:
-        return run_study(cfg, ctx.reporting_to(RichProgress(progress)), **kwargs)
+        return lazy.jobs.run_study(cfg, ctx.reporting_to(lazy.progress.RichProgress(progress)),
+                                   **kwargs)
 
 
 def _print_run_summary(cfg: Config, summary: StudyRunSummary) -> None:
@@ -139,19 +139,16 @@ def ablate(
     sets: SetOption = None,
 ) -> None:
     """Run (or resume) only the ablation of a study file and print its tables."""
-    from ganlab.cli._progress import PlainLog
-    from ganlab.jobs import RunContext, run_ablation
-    from ganlab.study import format_mean_ci
-
     cfg = load_study(study_file, profile=profile, sets=sets)
-    ctx = RunContext.from_config(cfg, device=device, on_event=PlainLog(console))
-    res = run_ablation(cfg, ctx).tables  # waits while a `study run` holds the study lock
+    ctx = lazy.jobs.RunContext.from_config(cfg, device=device,
+                                           on_event=lazy.progress.PlainLog(console))
+    res = lazy.jobs.run_ablation(cfg, ctx).tables  # waits while a `study run` holds the study lock
     table = Table(title=f"ablation of {cfg.study.name} (test, mean [95% interval over seeds])")
     for col in ("cell", "seeds", *res["metrics"]):
         table.add_column(col)
     for row in res["rows"]:
         table.add_row(row["label"], str(row["n_seeds"]),
-                      *(format_mean_ci(row["metrics"][m]) for m in res["metrics"]))
+                      *(lazy.study.format_mean_ci(row["metrics"][m]) for m in res["metrics"]))
     console.print(table)
     for extra in (_delta_table(res), _gan_seed_table(res)):
         if extra is not None:
@@ -200,6 +197,51 @@ def _gan_seed_table(res: dict[str, Any]) -> Table | None:
     return table
 
 
+@app.command("export")
+def export(
+    study_file: StudyFile,
+    out: Annotated[Path, typer.Option("--out", help="Bundle to write (.tar.gz).")],
+    seeds: Annotated[
+        list[int] | None,
+        typer.Option("--seed", help="Only this seed's runs (repeatable; default: every seed)."),
+    ] = None,
+    figures: Annotated[
+        bool, typer.Option("--figures/--no-figures", help="Include the runs' PNG figures.")
+    ] = True,
+    profile: ProfileOpt = None,
+    sets: SetOption = None,
+) -> None:
+    """Pack the study's finished ablation and baseline runs into a bundle (result files, no
+    checkpoints) that `study import` adds to the same study on another machine."""
+    cfg = load_study(study_file, profile=profile, sets=sets)
+    res = lazy.jobs.export_results(cfg, out, seeds=seeds, figures=figures)
+    console.print(f"exported {len(res.runs)} finished run(s) of {cfg.study.name} to {res.path} "
+                  f"({res.size / 1024:.0f} kB)", highlight=False)
+
+
+@app.command("import")
+def import_cmd(
+    study_file: StudyFile,
+    bundles: Annotated[list[Path], typer.Argument(help="Bundles written by `study export`.")],
+    profile: ProfileOpt = None,
+    sets: SetOption = None,
+) -> None:
+    """Add the runs of result bundles that this study lacks, after checking each against the
+    study file; `study ablate` then tables them with the runs made here."""
+    cfg = load_study(study_file, profile=profile, sets=sets)
+    ctx = lazy.jobs.RunContext.from_config(cfg, device="cpu",
+                                           on_event=lazy.progress.PlainLog(console))
+    res = lazy.jobs.import_results(cfg, bundles, ctx)
+    console.print(f"imported {len(res.added)} run(s) into {cfg.study.output}/{cfg.study.name}"
+                  f"; {len(res.present)} already here", highlight=False)
+    if res.outside:
+        console.print(f"[yellow]not in the study file's seeds, so no table reads them: "
+                      f"{escape(', '.join(res.outside))}[/]", highlight=False)
+    if res.added:
+        console.print(f"tables over every seed: ganlab study ablate {study_file}",
+                      highlight=False)
+
+
 @app.command("report")
 def report(
     name: StudyName,
@@ -212,9 +254,7 @@ def report(
     ] = None,
 ) -> None:
     """Write runs/<NAME>/report/index.html and report.md from stored results."""
-    from ganlab.study import write_report
-
-    path = write_report(name, output=output, storage=storage, out=out)
+    path = lazy.study.write_report(name, output=output, storage=storage, out=out)
     console.print(f"report: {path} (and {path.with_name('report.md')})")
 
 
@@ -224,14 +264,13 @@ def list_cmd(output: OutputOpt = Path("runs"), fmt: FormatOpt = OutputFormat.tab
     import dataclasses
     import json
 
-    from ganlab.study import list_studies
 
     if wants_json(fmt):
-        typer.echo(json.dumps([dataclasses.asdict(s) for s in list_studies(output)], indent=2,
-                              default=str))
+        rows = [dataclasses.asdict(s) for s in lazy.study.list_studies(output)]
+        typer.echo(json.dumps(rows, indent=2, default=str))
         return
     table = Table(title=f"studies in {output}/")
-    rows = list_studies(output)
+    rows = lazy.study.list_studies(output)
     cols = ["name", "complete", "pruned", "failed", "running", "best", "storage"]
     notes = any(s.note for s in rows)
     for col in cols + ["note"] * notes:
@@ -249,31 +288,29 @@ def show(name: StudyName, output: OutputOpt = Path("runs"), storage: StorageOpt 
     """Show every trial of a study: state, values, sampled parameters, failure reasons."""
     import json
 
-    from ganlab.study import fmt_value, open_study, trial_rows
 
-    study = open_study(name, output=output, storage=storage)
+    study = lazy.study.open_study(name, output=output, storage=storage)
     if wants_json(fmt):
-        typer.echo(json.dumps(trial_rows(study), indent=2, default=str))
+        typer.echo(json.dumps(lazy.study.trial_rows(study), indent=2, default=str))
         return
     names = study.metric_names or [f"objective {i}" for i in range(len(study.directions))]
     table = Table(title=f"study {name}: " + ", ".join(
         f"{n} ({d.name.lower()})" for n, d in zip(names, study.directions, strict=True)))
     for col in ("#", "state", *names, "sampled values", "s", "note"):
         table.add_column(escape(col), overflow="fold")
-    for r in trial_rows(study):
+    for r in lazy.study.trial_rows(study):
         values = r["values"] or [None] * len(names)
-        table.add_row(str(r["number"]), r["state"], *(fmt_value(v) for v in values),
-                      escape("; ".join(f"{k}={fmt_value(v)}" for k, v in r["params"].items())),
-                      fmt_value(r["seconds"]), escape(r["reason"]))
+        table.add_row(str(r["number"]), r["state"], *(lazy.study.fmt_value(v) for v in values),
+                      escape("; ".join(f"{k}={lazy.study.fmt_value(v)}"
+                                       for k, v in r["params"].items())),
+                      lazy.study.fmt_value(r["seconds"]), escape(r["reason"]))
     console.print(table)
 
 
 @app.command("repair")
 def repair(name: StudyName, output: OutputOpt = Path("runs")) -> None:
     """Rebuild a study's journal file from its intact records (after a corrupt line)."""
-    from ganlab.study import repair_study
-
-    res = repair_study(name, output=output)
+    res = lazy.study.repair_study(name, output=output)
     console.print(f"repaired {res['journal']}: kept {res['kept']} records, dropped "
                   f"{len(res['dropped'])} corrupt line(s) at byte(s) {res['dropped']}, "
                   f"{res['placeholders']} lost trial creation(s) replaced; the original is "
@@ -289,10 +326,8 @@ def dashboard(
     storage: StorageOpt = None,
 ) -> None:
     """Serve optuna-dashboard for a study (with its trial artifacts) until Ctrl-C."""
-    from ganlab.study import exposure_warning, serve_dashboard
-
-    warning = exposure_warning(host)
+    warning = lazy.study.exposure_warning(host)
     if warning:
         console.print(f"[yellow]{escape(warning)}[/]", highlight=False, soft_wrap=True)
     console.print(f"optuna-dashboard for {name}: http://{host}:{port}/ (Ctrl-C stops)")
-    serve_dashboard(name, output=output, host=host, port=port, storage=storage)
+    lazy.study.serve_dashboard(name, output=output, host=host, port=port, storage=storage)

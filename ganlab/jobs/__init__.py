@@ -24,18 +24,29 @@ from ganlab.jobs._classify import (
 )
 from ganlab.jobs._data import prepare_data
 from ganlab.jobs._gan import GanJobResult, GanScore, score_gan, train_gan
-from ganlab.jobs._study import AblationResult, run_ablation, run_study, write_report
-from ganlab.study import PipelineFn, RunContext, StudyRunSummary
+from ganlab.jobs._study import (
+    AblationResult,
+    export_results,
+    import_results,
+    run_ablation,
+    run_study,
+    write_report,
+)
+from ganlab.study import ExportSummary, ImportSummary, PipelineFn, RunContext, StudyRunSummary
 
 __all__ = [
     "AblationResult",
     "EvalResult",
+    "ExportSummary",
     "GanJobResult",
     "GanScore",
+    "ImportSummary",
     "PipelineFn",
     "RunContext",
     "StudyRunSummary",
     "evaluate_classifier",
+    "export_results",
+    "import_results",
     "predict_images",
     "prepare_data",
     "run_ablation",

@@ -1,4 +1,5 @@
-"""The study jobs: run a study, run its ablation, write its report."""
+"""The study jobs: run a study, run its ablation, write its report, carry its finished runs
+between machines."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import ganlab.study
 
 if TYPE_CHECKING:
     from ganlab.config import Config
-    from ganlab.study import RunContext, StudyRunSummary
+    from ganlab.study import ExportSummary, ImportSummary, RunContext, StudyRunSummary
 
 
 @dataclass
@@ -58,3 +59,24 @@ def write_report(cfg: Config, ctx: RunContext | None = None, *, out: Path | None
     storage = ctx.storage if ctx is not None else cfg.study.storage
     return ganlab.study.write_report(cfg.study.name, output=cfg.study.output, storage=storage,
                                      out=out)
+
+
+def export_results(cfg: Config, out: Path, *, seeds: list[int] | None = None,
+                   figures: bool = True) -> ExportSummary:
+    """Pack the finished ablation and baseline runs of ``cfg``'s study (only ``seeds`` if
+    given) into the ``.tar.gz`` bundle ``out``: result files (PNG figures too if
+    ``figures``) and a manifest, no checkpoints."""
+
+    return ganlab.study.export_results(cfg, out, seeds=seeds, figures=figures)
+
+
+def import_results(cfg: Config, bundles: list[Path], ctx: RunContext | None = None
+                   ) -> ImportSummary:
+    """Add the runs of ``bundles`` (from :func:`export_results` on other machines) that
+    ``cfg``'s study lacks, after checking each against the study file; the next
+    :func:`run_ablation` tables them with the local runs and trains nothing for them. Holds
+    the study lock (waiting while a running stage holds it)."""
+
+    emit = ctx.on_event if ctx is not None else (lambda _event: None)
+    with ganlab.study.study_lock(cfg, emit):
+        return ganlab.study.import_results(cfg, bundles)
