@@ -16,7 +16,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ganlab.lazy import lazy_namespace
 from ganlab.study._context import RunContext
+from ganlab.study._layout import StudyLayout
 from ganlab.study.events import (
     DataReady,
     EventFn,
@@ -25,15 +27,21 @@ from ganlab.study.events import (
     StageStarted,
     StageWaiting,
 )
+from ganlab.study.experiments._ablation import ablation_cells, run_ablation, write_ablation_tables
+from ganlab.study.experiments._baselines import run_baselines, write_baseline_table
+from ganlab.study.experiments._ensemble import build_ensembles
 from ganlab.study.optimize._optimize import (
     OptimizeSummary,
     close_trials,
     open_trials,
     run_trials,
 )
+from ganlab.study.pool import StudyLock, run_pool
 
 if TYPE_CHECKING:
     from ganlab.config import Config
+
+lazy = lazy_namespace("ganlab.data")
 
 LOCK_POLL_S = 2.0  # how often a run waiting for the study lock tries again
 
@@ -98,7 +106,6 @@ def optimize_study(
     if ctx.jobs == 1:
         run_trials(cfg, trials, ctx)
         return close_trials(cfg, trials, ctx.on_event)
-    from ganlab.study.pool import run_pool
 
     return run_pool(cfg, trials, ctx, lock=None)
 
@@ -106,7 +113,6 @@ def optimize_study(
 def _run_pooled(cfg: Config, ctx: RunContext, *, n_trials: int | None, timeout: float | None,
                 trials_only: bool) -> StudyRunSummary:
     """Every stage's units on one pool of ``ctx.jobs`` workers, then the ensembles."""
-    from ganlab.study.pool import StudyLock, run_pool
 
     emit = ctx.on_event
     trials = open_trials(cfg, ctx, n_trials=n_trials, timeout=timeout)
@@ -128,8 +134,6 @@ def _run_pooled(cfg: Config, ctx: RunContext, *, n_trials: int | None, timeout: 
 
 
 def _announce_runs(cfg: Config, emit: EventFn) -> None:
-    from ganlab.study.experiments._ablation import ablation_cells
-
     if cfg.baselines is not None and cfg.baselines.models:
         emit(StageStarted("baselines",
                           total=len(cfg.baselines.models) * len(cfg.baselines.seeds)))
@@ -139,8 +143,6 @@ def _announce_runs(cfg: Config, emit: EventFn) -> None:
 
 def _stage_done(cfg: Config, summary: StudyRunSummary, stage: str, emit: EventFn) -> None:
     """Write the table of a stage whose runs all ended (on the pool) and announce its end."""
-    from ganlab.study.experiments._ablation import write_ablation_tables
-    from ganlab.study.experiments._baselines import write_baseline_table
 
     if stage == "baselines":
         summary.baselines = write_baseline_table(cfg)
@@ -155,8 +157,6 @@ def _stage_done(cfg: Config, summary: StudyRunSummary, stage: str, emit: EventFn
 def study_lock(cfg: Config, emit: EventFn) -> Iterator[None]:
     """Hold the study lock (waiting, with one line, while another run holds it): the stages
     after the trials of ``study run`` and ``study ablate`` write the same folders."""
-    from ganlab.study._layout import StudyLayout
-    from ganlab.study.pool import StudyLock
 
     lock = StudyLock(StudyLayout.of_config(cfg))
     _wait_for(lock, emit)
@@ -178,15 +178,13 @@ def _preprocess(cfg: Config, emit: EventFn) -> None:
     """Prepare the base config's data once (cached) with a progress bar, before any trial."""
     from pathlib import Path
 
-    from ganlab.data import prepare_data
-    from ganlab.study._layout import StudyLayout
 
     layout = StudyLayout.of_config(cfg)
     layout.root.mkdir(parents=True, exist_ok=True)
     emit(StageStarted("preprocessing"))
-    data = prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=layout.root,
-                        progress=lambda done, total: emit(StageProgress("preprocessing", done,
-                                                                        total)))
+    data = lazy.data.prepare_data(
+        cfg.data, base_dir=Path(cfg.base_dir), work_dir=layout.root,
+        progress=lambda done, total: emit(StageProgress("preprocessing", done, total)))
     p = data.protocol
     emit(DataReady(p["files"], p["usable"], dict(p["skipped"]), p.get("skipped_list"),
                    bool(p["cache_hit"])))
@@ -197,8 +195,6 @@ def _preprocess(cfg: Config, emit: EventFn) -> None:
 
 def _later_stages(cfg: Config, summary: StudyRunSummary, ctx: RunContext) -> None:
     """Baselines, ablation and ensembles, each announced as a stage."""
-    from ganlab.study.experiments._ablation import ablation_cells, run_ablation
-    from ganlab.study.experiments._baselines import run_baselines
 
     emit = ctx.on_event
     if cfg.baselines is not None and cfg.baselines.models:
@@ -217,8 +213,6 @@ def _later_stages(cfg: Config, summary: StudyRunSummary, ctx: RunContext) -> Non
 
 
 def _ensembles(cfg: Config, summary: StudyRunSummary, emit: EventFn) -> None:
-    from ganlab.study.experiments._ensemble import build_ensembles
-
     emit(StageStarted("ensembles"))
     summary.ensemble = build_ensembles(cfg, summary.optimize.study)
     summary.stages.append("ensemble")

@@ -1,13 +1,13 @@
 """Result bundles: a study's finished ablation and baseline runs without their checkpoints.
 
 Seeds of one study run on machines that share no disk (or on days far apart, when ``runs/``
-was not kept) come together through bundles: ``ganlab study export`` packs each finished run's result files
-(config, metrics, summary, predictions, histories, figures; no ``.pt``) and a manifest into a
-``.tar.gz`` of a few hundred kB per seed, and ``ganlab study import`` checks every run in it
-against the study file (the same cell or baseline, the same data, GAN and classifier settings)
-and adds those the study lacks. ``study ablate`` then reads them as cached runs: it trains
-nothing for them, and tables every seed together with the paired bootstrap on the same test
-images (a bundle from another split fails that check by sample id).
+was not kept) come together through bundles: ``ganlab study export`` packs each finished run's
+result files (config, metrics, summary, predictions, histories, figures; no ``.pt``) and a
+manifest into a ``.tar.gz`` of a few hundred kB per seed, and ``ganlab study import`` checks
+every run in it against the study file (the same cell or baseline, the same data, GAN and
+classifier settings) and adds those the study lacks. ``study ablate`` then reads them as cached
+runs: it trains nothing for them, and tables every seed together with the paired bootstrap on
+the same test images (a bundle from another split fails that check by sample id).
 
 Trials are not bundled: they live in the Optuna storage, which many machines share directly.
 """

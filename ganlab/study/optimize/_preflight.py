@@ -10,10 +10,23 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ganlab.config import (
+    attribute,
+    config_to_dict,
+    to_plain,
+    validate_image_sizes,
+    validate_plugins,
+)
 from ganlab.errors import ConfigError, GanlabError
+from ganlab.lazy import lazy_namespace
+from ganlab.study._layout import StudyLayout
+from ganlab.study.optimize._space import apply_values, check_search_values, expand_search_space
+from ganlab.study.pipeline import needs_gan
 
 if TYPE_CHECKING:
     from ganlab.config import Config
+
+lazy = lazy_namespace("ganlab.data")
 
 
 def check_study(cfg: Config) -> None:
@@ -25,7 +38,6 @@ def check_study(cfg: Config) -> None:
     declare their sizes), and ``[search]`` expands into valid studies at every choice and
     bound (known paths, known plugins, sizes the networks take).
     """
-    from ganlab.config import attribute
 
     try:
         _check_study(cfg)
@@ -34,17 +46,11 @@ def check_study(cfg: Config) -> None:
 
 
 def _check_study(cfg: Config) -> None:
-    from ganlab.config import validate_image_sizes, validate_plugins
-    from ganlab.data import check_data_source
-    from ganlab.study._layout import StudyLayout
-    from ganlab.study.optimize._space import check_search_values, expand_search_space
-    from ganlab.study.pipeline import needs_gan
-
     prefix = f"{cfg.source or '<config>'}: "
     check_finite(cfg)
     StudyLayout.of_config(cfg)  # a safe folder name; the same check as every command's
     try:
-        check_data_source(cfg.data, Path(cfg.base_dir))
+        lazy.data.check_data_source(cfg.data, Path(cfg.base_dir))
     except GanlabError as exc:
         raise type(exc)(f"{prefix}{exc}") from None
     params = expand_search_space(cfg)
@@ -62,8 +68,6 @@ def _check_study(cfg: Config) -> None:
 def _check_ablation_levels(cfg: Config) -> None:
     """Every level of an ablation factor names plugins that exist with parameters they take
     (a bad synthesis strategy level fails here, not in its cells' runs)."""
-    from ganlab.config import validate_plugins
-    from ganlab.study.optimize._space import apply_values
 
     if cfg.ablation is None:
         return
@@ -77,7 +81,6 @@ def _check_ablation_levels(cfg: Config) -> None:
 
 def check_finite(cfg: Config) -> None:
     """Every number of the study (plugin parameters and search bounds too) is finite."""
-    from ganlab.config import config_to_dict, to_plain
 
     raw = config_to_dict(cfg)
     raw["search"] = {f'"{k}"': to_plain(v) for k, v in cfg.search.items()}

@@ -27,13 +27,25 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ganlab.io import atomic_write_json, read_state
+from ganlab.errors import WeightsError
+from ganlab.io import atomic_write_json, file_lock, read_state
+from ganlab.lazy import lazy_namespace
+from ganlab.metrics import (
+    compute_fid,
+    fid_from_features,
+    image_features,
+    inception_backbone,
+    per_class_prdc,
+    resolve_inception_weights,
+)
 
 if TYPE_CHECKING:
     import torch
 
     from ganlab.config import Config
     from ganlab.data import PreparedData
+
+lazy = lazy_namespace("ganlab.classify", "ganlab.data", "ganlab.gan")
 
 METRICS_FILE = "gan_metrics.json"
 OBJECTIVE_METRICS = ("precision", "recall", "density", "coverage", "fd_classifier",
@@ -65,9 +77,8 @@ def _cache_key(cfg: Config, data: PreparedData, clf_cfg: Any, *, seed: int) -> s
 
 def _augmentation(cfg: Config, clf_cfg: Any) -> Any:
     """``data.augmentations`` as one callable when the recipe ``clf_cfg`` augments, else None."""
-    from ganlab.data import build_augmentation
 
-    return build_augmentation(cfg.data.augmentations) if clf_cfg.augment else None
+    return lazy.data.build_augmentation(cfg.data.augmentations) if clf_cfg.augment else None
 
 
 def _real_classifier(cfg: Config, data: PreparedData, clf_cfg: Any, *, kind: str,
@@ -82,8 +93,6 @@ def _real_classifier(cfg: Config, data: PreparedData, clf_cfg: Any, *, kind: str
     file lock keeps parallel trials from training it twice); early stopping and the threshold
     use the real validation side.
     """
-    from ganlab.classify import train_classifier
-    from ganlab.io import file_lock
 
     clf_cfg = dataclasses.replace(clf_cfg, mode="real", synthetic_ratio=0.0,
                                   synthetic_refresh="once", synthesis=None)
@@ -94,8 +103,8 @@ def _real_classifier(cfg: Config, data: PreparedData, clf_cfg: Any, *, kind: str
     with file_lock(str(folder) + ".lock"):
         summary = read_state(done, what="feature classifier record", on_corrupt="set_aside")
         if summary is None:
-            res = train_classifier(clf_cfg, data, out_dir=folder, device=device, seed=seed,
-                                   augment=_augmentation(cfg, clf_cfg))
+            res = lazy.classify.train_classifier(clf_cfg, data, out_dir=folder, device=device,
+                                                 seed=seed, augment=_augmentation(cfg, clf_cfg))
             atomic_write_json(done, {
                 "val_roc_auc": res.metrics["val"]["roc_auc"]["value"],
                 "test": {m: res.metrics["test"][m] for m in ("roc_auc", "accuracy")},
@@ -129,13 +138,12 @@ def _sample_classes(
 ) -> tuple[torch.Tensor, torch.Tensor, dict[str, Any]]:
     import torch
 
-    from ganlab.gan import generate, load_generator
 
-    generator, meta = load_generator(checkpoint, device=device)
+    generator, meta = lazy.gan.load_generator(checkpoint, device=device)
     labels = torch.cat([torch.full((n,), c, dtype=torch.long) for c, n in enumerate(n_per_class)])
     conditional = bool(meta.get("num_classes"))
-    images = generate(generator, len(labels), nz=int(meta["nz"]),
-                      labels=labels if conditional else None, device=device, seed=seed)
+    images = lazy.gan.generate(generator, len(labels), nz=int(meta["nz"]),
+                               labels=labels if conditional else None, device=device, seed=seed)
     return images, labels, meta
 
 
@@ -178,7 +186,6 @@ def evaluate_gan(
         ``{"protocol", "per_class", "mean", "fd_classifier", "tstr", "collapse", "inception",
         "flat"}``; ``flat`` holds the ``gan.*`` numbers a study records.
     """
-    from ganlab.classify import classifier_backbone
 
     m = cfg.gan.metrics
     out_dir = Path(out_dir)
@@ -190,7 +197,7 @@ def evaluate_gan(
                                          seed=seed + 11)
     if feature_checkpoint is None:
         feature_checkpoint = feature_classifier(cfg, data, work_dir=work_dir, device=device)
-    backbone = classifier_backbone(feature_checkpoint, device=device)
+    backbone = lazy.classify.classifier_backbone(feature_checkpoint, device=device)
     features = _feature_metrics(backbone, real, real_y, fake, fake_y, names=names, k=m.k)
     protocol = _protocol(m, checkpoint, meta, backbone, feature_checkpoint,
                          feature_dim=features.pop("feature_dim"), counts=counts, seed=seed)
@@ -213,9 +220,8 @@ def _collapse(real: torch.Tensor, real_y: torch.Tensor | None, fake: torch.Tenso
               fake_y: torch.Tensor, *, names: list[str], ratio: float,
               seed: int) -> dict[str, Any]:
     """The per-class collapse check (``real_y`` ``None``: an unconditional generator)."""
-    from ganlab.gan import ClassCollapseDetector
 
-    detector = ClassCollapseDetector(real, real_y, names, ratio=ratio, seed=seed)
+    detector = lazy.gan.ClassCollapseDetector(real, real_y, names, ratio=ratio, seed=seed)
     per_class = detector.measure(fake, fake_y)
     return {"ratio_threshold": ratio, "per_class": per_class,
             "reason": detector.reason(per_class)}
@@ -250,7 +256,6 @@ def _feature_metrics(backbone: Any, real: torch.Tensor, real_y: torch.Tensor,
                      fake: torch.Tensor, fake_y: torch.Tensor, *, names: list[str],
                      k: int) -> dict[str, Any]:
     """Per-class PRDC and the classifier-feature Fréchet distance (overall and per class)."""
-    from ganlab.metrics import fid_from_features, image_features, per_class_prdc
 
     real_f, fake_f = image_features(real, backbone), image_features(fake, backbone)
     ry, fy = real_y.numpy(), fake_y.numpy()
@@ -280,12 +285,12 @@ def _tstr(cfg: Config, data: PreparedData, checkpoint: Path, *, out_dir: Path, w
     With ``gan.metrics.trtr`` the same recipe is also trained on the real train side (same seed,
     cached per study): TSTR is read against that reference (the ratio of Ravuri & Vinyals).
     """
-    from ganlab.classify import train_classifier
 
     m = cfg.gan.metrics
     clf_cfg = _tstr_config(cfg)
-    res = train_classifier(clf_cfg, data, out_dir=out_dir, device=device, seed=seed,
-                           augment=_augmentation(cfg, clf_cfg), generator_checkpoint=checkpoint)
+    res = lazy.classify.train_classifier(clf_cfg, data, out_dir=out_dir, device=device, seed=seed,
+                                         augment=_augmentation(cfg, clf_cfg),
+                                         generator_checkpoint=checkpoint)
     test = res.metrics["test"]
     proto = res.metrics["protocol"]
     out: dict[str, Any] = {
@@ -316,9 +321,6 @@ def _tstr(cfg: Config, data: PreparedData, checkpoint: Path, *, out_dir: Path, w
 
 def _inception(cfg: Config, real: torch.Tensor, fake: torch.Tensor, *,
                device: torch.device) -> dict[str, Any]:
-    from ganlab.errors import WeightsError
-    from ganlab.metrics import compute_fid, inception_backbone, resolve_inception_weights
-
     fid_cfg = cfg.gan.fid
     try:
         resolve_inception_weights(fid_cfg.inception_weights)

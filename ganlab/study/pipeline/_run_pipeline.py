@@ -17,13 +17,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ganlab.config import config_to_dict
+from ganlab.errors import GanlabWarning, TrainingError
 from ganlab.io import OnCorrupt, atomic_write_json, file_lock, read_state
-from ganlab.study.pipeline._gan_metrics import wants_gan_metrics
+from ganlab.lazy import lazy_namespace
+from ganlab.seeding import seed_everything
+from ganlab.study.pipeline._gan_metrics import METRICS_FILE, evaluate_gan, wants_gan_metrics
+from ganlab.tracking import Trackers
 
 if TYPE_CHECKING:
     import torch
 
     from ganlab.config import Config
+
+lazy = lazy_namespace("ganlab.classify", "ganlab.data", "ganlab.gan")
 
 ReportFn = Callable[[str, int, dict], None]  # (phase "gan" | "classifier", epoch, metrics)
 
@@ -47,16 +53,14 @@ def needs_gan(cfg: Config) -> bool:
     GAN pretraining: the classifier plugin has the ``UsesGanCheckpoint`` capability and the
     study file leaves its checkpoint keyword unset.
     """
-    from ganlab.classify import gan_checkpoint_param, uses_gan
-
     if not cfg.gan.enabled:
         return False
-    clf = cfg.classifier
-    uses_gan = clf.enabled and (
-        uses_gan(clf) or gan_checkpoint_param(clf.model) is not None
+    clf, classify = cfg.classifier, lazy.classify
+    trains_on_gan = clf.enabled and (
+        classify.uses_gan(clf) or classify.gan_checkpoint_param(clf.model) is not None
     )
     gan_objective = any(o.metric.startswith("gan.") for o in cfg.study.objectives)
-    return uses_gan or gan_objective or not clf.enabled
+    return trains_on_gan or gan_objective or not clf.enabled
 
 
 def flat_metrics(classify_metrics: dict | None, gan_metrics: dict | None) -> dict[str, float]:
@@ -106,7 +110,6 @@ def run_pipeline(
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_json(out_dir / "config.json", config_to_dict(cfg))
-    from ganlab.tracking import Trackers
 
     tb = Trackers.of(cfg.study).run_log(out_dir)
     try:
@@ -119,12 +122,10 @@ def run_pipeline(
 def _run(cfg: Config, out_dir: Path, work_dir: Path, device: torch.device, seed: int,
          report: ReportFn | None, gan_dir: Path | None, tb: Any) -> RunResult:
     """The body of :func:`run_pipeline` (``tb``: its TensorBoard log, or ``None``)."""
-    from ganlab.data import build_augmentation, prepare_data
-    from ganlab.seeding import seed_everything
 
     seed_everything(seed)
-    data = prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=work_dir)
-    augment = build_augmentation(cfg.data.augmentations)
+    data = lazy.data.prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=work_dir)
+    augment = lazy.data.build_augmentation(cfg.data.augmentations)
     result = RunResult(metrics={}, out_dir=out_dir)
     phase = _Phase(cfg, data, out_dir, work_dir, device, seed, augment, report, tb)
     gan_metrics: dict[str, Any] = {}
@@ -162,12 +163,10 @@ def train_shared_gan(
     The study's worker pool runs this as a unit of its own, so the runs that need the GAN
     start once it is there instead of waiting on its lock.
     """
-    from ganlab.data import build_augmentation, prepare_data
-    from ganlab.seeding import seed_everything
 
     seed_everything(seed)  # the same sequence as _run: seed, data, augmentation, GAN
-    data = prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=work_dir)
-    augment = build_augmentation(cfg.data.augmentations)
+    data = lazy.data.prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=work_dir)
+    augment = lazy.data.build_augmentation(cfg.data.augmentations)
     gan = _train_or_reuse_gan(cfg, data, gan_dir, device, seed, augment, report)
     if wants_gan_metrics(cfg):
         _score_gan(cfg, data, Path(gan["checkpoint"]), work_dir, device, seed)
@@ -190,7 +189,6 @@ class _Phase:
 
 def _gan_phase(phase: _Phase, gan_path: Path, result: RunResult) -> dict[str, Any]:
     """Train the GAN (or reuse a finished one in ``gan_path``), score it; its flat metrics."""
-    from ganlab.tracking import Trackers
 
     cfg, tb = phase.cfg, phase.tb
     trained_now = not (gan_path / "gan_result.json").exists()
@@ -218,43 +216,34 @@ def _gan_phase(phase: _Phase, gan_path: Path, result: RunResult) -> dict[str, An
 
 def _classifier_phase(phase: _Phase, result: RunResult) -> dict[str, Any]:
     """Train and evaluate the classifier (resuming an interrupted one); its metrics."""
-    from ganlab.classify import (
-        classifier_data,
-        refit_classifier,
-        train_classifier,
-        uses_gan,
-        with_gan_checkpoint,
-    )
-    from ganlab.data import prepare_data
-    from ganlab.tracking import Trackers
-
-    cfg, tb = phase.cfg, phase.tb
+    cfg, tb, classify = phase.cfg, phase.tb, lazy.classify
     clf_cfg = cfg.classifier
-    model = with_gan_checkpoint(clf_cfg.model, result.gan_checkpoint)  # GAN pretraining
+    model = classify.with_gan_checkpoint(clf_cfg.model, result.gan_checkpoint)  # GAN pretraining
     clf_cfg = dataclasses.replace(clf_cfg, model=model)
     both = Trackers.report(phase.report, tb)
     clf_report = (lambda e, m: both("classifier", e, m)) if both else None
     clf_data = phase.data
-    if classifier_data(cfg) is not cfg.data:  # classifier.image_size differs from the GAN's
-        clf_data = prepare_data(classifier_data(cfg), base_dir=Path(cfg.base_dir),
-                                work_dir=phase.work_dir)
-    clf = train_classifier(
+    if classify.classifier_data(cfg) is not cfg.data:  # classifier.image_size is not the GAN's
+        clf_data = lazy.data.prepare_data(classify.classifier_data(cfg),
+                                          base_dir=Path(cfg.base_dir), work_dir=phase.work_dir)
+    generator = result.gan_checkpoint if classify.uses_gan(clf_cfg) else None
+    clf = classify.train_classifier(
         clf_cfg,
         clf_data,
         out_dir=phase.out_dir / "classifier",
         device=phase.device,
         seed=phase.seed,
         augment=phase.augment if clf_cfg.augment else None,
-        generator_checkpoint=result.gan_checkpoint if uses_gan(clf_cfg) else None,
+        generator_checkpoint=generator,
         report=clf_report,
         resume=True,  # an interrupted trial continues its classifier from the last epoch
     )
     if clf_cfg.refit:  # the deployable model next to the validated one; figures stay its
-        refit_classifier(clf_cfg, clf_data, run_dir=phase.out_dir / "classifier",
-                         out_dir=phase.out_dir / "classifier" / "refit", device=phase.device,
-                         seed=phase.seed, augment=phase.augment if clf_cfg.augment else None,
-                         generator_checkpoint=result.gan_checkpoint if uses_gan(clf_cfg)
-                         else None, resume=True)
+        classify.refit_classifier(clf_cfg, clf_data, run_dir=phase.out_dir / "classifier",
+                                  out_dir=phase.out_dir / "classifier" / "refit",
+                                  device=phase.device, seed=phase.seed,
+                                  augment=phase.augment if clf_cfg.augment else None,
+                                  generator_checkpoint=generator, resume=True)
     result.predictions = Path(clf.predictions)
     result.plots = [Path(p) for p in clf.plots]
     atomic_write_json(phase.out_dir / "classifier_history.json", clf.history)
@@ -266,7 +255,6 @@ def _classifier_phase(phase: _Phase, result: RunResult) -> dict[str, Any]:
 def _score_gan(cfg: Config, data: Any, checkpoint: Path, work_dir: Path, device: torch.device,
                seed: int) -> dict[str, Any]:
     """:func:`evaluate_gan` once per GAN: the figures are kept next to its checkpoint."""
-    from ganlab.study.pipeline._gan_metrics import METRICS_FILE, evaluate_gan
 
     out_dir = Path(checkpoint).parent / "metrics"
     cached = read_state(out_dir / METRICS_FILE, what="cached GAN metrics", on_corrupt="set_aside")
@@ -320,8 +308,6 @@ def _train_or_reuse_gan(
     augment: Any,
     report: ReportFn | None,
 ) -> dict[str, Any]:
-    from ganlab.gan import train_gan
-
     done = gan_dir / "gan_result.json"
     gan_dir.mkdir(parents=True, exist_ok=True)
     # one process trains a shared GAN; the others wait and reuse it (the kernel drops the
@@ -334,8 +320,8 @@ def _train_or_reuse_gan(
             summary["sample_grids"] = [_abs(g, gan_dir) for g in summary["sample_grids"]]
             return summary
         gan_report = (lambda e, m: report("gan", e, m)) if report else None
-        res = train_gan(cfg.gan, data.train, out_dir=gan_dir, device=device, seed=seed,
-                        augment=augment, resume=True, report=gan_report)
+        res = lazy.gan.train_gan(cfg.gan, data.train, out_dir=gan_dir, device=device, seed=seed,
+                                 augment=augment, resume=True, report=gan_report)
         summary = {
             "checkpoint": _rel(res.checkpoint, gan_dir),
             "sample_grids": [_rel(p, gan_dir) for p in res.sample_grids],
@@ -356,14 +342,12 @@ def _set_aside_if_unreadable(gan_dir: Path) -> None:
     import time
     import warnings
 
-    from ganlab.errors import GanlabWarning, TrainingError
-    from ganlab.gan import read_checkpoint
 
     ckpt = gan_dir / "checkpoint.pt"
     if not ckpt.exists():
         return
     try:
-        read_checkpoint(ckpt)
+        lazy.gan.read_checkpoint(ckpt)
     except TrainingError as exc:
         aside = gan_dir.with_name(f"{gan_dir.name}.broken-{time.strftime('%Y%m%dT%H%M%S')}")
         os.replace(gan_dir, aside)
