@@ -200,8 +200,8 @@ def floors(
 ) -> None:
     """Score the trivial floors (majority class, colour-histogram logistic regression)."""
     cfg = load_study(study, profile=profile, sets=sets)
-    work_dir = lazy.study.StudyLayout.of_config(cfg).root
-    results = lazy.classify.floors_from_config(cfg, work_dir=work_dir, out_dir=out, seed=seed)
+    ctx = lazy.jobs.RunContext.from_config(cfg, device="cpu")
+    results = lazy.jobs.score_floors(cfg, ctx, out_dir=out, seed=seed)
     for name, metrics in results.items():
         console.print(_metrics_table(f"floor: {name}", metrics, ["val", "test"]))
         console.print(_threshold_line(metrics["threshold"]))

@@ -254,7 +254,7 @@ def report(
     ] = None,
 ) -> None:
     """Write runs/<NAME>/report/index.html and report.md from stored results."""
-    path = lazy.study.write_report(name, output=output, storage=storage, out=out)
+    path = lazy.jobs.report_study(name, output=output, storage=storage, out=out)
     console.print(f"report: {path} (and {path.with_name('report.md')})")
 
 

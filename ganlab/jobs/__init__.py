@@ -20,6 +20,7 @@ from ganlab.jobs._classify import (
     EvalResult,
     evaluate_classifier,
     predict_images,
+    score_floors,
     train_classifier,
 )
 from ganlab.jobs._data import prepare_data
@@ -28,6 +29,7 @@ from ganlab.jobs._study import (
     AblationResult,
     export_results,
     import_results,
+    report_study,
     run_ablation,
     run_study,
     write_report,
@@ -49,8 +51,10 @@ __all__ = [
     "import_results",
     "predict_images",
     "prepare_data",
+    "report_study",
     "run_ablation",
     "run_study",
+    "score_floors",
     "score_gan",
     "train_classifier",
     "train_gan",

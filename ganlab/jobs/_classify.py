@@ -1,4 +1,5 @@
-"""The classifier jobs: train a study file's classifier, score a classifier on a folder."""
+"""The classifier jobs: train a study file's classifier, score its trivial floors, score a
+classifier on a folder."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ganlab.classify import classify_from_config, evaluate_folder
+from ganlab.classify import classify_from_config, evaluate_folder, floors_from_config
 from ganlab.classify import predict_images as predict
 
 if TYPE_CHECKING:
@@ -46,6 +47,18 @@ def train_classifier(cfg: Config, ctx: RunContext, *, out_dir: Path | None = Non
                                 device=ctx.device, seed=seed,
                                 generator_checkpoint=generator_checkpoint, progress=progress,
                                 resume=resume, refit=refit)
+
+
+def score_floors(cfg: Config, ctx: RunContext, *, out_dir: Path | None = None,
+                 seed: int | None = None) -> dict[str, dict[str, Any]]:
+    """Score ``cfg``'s trivial floors on its split: the majority class and a colour-histogram
+    logistic regression (saved as a classifier that :func:`evaluate_classifier` loads).
+
+    Returns ``{floor name: metrics}`` (val and test metrics with intervals, the threshold and,
+    for a saved floor, its ``model`` path). ``out_dir`` defaults to ``<study>/classify``.
+    """
+
+    return floors_from_config(cfg, work_dir=ctx.study.root, out_dir=out_dir, seed=seed)
 
 
 def evaluate_classifier(ctx: RunContext, *, checkpoint: Path, folder: Path,

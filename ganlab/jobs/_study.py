@@ -61,6 +61,14 @@ def write_report(cfg: Config, ctx: RunContext | None = None, *, out: Path | None
                                      out=out)
 
 
+def report_study(name: str, *, output: Path | str = "runs", storage: str | None = None,
+                 out: Path | None = None) -> Path:
+    """Write the report of the study folder ``output/name`` when its study file is not at hand
+    (``ganlab study report NAME``); :func:`write_report` takes the study file's config."""
+
+    return ganlab.study.write_report(name, output=output, storage=storage, out=out)
+
+
 def export_results(cfg: Config, out: Path, *, seeds: list[int] | None = None,
                    figures: bool = True) -> ExportSummary:
     """Pack the finished ablation and baseline runs of ``cfg``'s study (only ``seeds`` if

@@ -34,5 +34,5 @@ def test_importing_the_study_package_loads_neither_torch_nor_opencv() -> None:
 
 def test_a_command_loads_what_it_uses() -> None:
     loaded = _loaded_after("from typer.testing import CliRunner\nfrom ganlab.cli import app\n"
-                           "CliRunner().invoke(app, ['study', 'list', '--output', '/nonexistent'])")
+                           "CliRunner().invoke(app, ['study', 'list', '-o', '/nonexistent'])")
     assert "ganlab.study" in loaded and "torch" not in loaded

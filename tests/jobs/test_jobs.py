@@ -1,9 +1,11 @@
 """Every job called from Python on a tiny study: prepare data, train and score a GAN, train and
-evaluate a classifier, run a study, its ablation and its report."""
+evaluate a classifier and its floors, run a study, its ablation and its report (the result
+bundles' jobs: tests/study/experiments/test_study_bundles.py)."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from jobs_helpers import ABLATION, instant_pipeline
@@ -63,6 +65,11 @@ def test_classifier_jobs_train_then_evaluate_and_predict(study_file, jobs_data) 
     image = next(jobs_data.rglob("*.png"))
     [pred] = jobs.predict_images(ctx, checkpoint=model, images=[image])
     assert pred.predicted in ("benign", "malignant") and 0.0 <= pred.prob_positive <= 1.0
+    floors = jobs.score_floors(cfg, ctx)
+    assert set(floors) >= {"majority"} and "roc_auc" in floors["majority"]["test"]
+    saved = [f["model"] for f in floors.values() if "model" in f]
+    assert saved and jobs.evaluate_classifier(ctx, checkpoint=Path(saved[0]), folder=jobs_data,
+                                              bootstrap=10).metrics["protocol"]["n"] == 48
 
 
 def test_run_study_ablation_and_report_over_a_swapped_pipeline(study_file) -> None:
@@ -79,6 +86,9 @@ def test_run_study_ablation_and_report_over_a_swapped_pipeline(study_file) -> No
     assert [row["label"] for row in ablation.rows][0] == "base" and len(ablation.rows) == 2
     index = jobs.write_report(cfg, ctx)
     assert index.name == "index.html" and index.with_name("report.md").is_file()
+    by_name = jobs.report_study("swapped", output=cfg.study.output, out=ctx.study.root / "r2")
+    assert by_name.read_text() == index.read_text().replace(str(index.parent),
+                                                            str(by_name.parent))
 
 
 @pytest.mark.slow
