@@ -140,3 +140,24 @@ def test_the_study_option_trains_then_refits(tmp_path: Path) -> None:
     base = json.loads((out / "metrics.json").read_text())
     refit = json.loads((out / "refit" / "metrics.json").read_text())
     assert refit["protocol"]["refit"]["best_epoch"] == base["protocol"]["best_epoch"]
+
+
+def test_a_study_with_folds_scores_each_trial_by_its_fold_ensemble(tmp_path: Path) -> None:
+    study = _study(tmp_path, 2)
+    study.write_text(study.read_text().replace('device = "cpu"', 'device = "cpu"\nn_trials = 1')
+                     + '\n[search]\n"classifier.optimizer.lr" = {type = "float", low = 1e-3, '
+                     'high = 1e-2, log = true}\n')
+    result = runner.invoke(app, ["study", "run", str(study), "--log-format", "plain"])
+    assert result.exit_code == 0, result.output
+    trial = tmp_path / "runs" / "final" / "trials" / "0000"
+    metrics = json.loads((trial / "classifier" / "metrics.json").read_text())
+    assert metrics["protocol"]["ensemble"]["val"] == "out-of-fold"  # the objective: CV, not fold 0
+    assert sorted(p.name for p in (trial / "classifier").glob("fold-*")) == ["fold-0", "fold-1"]
+    val_n = sum(map(sum, metrics["confusion_matrix"]["val"]))
+    assert val_n == 48  # every train+val image of the 60 (test = 0.2) validated once
+    objective = json.loads((trial / "metrics.json").read_text())["val.roc_auc"]
+    assert objective == pytest.approx(metrics["val"]["roc_auc"]["value"])
+
+    refit = runner.invoke(app, ["study", "run", str(study), "--set", "classifier.refit=true"])
+    assert refit.exit_code == 1 and "Traceback" not in refit.output
+    assert "classifier.refit and data.split.folds >= 2" in " ".join(refit.output.split())

@@ -63,6 +63,11 @@ def _check_study(cfg: Config) -> None:
 
     check_search_values(cfg, params, check)
     _check_ablation_levels(cfg)
+    if cfg.data.split.folds >= 2 and cfg.classifier.refit:
+        raise ConfigError(f"{prefix}classifier.refit and data.split.folds >= 2 both ask for the "
+                          "final model", path=("classifier.refit", "data.split.folds"),
+                          hint="use one: the fold ensemble, or a refit of a single split "
+                          "(data.split.folds = 0)")
 
 
 def _check_ablation_levels(cfg: Config) -> None:

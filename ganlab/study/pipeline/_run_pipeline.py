@@ -227,22 +227,31 @@ def _classifier_phase(phase: _Phase, result: RunResult) -> dict[str, Any]:
         clf_data = lazy.data.prepare_data(classify.classifier_data(cfg),
                                           base_dir=Path(cfg.base_dir), work_dir=phase.work_dir)
     generator = result.gan_checkpoint if classify.uses_gan(clf_cfg) else None
-    clf = classify.train_classifier(
-        clf_cfg,
-        clf_data,
-        out_dir=phase.out_dir / "classifier",
-        device=phase.device,
-        seed=phase.seed,
-        augment=phase.augment if clf_cfg.augment else None,
-        generator_checkpoint=generator,
-        report=clf_report,
-        resume=True,  # an interrupted trial continues its classifier from the last epoch
-    )
+    augment = phase.augment if clf_cfg.augment else None
+    folds = cfg.data.split.folds
+    if folds >= 2:  # the run's figures are the fold ensemble's: out-of-fold validation
+        clf = classify.train_fold_ensemble(
+            clf_cfg, lambda k: lazy.data.prepare_data(
+                classify.classifier_data(cfg), base_dir=Path(cfg.base_dir),
+                work_dir=phase.work_dir, fold=k),
+            folds, out_dir=phase.out_dir / "classifier", device=phase.device, seed=phase.seed,
+            augment=augment, generator_checkpoint=generator, resume=True)
+    else:
+        clf = classify.train_classifier(
+            clf_cfg,
+            clf_data,
+            out_dir=phase.out_dir / "classifier",
+            device=phase.device,
+            seed=phase.seed,
+            augment=augment,
+            generator_checkpoint=generator,
+            report=clf_report,
+            resume=True,  # an interrupted trial continues its classifier from the last epoch
+        )
     if clf_cfg.refit:  # the deployable model next to the validated one; figures stay its
         classify.refit_classifier(clf_cfg, clf_data, run_dir=phase.out_dir / "classifier",
                                   out_dir=phase.out_dir / "classifier" / "refit",
-                                  device=phase.device, seed=phase.seed,
-                                  augment=phase.augment if clf_cfg.augment else None,
+                                  device=phase.device, seed=phase.seed, augment=augment,
                                   generator_checkpoint=generator, resume=True)
     result.predictions = Path(clf.predictions)
     result.plots = [Path(p) for p in clf.plots]
