@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import platform
 import re
+import subprocess
 import tarfile
 import time
 from dataclasses import dataclass, field
@@ -156,12 +158,33 @@ def _manifest(cfg: Config, runs: list[str]) -> dict[str, Any]:
         "format": BUNDLE_FORMAT,
         "study": cfg.study.name,
         "runs": runs,
-        "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "ganlab": _version("ganlab"),
-        "torch": _version("torch"),
-        "host": platform.node(),
-        "machine": platform.machine(),
+        "exported": {  # where and with what the bundle was written (each run's own
+            "utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),  # protocol is in it)
+            "ganlab": _version("ganlab"), "commit": _commit(), "torch": _version("torch"),
+            "host": platform.node(), "machine": platform.machine(), "cpu": _cpu_model(),
+            "cores": os.cpu_count(),
+        },
     }
+
+
+def _commit() -> str | None:
+    """The commit of the ganlab checkout that made the bundle, when it runs from one."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                             text=True, timeout=5, cwd=Path(__file__).resolve().parent)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def _cpu_model() -> str | None:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or None
 
 
 def _version(package: str) -> str | None:
