@@ -7,6 +7,7 @@ a killed worker on the same host) cannot see it: only the heartbeat can."""
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import subprocess
@@ -32,9 +33,16 @@ pytestmark = [
 HEARTBEAT_S = 1.0
 
 
+@functools.cache
+def _reader() -> optuna.storages.RDBStorage:
+    """One storage, so one connection pool, for every poll of the test: a storage per poll
+    keeps its connections until garbage collection, and the server allows 100."""
+    return optuna.storages.RDBStorage(database_url(PG_URL))
+
+
 def _trials(name: str) -> list[optuna.trial.FrozenTrial]:
     try:
-        return optuna.load_study(study_name=name, storage=database_url(PG_URL)).get_trials()
+        return optuna.load_study(study_name=name, storage=_reader()).get_trials()
     except KeyError:  # not created yet
         return []
 
