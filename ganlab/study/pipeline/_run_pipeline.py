@@ -222,21 +222,23 @@ def _classifier_phase(phase: _Phase, result: RunResult) -> dict[str, Any]:
     clf_cfg = dataclasses.replace(clf_cfg, model=model)
     both = Trackers.report(phase.report, tb)
     clf_report = (lambda e, m: both("classifier", e, m)) if both else None
-    clf_data = phase.data
-    if classify.classifier_data(cfg) is not cfg.data:  # classifier.image_size is not the GAN's
-        clf_data = lazy.data.prepare_data(classify.classifier_data(cfg),
-                                          base_dir=Path(cfg.base_dir), work_dir=phase.work_dir)
+    data_cfg = classify.classifier_data(cfg)  # classifier.image_size may not be the GAN's
+
+    def prepared(fold: int | None = None) -> Any:
+        if data_cfg is cfg.data and not fold:
+            return phase.data  # what the GAN trained on (fold 0 with k folds)
+        return lazy.data.prepare_data(data_cfg, base_dir=Path(cfg.base_dir),
+                                      work_dir=phase.work_dir, fold=fold)
+
     generator = result.gan_checkpoint if classify.uses_gan(clf_cfg) else None
     augment = phase.augment if clf_cfg.augment else None
     folds = cfg.data.split.folds
     if folds >= 2:  # the run's figures are the fold ensemble's: out-of-fold validation
         clf = classify.train_fold_ensemble(
-            clf_cfg, lambda k: lazy.data.prepare_data(
-                classify.classifier_data(cfg), base_dir=Path(cfg.base_dir),
-                work_dir=phase.work_dir, fold=k),
-            folds, out_dir=phase.out_dir / "classifier", device=phase.device, seed=phase.seed,
-            augment=augment, generator_checkpoint=generator, resume=True)
+            clf_cfg, prepared, folds, out_dir=phase.out_dir / "classifier", device=phase.device,
+            seed=phase.seed, augment=augment, generator_checkpoint=generator, resume=True)
     else:
+        clf_data = prepared()
         clf = classify.train_classifier(
             clf_cfg,
             clf_data,
@@ -248,11 +250,11 @@ def _classifier_phase(phase: _Phase, result: RunResult) -> dict[str, Any]:
             report=clf_report,
             resume=True,  # an interrupted trial continues its classifier from the last epoch
         )
-    if clf_cfg.refit:  # the deployable model next to the validated one; figures stay its
-        classify.refit_classifier(clf_cfg, clf_data, run_dir=phase.out_dir / "classifier",
-                                  out_dir=phase.out_dir / "classifier" / "refit",
-                                  device=phase.device, seed=phase.seed, augment=augment,
-                                  generator_checkpoint=generator, resume=True)
+        if clf_cfg.refit:  # the deployable model next to the validated one; figures stay its
+            classify.refit_classifier(clf_cfg, clf_data, run_dir=phase.out_dir / "classifier",
+                                      out_dir=phase.out_dir / "classifier" / "refit",
+                                      device=phase.device, seed=phase.seed, augment=augment,
+                                      generator_checkpoint=generator, resume=True)
     result.predictions = Path(clf.predictions)
     result.plots = [Path(p) for p in clf.plots]
     atomic_write_json(phase.out_dir / "classifier_history.json", clf.history)
