@@ -17,6 +17,8 @@ from ganlab.study.pipeline._run_pipeline import (
     load_run,
     needs_gan,
     run_pipeline,
+    score_shared_gan,
+    train_gan_references,
     train_shared_gan,
 )
 
@@ -30,6 +32,8 @@ __all__ = [
     "load_run",
     "needs_gan",
     "run_pipeline",
+    "score_shared_gan",
+    "train_gan_references",
     "train_shared_gan",
     "wants_gan_metrics",
 ]

@@ -133,6 +133,21 @@ def feature_classifier(
     return path
 
 
+def train_references(cfg: Config, data: PreparedData, *, work_dir: Path, device: torch.device,
+                     seed: int) -> None:
+    """Train (or find) the real-data classifiers that scoring a GAN of ``cfg`` and ``seed``
+    uses: the feature network and, with ``tstr`` and ``trtr``, the TRTR reference.
+
+    Neither depends on the GAN, so a study's worker pool trains them beside it; scoring then
+    finds them in ``gan-metrics/`` instead of training them after the GAN.
+    """
+    feature_classifier(cfg, data, work_dir=work_dir, device=device)
+    m = cfg.gan.metrics
+    if m.tstr and m.trtr:
+        _real_classifier(cfg, data, _tstr_config(cfg), kind="trtr", work_dir=work_dir,
+                         device=device, seed=seed)
+
+
 def _sample_classes(
     checkpoint: Path, n_per_class: list[int], *, device: torch.device, seed: int
 ) -> tuple[torch.Tensor, torch.Tensor, dict[str, Any]]:

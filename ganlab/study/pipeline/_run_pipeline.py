@@ -21,7 +21,12 @@ from ganlab.errors import GanlabWarning, TrainingError
 from ganlab.io import OnCorrupt, atomic_write_json, file_lock, read_state
 from ganlab.lazy import lazy_namespace
 from ganlab.seeding import seed_everything
-from ganlab.study.pipeline._gan_metrics import METRICS_FILE, evaluate_gan, wants_gan_metrics
+from ganlab.study.pipeline._gan_metrics import (
+    METRICS_FILE,
+    evaluate_gan,
+    train_references,
+    wants_gan_metrics,
+)
 from ganlab.tracking import Trackers
 
 if TYPE_CHECKING:
@@ -132,6 +137,10 @@ def _run(cfg: Config, out_dir: Path, work_dir: Path, device: torch.device, seed:
     if needs_gan(cfg):
         gan_metrics = _gan_phase(phase, gan_dir or out_dir / "gan", result)
     classify_metrics = _classifier_phase(phase, result) if cfg.classifier.enabled else None
+    if result.gan_checkpoint is not None and wants_gan_metrics(cfg):
+        # scored last: a shared GAN is scored once, and a run started while another process
+        # scores it trains its classifier first instead of waiting for the figures
+        gan_metrics.update(_scored_metrics(phase, result))
     result.metrics = flat_metrics(classify_metrics, gan_metrics)
     atomic_write_json(out_dir / "run.json", {
         "seed": seed,
@@ -161,15 +170,41 @@ def train_shared_gan(
     score it when the study wants GAN metrics, exactly as the first such run would.
 
     The study's worker pool runs this as a unit of its own, so the runs that need the GAN
-    start once it is there instead of waiting on its lock.
+    start once it is there instead of waiting on its lock; its scoring is a unit of its own
+    too (:func:`score_shared_gan`).
     """
 
     seed_everything(seed)  # the same sequence as _run: seed, data, augmentation, GAN
     data = lazy.data.prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=work_dir)
     augment = lazy.data.build_augmentation(cfg.data.augmentations)
-    gan = _train_or_reuse_gan(cfg, data, gan_dir, device, seed, augment, report)
-    if wants_gan_metrics(cfg):
-        _score_gan(cfg, data, Path(gan["checkpoint"]), work_dir, device, seed)
+    _train_or_reuse_gan(cfg, data, gan_dir, device, seed, augment, report)
+
+
+def score_shared_gan(cfg: Config, *, gan_dir: Path, work_dir: Path, device: torch.device,
+                     seed: int) -> bool:
+    """Score the trained GAN in ``gan_dir`` once, as the first run needing its figures would.
+
+    Returns ``False`` (nothing scored) when the GAN has not been trained: its own unit says why.
+    """
+    summary = read_state(gan_dir / "gan_result.json", what="GAN result")
+    if summary is None:
+        return False
+    seed_everything(seed)
+    data = lazy.data.prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=work_dir)
+    _score_gan(cfg, data, Path(_abs(summary["checkpoint"], gan_dir)), work_dir, device, seed)
+    return True
+
+
+def train_gan_references(cfg: Config, *, gan_dir: Path, work_dir: Path, device: torch.device,
+                         seed: int) -> None:
+    """Train the real-data classifiers that scoring the GAN of ``gan_dir`` uses (the feature
+    network, TRTR), unless that GAN is scored already; they need no GAN, so a worker trains
+    them while another trains the GAN."""
+    if (gan_dir / "metrics" / METRICS_FILE).exists():
+        return
+    seed_everything(seed)
+    data = lazy.data.prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=work_dir)
+    train_references(cfg, data, work_dir=work_dir, device=device, seed=seed)
 
 
 @dataclass(frozen=True)
@@ -188,7 +223,7 @@ class _Phase:
 
 
 def _gan_phase(phase: _Phase, gan_path: Path, result: RunResult) -> dict[str, Any]:
-    """Train the GAN (or reuse a finished one in ``gan_path``), score it; its flat metrics."""
+    """Train the GAN (or reuse a finished one in ``gan_path``); its flat training metrics."""
 
     cfg, tb = phase.cfg, phase.tb
     trained_now = not (gan_path / "gan_result.json").exists()
@@ -205,13 +240,17 @@ def _gan_phase(phase: _Phase, gan_path: Path, result: RunResult) -> dict[str, An
     atomic_write_json(phase.out_dir / "gan_history.json", gan["history"])
     result.flags += [h["class_collapse"] for h in gan["history"][-1:]
                      if h.get("class_collapse")]
-    if wants_gan_metrics(cfg):
-        scored = _score_gan(cfg, phase.data, result.gan_checkpoint, phase.work_dir,
-                            phase.device, phase.seed)
-        gan_metrics.update(scored["flat"])
-        if scored["collapse"]["reason"] and not result.flags:
-            result.flags.append(scored["collapse"]["reason"])
     return gan_metrics
+
+
+def _scored_metrics(phase: _Phase, result: RunResult) -> dict[str, Any]:
+    """The offline figures of the run's GAN (computed once per GAN); flags a collapse."""
+    assert result.gan_checkpoint is not None
+    scored = _score_gan(phase.cfg, phase.data, result.gan_checkpoint, phase.work_dir,
+                        phase.device, phase.seed)
+    if scored["collapse"]["reason"] and not result.flags:
+        result.flags.append(scored["collapse"]["reason"])
+    return scored["flat"]
 
 
 def _classifier_phase(phase: _Phase, result: RunResult) -> dict[str, Any]:
@@ -265,14 +304,17 @@ def _classifier_phase(phase: _Phase, result: RunResult) -> dict[str, Any]:
 
 def _score_gan(cfg: Config, data: Any, checkpoint: Path, work_dir: Path, device: torch.device,
                seed: int) -> dict[str, Any]:
-    """:func:`evaluate_gan` once per GAN: the figures are kept next to its checkpoint."""
+    """:func:`evaluate_gan` once per GAN: the figures are kept next to its checkpoint. A file
+    lock makes a second process wait for the first one's figures instead of scoring again."""
 
     out_dir = Path(checkpoint).parent / "metrics"
-    cached = read_state(out_dir / METRICS_FILE, what="cached GAN metrics", on_corrupt="set_aside")
-    if cached is not None:
-        return cached
-    return evaluate_gan(cfg, data, checkpoint, out_dir=out_dir, work_dir=work_dir,
-                        device=device, seed=seed)
+    with file_lock(out_dir.parent / "metrics.lock"):
+        cached = read_state(out_dir / METRICS_FILE, what="cached GAN metrics",
+                            on_corrupt="set_aside")
+        if cached is not None:
+            return cached
+        return evaluate_gan(cfg, data, checkpoint, out_dir=out_dir, work_dir=work_dir,
+                            device=device, seed=seed)
 
 
 def _rel(path: str | Path | None, base: Path) -> str | None:

@@ -1,12 +1,13 @@
 """The pool's scheduler: which unit each idle worker takes next.
 
-Shared GANs first (each unblocks several runs), then a trial while the study has room for
-one, then the baseline and ablation runs in ``--jobs 1`` order. A unit that needs a GAN still
-being trained waits; the worker takes the next unit that does not. Baseline and ablation runs
-start only once this run holds the study lock. Results do not depend on the order: every unit
-seeds itself (the GAN and the classifier from the run's seed, the sampler from the trial
-number), so ``--jobs 2`` writes the same metrics as ``--jobs 1`` where the sampler's draws do
-not depend on earlier trials' results (random sampling, TPE's start-up trials).
+Shared GANs first (each unblocks several runs; with their references and scoring), then a trial
+while the study has room for one, then the baseline and ablation runs in ``--jobs 1`` order. A
+unit that needs a GAN still being trained waits; the worker takes the next unit that does not.
+Baseline and ablation runs start only once this run holds the study lock. Results do not
+depend on the order: every unit seeds itself (the GAN and the classifier from the run's seed,
+the sampler from the trial number), so ``--jobs 2`` writes the same metrics as ``--jobs 1``
+where the sampler's draws do not depend on earlier trials' results (random sampling, TPE's
+start-up trials).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from ganlab.study.optimize._optimize import (
     poll_dead_trials,
 )
 from ganlab.study.pipeline._run_pipeline import load_run
-from ganlab.study.pool._units import TRIAL, Unit
+from ganlab.study.pool._units import GAN_KINDS, TRIAL, Unit
 from ganlab.study.storage._workers import RUN_ATTR
 
 if TYPE_CHECKING:
@@ -112,8 +113,10 @@ class Scheduler:
     def _next(self) -> Unit | None:
         if self.fatal is not None:
             return None
-        if self.gans:
-            return self.gans.pop(0)
+        for unit in self.gans:
+            if self._gan_ready(unit.gan):
+                self.gans.remove(unit)
+                return unit
         if self._trial_ready():
             return TRIAL
         if not self.runs or self.lock is None or not self._locked():
@@ -171,7 +174,7 @@ class Scheduler:
             self.fatal = msg[2]
         elif unit is not None and unit.kind == "trial":
             self._trial_ended(*msg[2])
-        elif unit is not None and unit.kind == "gan" and msg[2]:
+        elif unit is not None and unit.kind in GAN_KINDS and msg[2]:
             self.errors.append(f"{unit.label}: {msg[2]}")
 
     def _trial_ended(self, number: int | None, reason: str | None) -> None:

@@ -5,6 +5,12 @@ one shared GAN (data + GAN settings + seed, the ``gan-cache/<key>`` folder). A r
 shared GAN depends on its GAN unit: the pool starts it only once the GAN is trained, so one
 worker trains each GAN while the others take work that does not need it.
 
+When the study scores its GANs (``gan.metrics``), two more units go with each GAN: its
+**references** (the real-data feature network and TRTR classifier, which need no GAN, so they
+train beside it) and its **scoring** (TSTR and the feature figures), which needs the trained GAN
+but nothing needs it: the GAN's runs start while it scores, and a run that ends first waits for
+the figures (a file lock) rather than scoring again.
+
 A trial's GAN is known before the trial starts only when the search space changes nothing the
 GAN depends on (no ``data.*``, ``gan.*``, ``classifier.mode``/``enabled``/``model`` path);
 otherwise its trials start at once and share the GAN through its file lock, as before.
@@ -25,11 +31,14 @@ from ganlab.study.experiments._baselines import baseline_config, baseline_name
 from ganlab.study.experiments._cached_runs import cached_run
 from ganlab.study.optimize._optimize import TrialWorker, load_or_create_study
 from ganlab.study.optimize._space import apply_values, expand_search_space
+from ganlab.study.pipeline._gan_metrics import wants_gan_metrics
 from ganlab.study.pipeline._run_pipeline import (
     describe_fault,
     gan_cache_key,
     load_run,
     needs_gan,
+    score_shared_gan,
+    train_gan_references,
     train_shared_gan,
 )
 from ganlab.study.storage._storage import open_storage
@@ -44,7 +53,8 @@ _TRIAL_GAN_PATHS = ("classifier.mode", "classifier.enabled", "classifier.model",
 
 @dataclass(frozen=True)
 class Unit:
-    """One unit of work. ``kind``: ``trial``, ``gan`` or ``run`` (a baseline/ablation run)."""
+    """One unit of work. ``kind``: ``trial``, ``run`` (a baseline/ablation run), ``gan`` (train
+    a shared GAN), ``gan-refs`` (its real-data references) or ``gan-score`` (score it)."""
 
     kind: str
     id: str
@@ -54,6 +64,10 @@ class Unit:
     out_dir: Path | None = None  # the run's folder, or the GAN's gan-cache folder
     label: str = ""
     gan: str | None = None  # the key of the shared GAN it needs (None: none or not known)
+
+
+GAN_KINDS = ("gan", "gan-refs", "gan-score")
+"""The kinds of a shared GAN's units: scheduled before trials and runs."""
 
 
 TRIAL = Unit("trial", "trial")
@@ -92,18 +106,27 @@ def _run(stage: str, cfg: Config, out_dir: Path, seed: int, label: str) -> Unit:
 
 def plan_gans(layout: StudyLayout, runs: list[Unit], trials: tuple[Config, str] | None
               ) -> list[Unit]:
-    """One unit per shared GAN that unfinished work needs (``trials``: the trials' config and
-    GAN key), in the order of first need."""
+    """The units of each shared GAN that unfinished work needs (``trials``: the trials' config
+    and GAN key), in the order of first need: the GAN, then, when the study scores it, its
+    references and its scoring (which waits for the GAN)."""
     needs: list[tuple[str, Config, int]] = []
     if trials is not None:
         needs.append((trials[1], trials[0], trials[0].study.seed))
     needs += [(u.gan, u.cfg, u.seed) for u in runs if u.gan and load_run(u.out_dir) is None]
-    units: dict[str, Unit] = {}
+    units: list[Unit] = []
+    seen: set[str] = set()
     for key, cfg, seed in needs:
-        if key not in units:
-            units[key] = Unit("gan", f"gan:{key}", "gans", cfg, seed, layout.gan_cache / key,
-                              f"GAN {key[:8]}")
-    return list(units.values())
+        if key in seen:
+            continue
+        seen.add(key)
+        gan_dir, label = layout.gan_cache / key, f"GAN {key[:8]}"
+        units.append(Unit("gan", f"gan:{key}", "gans", cfg, seed, gan_dir, label))
+        if wants_gan_metrics(cfg):
+            units += [Unit("gan-refs", f"gan-refs:{key}", "gans", cfg, seed, gan_dir,
+                           f"{label} references"),
+                      Unit("gan-score", f"gan-score:{key}", "gans", cfg, seed, gan_dir,
+                           f"{label} metrics", gan=key)]
+    return units
 
 
 class WorkerState:
@@ -129,7 +152,7 @@ class WorkerState:
 
         if unit.kind == "trial":
             return self._trial_worker().run_one()
-        if unit.kind == "gan":
+        if unit.kind in GAN_KINDS:
             return self._gan(unit)
         cached_run(unit.cfg, out_dir=unit.out_dir, seed=unit.seed, layout=self.layout,
                    device=self.device, label=unit.label, stage=unit.stage, on_event=self.emit,
@@ -141,9 +164,15 @@ class WorkerState:
             self.emit(EpochEnd(phase, epoch, dict(metrics), phase_epochs(unit.cfg, phase),
                                label=unit.label, seed=unit.seed))
 
+        where = dict(gan_dir=unit.out_dir, work_dir=self.layout.root, device=self.device,
+                     seed=unit.seed)
         try:
-            train_shared_gan(unit.cfg, gan_dir=unit.out_dir, work_dir=self.layout.root,
-                             device=self.device, seed=unit.seed, report=report)
+            if unit.kind == "gan":
+                train_shared_gan(unit.cfg, report=report, **where)
+            elif unit.kind == "gan-refs":
+                train_gan_references(unit.cfg, **where)
+            else:
+                score_shared_gan(unit.cfg, **where)
         except Exception as exc:  # noqa: BLE001 - its runs then fail with the reason
             disk = disk_fault(exc)
             if disk is not None:

@@ -83,3 +83,79 @@ def test_jobs_2_runs_every_stage_with_the_results_of_jobs_1(write_study, tmp_pat
     gans = list((tmp_path / "two" / "pool" / "gan-cache").glob("*/gan_result.json"))
     assert len(gans) == 2  # seeds 0 and 1: each trained once, shared by every run of its seed
     assert "Traceback" not in log
+
+
+# a scored GAN: per-seed TSTR with its TRTR reference, the study's feature network
+SCORED = """
+[gan.metrics]
+enabled = true
+n_per_class = 20
+feature_epochs = 1
+tstr_epochs = 1
+
+[ablation]
+factors = {"classifier.synthetic_ratio" = [0.0, 0.5]}
+seeds = [0, 1]
+"""
+
+
+def test_a_scored_gan_s_references_train_beside_it_and_its_runs_do_not_wait_for_its_scoring(
+        write_study, tmp_path: Path) -> None:
+    from ganlab.config import load_config
+    from ganlab.study._layout import StudyLayout
+    from ganlab.study.pool._scheduler import Scheduler
+    from ganlab.study.pool._units import plan_gans, plan_runs
+
+    cfg = load_config(write_study("order", n_trials=1, gan=True, mode="real+synthetic",
+                                  search="", extra=SCORED))
+    layout = StudyLayout.of_config(cfg)
+    runs = plan_runs(cfg, layout)
+    gans = plan_gans(layout, runs, None)
+    assert [u.kind for u in gans] == ["gan", "gan-refs", "gan-score"] * 2  # seeds 0 and 1
+    sched = Scheduler(cfg, None, None, gans, runs, None, object(),  # type: ignore[arg-type]
+                      lambda _e: None, lambda _s: None)
+    sched._locked = lambda: True  # type: ignore[method-assign]  # the study lock is not tested
+
+    def take(worker: int) -> str | None:
+        unit = sched._next()
+        if unit is not None:
+            sched.running[worker] = unit
+        return None if unit is None else unit.kind
+
+    assert [take(0), take(1)] == ["gan", "gan-refs"]  # seed 0's references beside its GAN
+    del sched.running[1]
+    assert take(1) == "gan"  # seed 1's GAN: seed 0's scoring waits for seed 0's GAN
+    del sched.running[0]  # seed 0's GAN is trained
+    assert take(0) == "gan-score"
+    del sched.running[1]  # seed 1's GAN is trained
+    assert [take(1), take(2), take(3)] == ["gan-refs", "gan-score", "run"]
+    del sched.running[0]
+    assert take(0) == "run"  # seed 0's runs while seed 1's GAN is scored
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_jobs_2_scores_each_gan_once_with_the_results_of_jobs_1(write_study,
+                                                               tmp_path: Path) -> None:
+    kw = dict(n_trials=1, gan=True, mode="real+synthetic", search="", extra=SCORED)
+    one = write_study("scored", output=tmp_path / "one", **kw)
+    _run(one, "--jobs", "1")
+    two = write_study("scored", output=tmp_path / "two", **kw)
+    log = _run(two, "--jobs", "2")
+
+    a, b = _results(tmp_path / "one" / "scored"), _results(tmp_path / "two" / "scored")
+    assert sum(k.startswith("ablation/") and k.endswith("/metrics.json")
+               and not k.endswith("/classifier/metrics.json") for k in a) == 4
+    assert a.keys() == b.keys()
+    for key in a:
+        assert a[key] == b[key], (key, _diff(a[key], b[key]))
+    root = tmp_path / "two" / "scored"
+    done = sorted(p.parent.name.split("-")[0] for p in (root / "gan-metrics").glob("*/done.json"))
+    assert done == ["features", "trtr", "trtr"]  # one feature network, one TRTR per seed
+    scored = list((root / "gan-cache").glob("*/metrics/gan_metrics.json"))
+    assert len(scored) == 2
+    base = root / "ablation" / "base"  # the cell that uses the GAN
+    runs = [json.loads(p.read_text()) for p in base.glob("seed-*/metrics.json")]
+    assert len(runs) == 2
+    assert all("gan.tstr_roc_auc" in m and "gan.trtr_roc_auc" in m for m in runs), runs
+    assert "Traceback" not in log
