@@ -16,20 +16,17 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import platform
 import re
-import subprocess
 import tarfile
 import time
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ganlab.config import config_to_dict
 from ganlab.errors import GanlabError
 from ganlab.io import atomic_write_bytes
+from ganlab.provenance import environment
 from ganlab.study._layout import StudyLayout
 from ganlab.study.experiments._ablation import ablation_cells
 from ganlab.study.experiments._baselines import baseline_config, baseline_name
@@ -158,40 +155,9 @@ def _manifest(cfg: Config, runs: list[str]) -> dict[str, Any]:
         "format": BUNDLE_FORMAT,
         "study": cfg.study.name,
         "runs": runs,
-        "exported": {  # where and with what the bundle was written (each run's own
-            "utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),  # protocol is in it)
-            "ganlab": _version("ganlab"), "commit": _commit(), "torch": _version("torch"),
-            "host": platform.node(), "machine": platform.machine(), "cpu": _cpu_model(),
-            "cores": os.cpu_count(),
-        },
+        # where and with what the bundle was written (each run's own is in its run.json)
+        "exported": environment(),
     }
-
-
-def _commit() -> str | None:
-    """The commit of the ganlab checkout that made the bundle, when it runs from one."""
-    try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                             text=True, timeout=5, cwd=Path(__file__).resolve().parent)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
-
-
-def _cpu_model() -> str | None:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or None
-
-
-def _version(package: str) -> str | None:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return None
 
 
 def _add(tar: tarfile.TarFile, name: str, data: bytes, *, mtime: float | None = None) -> None:

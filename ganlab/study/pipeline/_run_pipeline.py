@@ -11,6 +11,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from ganlab.config import config_to_dict
 from ganlab.errors import GanlabWarning, TrainingError
 from ganlab.io import OnCorrupt, atomic_write_json, file_lock, read_state
 from ganlab.lazy import lazy_namespace
+from ganlab.provenance import environment
 from ganlab.seeding import seed_everything
 from ganlab.study.pipeline._gan_metrics import (
     METRICS_FILE,
@@ -128,6 +130,7 @@ def _run(cfg: Config, out_dir: Path, work_dir: Path, device: torch.device, seed:
          report: ReportFn | None, gan_dir: Path | None, tb: Any) -> RunResult:
     """The body of :func:`run_pipeline` (``tb``: its TensorBoard log, or ``None``)."""
 
+    started, where = time.time(), environment()
     seed_everything(seed)
     data = lazy.data.prepare_data(cfg.data, base_dir=Path(cfg.base_dir), work_dir=work_dir)
     augment = lazy.data.build_augmentation(cfg.data.augmentations)
@@ -152,6 +155,8 @@ def _run(cfg: Config, out_dir: Path, work_dir: Path, device: torch.device, seed:
         "plots": [_rel(p, out_dir) for p in result.plots],
         "class_names": list(data.class_names),
         "flags": result.flags,
+        "environment": {**where, **_device_info(device),
+                        "wall_seconds": round(time.time() - started, 1)},
     })
     atomic_write_json(out_dir / "metrics.json", result.metrics)  # written last: marks "done"
     return result
@@ -300,6 +305,16 @@ def _classifier_phase(phase: _Phase, result: RunResult) -> dict[str, Any]:
     if tb is not None:
         tb.images("classifier", result.plots)
     return clf.metrics
+
+
+def _device_info(device: torch.device) -> dict[str, Any]:
+    """The run's device and torch threads (the GPU's name on CUDA)."""
+    import torch
+
+    info: dict[str, Any] = {"device": str(device), "torch_threads": torch.get_num_threads()}
+    if device.type == "cuda":
+        info["gpu"] = torch.cuda.get_device_name(device)
+    return info
 
 
 def _score_gan(cfg: Config, data: Any, checkpoint: Path, work_dir: Path, device: torch.device,

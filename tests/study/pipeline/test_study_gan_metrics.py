@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 
 import optuna
 import pytest
+import torch
 
 from ganlab.config import load_config
+from ganlab.provenance import commit
 from ganlab.study import StudyLayout, optimize_study, wants_gan_metrics
 from ganlab.study.report._inspect import trial_metrics
 
@@ -43,6 +46,10 @@ def test_a_study_optimises_tstr_roc_auc_and_flags_per_class_collapse(write_study
     run = json.loads((StudyLayout.of("gantstr", cfg.study.output).trial_dir(0) / "run.json")
                      .read_text())
     assert run["flags"] == trial.user_attrs["flags"]
+    where = run["environment"]  # what the run's figures are quoted with
+    assert where["device"] == "cpu" and where["cores"] == os.cpu_count()
+    assert where["commit"] == commit() and torch.__version__.startswith(where["torch"])
+    assert where["wall_seconds"] > 0 and where["torch_threads"] >= 1
 
 
 def test_gan_metrics_are_off_unless_enabled_or_named_by_an_objective(write_study) -> None:
