@@ -29,7 +29,7 @@ from ganlab.classify._synthetic import (
     synthesize,
     uses_gan,
 )
-from ganlab.classify._train import MONITORS, ClassifyResult, train_classifier
+from ganlab.classify._train import MONITORS, ClassifyResult, real_recipe, train_classifier
 from ganlab.classify._trainer import ClassifierTrainer
 
 __all__ = [
@@ -57,6 +57,7 @@ __all__ = [
     "plan_stages",
     "predict_images",
     "read_refit_base",
+    "real_recipe",
     "refit_classifier",
     "save_classifier",
     "synthesis_ref",

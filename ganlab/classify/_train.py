@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +44,7 @@ from ganlab.classify._trainer import ClassifierTrainer
 from ganlab.config import ClassifierConfig
 from ganlab.device import choose_precision
 from ganlab.errors import ConfigError, DataError
+from ganlab.io import file_lock
 from ganlab.metrics import METRICS
 from ganlab.registry import CLASSIFIERS
 from ganlab.seeding import seed_everything
@@ -140,19 +143,38 @@ def _protocol(cfg: ClassifierConfig, data: PreparedData, trainer: ClassifierTrai
     }
 
 
+def real_recipe(cfg: ClassifierConfig) -> ClassifierConfig:
+    """``cfg`` trained on the real images only: the recipe of a filtering reference."""
+    return dataclasses.replace(cfg, synthesis=None, mode="real", synthetic_ratio=0.0)
+
+
 def _reference(cfg: ClassifierConfig, data: PreparedData, *, out_dir: Path,
                device: torch.device, seed: int,
                augment: Callable[[Tensor], Tensor] | None) -> Callable[[], nn.Module]:
     """A real-data classifier with the run's recipe (for filtering strategies), trained on
-    first use into ``out_dir`` and read back from there afterwards."""
+    first use into ``out_dir`` (one process at a time) and read back from there afterwards."""
     def model() -> nn.Module:
-        if not (out_dir / "model.pt").is_file():
-            real = dataclasses.replace(cfg, synthesis=None, mode="real", synthetic_ratio=0.0)
-            train_classifier(real, data, out_dir=out_dir, device=device, seed=seed,
-                             augment=augment, resume=True)
+        with file_lock(Path(f"{out_dir}.lock")):
+            if not (out_dir / "model.pt").is_file():
+                train_classifier(real_recipe(cfg), data, out_dir=out_dir, device=device,
+                                 seed=seed, augment=augment, resume=True)
         return load_classifier(out_dir / "model.pt", device=device)[0]
 
     return model
+
+
+def _publish_reference(cfg: ClassifierConfig, out_dir: Path, reference_dir: Path) -> None:
+    """A real-only run is the reference its recipe's filtering runs need: link its model
+    there (a copy where links are not possible) unless one is there already."""
+    if synthesis_ref(cfg) is not None or (reference_dir / "model.pt").is_file():
+        return
+    reference_dir.mkdir(parents=True, exist_ok=True)
+    tmp = reference_dir / f".model.pt.{os.getpid()}"
+    try:
+        os.link(out_dir / "model.pt", tmp)
+    except OSError:
+        shutil.copy2(out_dir / "model.pt", tmp)
+    os.replace(tmp, reference_dir / "model.pt")
 
 
 def _pretrain_stages(cfg: ClassifierConfig, data: PreparedData, model: nn.Module,
@@ -188,6 +210,7 @@ def train_classifier(
     progress: Callable[[dict], None] | None = None,
     resume: bool = False,
     refit: dict[str, Any] | None = None,
+    reference_dir: Path | None = None,
 ) -> ClassifyResult:
     """Train ``cfg.model`` on ``data`` (a :class:`~ganlab.data.PreparedData`) and score it.
 
@@ -204,7 +227,10 @@ def train_classifier(
     epoch (1-based) and may raise ``optuna.TrialPruned``, which propagates; ``progress`` gets
     the trainer's step and epoch events (the library draws no progress bar). ``refit`` (see
     :func:`~ganlab.classify.refit_classifier`) keeps the last epoch's weights and scores with
-    its ``threshold`` instead of choosing one on validation.
+    its ``threshold`` instead of choosing one on validation. ``reference_dir`` is where the
+    real-data classifier of a filtering strategy is kept (default ``out_dir/reference``): a
+    study passes one folder per recipe, data and seed, and a real-only run of that recipe
+    puts its own model there, so the strategy reuses it instead of training it again.
 
     Long because: it names each step of a run (stages, model, trainer, scoring) in order.
     """
@@ -217,8 +243,8 @@ def train_classifier(
     context = SynthesisRun(
         data.train.images, data.train.labels, class_names=tuple(data.class_names),
         generator_checkpoint=generator_checkpoint, device=device, seed=seed,
-        reference=_reference(cfg, data, out_dir=out_dir / "reference", device=device,
-                             seed=seed, augment=augment),
+        reference=_reference(cfg, data, out_dir=reference_dir or out_dir / "reference",
+                             device=device, seed=seed, augment=augment),
     )
     seed_everything(seed, deterministic=deterministic)
     stages = plan_stages(build_strategy(synthesis_ref(cfg)), context)
@@ -240,9 +266,12 @@ def train_classifier(
     protocol = _protocol(cfg, data, trainer, stages, model_ref, generator_checkpoint,
                          resumed_at=resumed_at, device=device, seed=seed)
     protocol["refit"] = refit
-    return score_and_write(cfg, data, model, out_dir=out_dir, device=device, seed=seed,
-                           protocol=protocol, model_ref=model_ref, history=trainer.history,
-                           threshold=refit["threshold"] if refit else None)
+    result = score_and_write(cfg, data, model, out_dir=out_dir, device=device, seed=seed,
+                             protocol=protocol, model_ref=model_ref, history=trainer.history,
+                             threshold=refit["threshold"] if refit else None)
+    if reference_dir is not None and refit is None:
+        _publish_reference(cfg, out_dir, Path(reference_dir))
+    return result
 
 
 RECIPE_KEYS = ("schedule", "warmup_epochs", "label_smoothing", "mixup_alpha", "cutmix_alpha",

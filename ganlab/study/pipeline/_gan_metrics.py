@@ -61,8 +61,9 @@ def wants_gan_metrics(cfg: Config) -> bool:
     )
 
 
-def _cache_key(cfg: Config, data: PreparedData, clf_cfg: Any, *, seed: int) -> str:
-    """Hash of everything a classifier trained on the real train side depends on."""
+def real_classifier_key(cfg: Config, data: PreparedData, clf_cfg: Any, *, seed: int) -> str:
+    """Hash of everything a classifier trained on the real train side depends on (the split's
+    sample ids, the recipe ``clf_cfg``, the seed, the augmentations it uses)."""
     blob = json.dumps({
         "cache_key": data.protocol.get("cache_key"), "train": list(data.train.ids),
         "val": list(data.val.ids), "test": list(data.test.ids),
@@ -96,7 +97,7 @@ def _real_classifier(cfg: Config, data: PreparedData, clf_cfg: Any, *, kind: str
 
     clf_cfg = dataclasses.replace(clf_cfg, mode="real", synthetic_ratio=0.0,
                                   synthetic_refresh="once", synthesis=None)
-    key = _cache_key(cfg, data, clf_cfg, seed=seed)
+    key = real_classifier_key(cfg, data, clf_cfg, seed=seed)
     folder = Path(work_dir) / "gan-metrics" / f"{kind}-{key}"
     folder.mkdir(parents=True, exist_ok=True)
     done = folder / "done.json"

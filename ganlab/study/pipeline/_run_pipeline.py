@@ -26,6 +26,7 @@ from ganlab.seeding import seed_everything
 from ganlab.study.pipeline._gan_metrics import (
     METRICS_FILE,
     evaluate_gan,
+    real_classifier_key,
     train_references,
     wants_gan_metrics,
 )
@@ -293,6 +294,7 @@ def _classifier_phase(phase: _Phase, result: RunResult) -> dict[str, Any]:
             generator_checkpoint=generator,
             report=clf_report,
             resume=True,  # an interrupted trial continues its classifier from the last epoch
+            reference_dir=_reference_dir(phase, clf_cfg, clf_data),
         )
         if clf_cfg.refit:  # the deployable model next to the validated one; figures stay its
             classify.refit_classifier(clf_cfg, clf_data, run_dir=phase.out_dir / "classifier",
@@ -305,6 +307,15 @@ def _classifier_phase(phase: _Phase, result: RunResult) -> dict[str, Any]:
     if tb is not None:
         tb.images("classifier", result.plots)
     return clf.metrics
+
+
+def _reference_dir(phase: _Phase, clf_cfg: Any, data: Any) -> Path:
+    """The study's folder for the real-data classifier of ``clf_cfg``'s recipe, data and seed:
+    a filtering strategy's reference, shared with the real-only run of that recipe (the base
+    cell of a synthesis study) instead of trained once more per run."""
+    real = lazy.classify.real_recipe(clf_cfg)
+    key = real_classifier_key(phase.cfg, data, real, seed=phase.seed)
+    return Path(phase.work_dir) / "references" / f"real-{key}"
 
 
 def _device_info(device: torch.device) -> dict[str, Any]:

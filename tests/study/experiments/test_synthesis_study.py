@@ -70,6 +70,15 @@ def test_the_synthesis_study_answers_with_every_strategy(tmp_path: Path, synth_r
     control = next(r for r in rows if "repeat_real" in r["label"])
     assert not control["gan_per_seed"]  # the steps control trains no GAN
     assert len(pvalues) == len(levels)
+    # the filter cells judged by the base cell's own classifier (one real-data model per seed)
+    root = tmp_path / "runs" / "synthesis"
+    refs = sorted((root / "references").glob("real-*/model.pt"))
+    assert len(refs) == 2
+    base = {(root / "ablation" / "base" / f"seed-{s}" / "classifier" / "model.pt").stat().st_ino
+            for s in (0, 1)}
+    assert {r.stat().st_ino for r in refs} == base
+    filtered = [d for d in (root / "ablation").iterdir() if "filter" in d.name]
+    assert filtered and not list(filtered[0].rglob("reference"))
 
 
 def test_a_trial_refits_its_classifier_when_the_study_asks(write_study) -> None:
