@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from ganlab.errors import GanlabError
 from ganlab.io import disk_fault
 from ganlab.study._layout import StudyLayout
-from ganlab.study.events import EpochEnd, phase_epochs
+from ganlab.study.events import EpochEnd, RunStarted, phase_epochs
 from ganlab.study.experiments._ablation import ablation_cells
 from ganlab.study.experiments._baselines import baseline_config, baseline_name
 from ganlab.study.experiments._cached_runs import cached_run
@@ -123,9 +123,9 @@ def plan_gans(layout: StudyLayout, runs: list[Unit], trials: tuple[Config, str] 
         units.append(Unit("gan", f"gan:{key}", "gans", cfg, seed, gan_dir, label))
         if wants_gan_metrics(cfg):
             units += [Unit("gan-refs", f"gan-refs:{key}", "gans", cfg, seed, gan_dir,
-                           f"{label} references"),
+                           f"{label} reference classifiers"),
                       Unit("gan-score", f"gan-score:{key}", "gans", cfg, seed, gan_dir,
-                           f"{label} metrics", gan=key)]
+                           f"{label} scoring", gan=key)]
     return units
 
 
@@ -166,6 +166,8 @@ class WorkerState:
 
         where = dict(gan_dir=unit.out_dir, work_dir=self.layout.root, device=self.device,
                      seed=unit.seed)
+        if unit.kind != "gan":  # the GAN shows its epochs; these say when they start
+            self.emit(RunStarted(unit.label, unit.seed))
         try:
             if unit.kind == "gan":
                 train_shared_gan(unit.cfg, report=report, **where)

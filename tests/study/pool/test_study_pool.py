@@ -158,4 +158,5 @@ def test_jobs_2_scores_each_gan_once_with_the_results_of_jobs_1(write_study,
     runs = [json.loads(p.read_text()) for p in base.glob("seed-*/metrics.json")]
     assert len(runs) == 2
     assert all("gan.tstr_roc_auc" in m and "gan.trtr_roc_auc" in m for m in runs), runs
+    assert "reference classifiers seed 1: started" in log and "scoring seed 1: started" in log
     assert "Traceback" not in log
