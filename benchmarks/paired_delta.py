@@ -8,6 +8,7 @@ per replicate, the difference averaged over the pairs).
 
     python benchmarks/paired_delta.py runs/s0/refit:runs/s0          # refit minus single model
     python benchmarks/paired_delta.py runs/a0:runs/b0 runs/a1:runs/b1  # two seeds
+    python benchmarks/paired_delta.py runs/folds5:runs/s0            # fold ensemble minus single
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import argparse
 import json
 from pathlib import Path
 
+from ganlab.errors import GanlabError
 from ganlab.metrics import seed_paired_bootstrap
 from ganlab.study.experiments._predictions import check_aligned, read_predictions
 
@@ -31,8 +33,13 @@ def main() -> None:
     parser.add_argument("pairs", nargs="+", help="A:B run folders (A minus B)")
     parser.add_argument("--n-boot", type=int, default=2000)
     args = parser.parse_args()
-    pairs = [tuple(load(Path(p)) for p in pair.split(":", 1)) for pair in args.pairs]
-    check_aligned([r for pair in pairs for r in pair])
+    try:
+        pairs = [tuple(load(Path(p)) for p in pair.split(":", 1)) for pair in args.pairs]
+        # the test images must be the same; validation may differ (a fold ensemble's is
+        # out-of-fold), and only the threshold comes from it
+        check_aligned([r for pair in pairs for r in pair], splits=("test",))
+    except (GanlabError, OSError, KeyError) as exc:
+        raise SystemExit(f"paired_delta: {exc}") from None
     y = pairs[0][1].test.labels
     for metric in ("roc_auc", "accuracy"):
         d = seed_paired_bootstrap(y, [(a.test.probs, a.threshold) for a, _ in pairs],

@@ -58,10 +58,10 @@ def read_predictions(path: Path, *, name: str, threshold: float = 0.5) -> RunPre
     return RunPredictions(name, split(rows["val"]), split(rows["test"]), threshold)
 
 
-def check_aligned(runs: list[RunPredictions]) -> None:
-    """All runs must score the same samples (one shared split)."""
+def check_aligned(runs: list[RunPredictions], splits: tuple[str, ...] = ("val", "test")) -> None:
+    """All runs must score the same samples of ``splits`` (one shared split)."""
     for run in runs[1:]:
-        for s in ("val", "test"):
+        for s in splits:
             if getattr(run, s).ids != getattr(runs[0], s).ids:
                 raise GanlabError(
                     f"{run.name} and {runs[0].name} scored different {s} samples; members of an "
