@@ -137,12 +137,18 @@ def ablate(
     device: DeviceOpt = None,
     profile: ProfileOpt = None,
     sets: SetOption = None,
+    tables_only: Annotated[bool, typer.Option(
+        "--tables-only", help="Print the tables of the finished runs (made here or imported) "
+        "and train nothing; the missing (cell, seed) runs are counted.")] = False,
 ) -> None:
     """Run (or resume) only the ablation of a study file and print its tables."""
     cfg = load_study(study_file, profile=profile, sets=sets)
-    ctx = lazy.jobs.RunContext.from_config(cfg, device=device,
-                                           on_event=lazy.progress.PlainLog(console))
-    res = lazy.jobs.run_ablation(cfg, ctx).tables  # waits while a `study run` holds the study lock
+    if tables_only:
+        res = lazy.jobs.ablation_tables(cfg).tables
+    else:
+        ctx = lazy.jobs.RunContext.from_config(cfg, device=device,
+                                               on_event=lazy.progress.PlainLog(console))
+        res = lazy.jobs.run_ablation(cfg, ctx).tables  # waits while a `study run` holds its lock
     table = Table(title=f"ablation of {cfg.study.name} (test, mean [95% interval over seeds])")
     for col in ("cell", "seeds", *res["metrics"]):
         table.add_column(col)
@@ -153,6 +159,11 @@ def ablate(
     for extra in (_delta_table(res), _gan_seed_table(res)):
         if extra is not None:
             console.print(extra)
+    missing = sum(len(res["seeds"]) - row["n_seeds"] for row in res["rows"])
+    if missing:
+        console.print(f"[yellow]{missing} of {len(res['seeds']) * len(res['rows'])} (cell, seed) "
+                      f"runs are not there yet: `ganlab study ablate {study_file}` trains "
+                      "them[/]", highlight=False)
 
 
 def _fmt_delta(d: dict[str, Any] | None) -> str:
@@ -238,8 +249,8 @@ def import_cmd(
         console.print(f"[yellow]not in the study file's seeds, so no table reads them: "
                       f"{escape(', '.join(res.outside))}[/]", highlight=False)
     if res.added:
-        console.print(f"tables over every seed: ganlab study ablate {study_file}",
-                      highlight=False)
+        console.print(f"tables of every seed here (training nothing): ganlab study ablate "
+                      f"{study_file} --tables-only", highlight=False)
 
 
 @app.command("report")

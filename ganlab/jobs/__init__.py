@@ -27,6 +27,7 @@ from ganlab.jobs._data import prepare_data
 from ganlab.jobs._gan import GanJobResult, GanScore, score_gan, train_gan
 from ganlab.jobs._study import (
     AblationResult,
+    ablation_tables,
     export_results,
     import_results,
     report_study,
@@ -46,6 +47,7 @@ __all__ = [
     "PipelineFn",
     "RunContext",
     "StudyRunSummary",
+    "ablation_tables",
     "evaluate_classifier",
     "export_results",
     "import_results",

@@ -51,6 +51,13 @@ def run_ablation(cfg: Config, ctx: RunContext) -> AblationResult:
         return AblationResult(ganlab.study.run_ablation(cfg, ctx))
 
 
+def ablation_tables(cfg: Config) -> AblationResult:
+    """The tables of ``cfg``'s finished ablation runs, made here or imported: nothing trains,
+    nothing is written and no lock is taken (a running study may be adding runs)."""
+
+    return AblationResult(ganlab.study.ablation_tables(cfg))
+
+
 def write_report(cfg: Config, ctx: RunContext | None = None, *, out: Path | None = None
                  ) -> Path:
     """Write ``cfg``'s study report from its stored results; returns ``index.html``

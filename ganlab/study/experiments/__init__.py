@@ -7,6 +7,7 @@ from __future__ import annotations
 from ganlab.study.experiments._ablation import (
     Cell,
     ablation_cells,
+    ablation_tables,
     run_ablation,
     write_ablation_tables,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "ExportSummary",
     "ImportSummary",
     "ablation_cells",
+    "ablation_tables",
     "baseline_config",
     "baseline_name",
     "build_ensembles",

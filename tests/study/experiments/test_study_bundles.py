@@ -55,9 +55,13 @@ def test_seeds_run_apart_are_tabled_together_without_training(write_study, tmp_p
     with tarfile.open(tmp_path / "small.tar.gz") as tar:
         assert not [n for n in tar.getnames() if n.endswith(".png")]
 
-    said = _cli("study", "import", str(study), *_on(here),
-                str(tmp_path / "seed-0.tar.gz"), str(tmp_path / "seed-1.tar.gz"))
-    assert "imported 4 run(s)" in said and "0 already here" in said
+    first = _cli("study", "import", str(study), *_on(here), str(tmp_path / "seed-0.tar.gz"))
+    assert "imported 2 run(s)" in first and "--tables-only" in first
+    partial = " ".join(_cli("study", "ablate", str(study), *_on(here), "--tables-only").split())
+    assert "2 of 4 (cell, seed) runs are not there yet" in partial  # seed 1 of both cells
+    assert "started" not in partial and not (here / "apart" / "ablation" / "results.json").exists()
+    said = _cli("study", "import", str(study), *_on(here), str(tmp_path / "seed-1.tar.gz"))
+    assert "imported 2 run(s)" in said and "0 already here" in said
     again = _cli("study", "import", str(study), *_on(here), str(tmp_path / "seed-1.tar.gz"))
     assert "imported 0 run(s)" in again and "2 already here" in again
 
